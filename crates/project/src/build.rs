@@ -1,0 +1,426 @@
+//! Untyped objects → the typed, validated [`Project`]: every object deserialised on its own (so
+//! one bad object doesn't hide the errors of the others), names checked unique, references
+//! resolved to names of the right kind.
+
+use crate::diagnostics::{did_you_mean, Diagnostic, Location, Report};
+use crate::lift::RawObject;
+use crate::load::{RawProject, SpanMap};
+use crate::model::*;
+use indexmap::IndexMap;
+use regex::Regex;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// A loaded, valid project. Every reference field holds the name of an object in these maps.
+#[derive(Debug, Default)]
+pub struct Project {
+    pub name: Option<String>,
+    pub defaults: Defaults,
+    pub includes: Vec<Include>,
+    pub alerts: IndexMap<String, Alert>,
+    pub sources: IndexMap<String, Source>,
+    pub models: IndexMap<String, Model>,
+    pub traces: IndexMap<String, Trace>,
+    pub charts: IndexMap<String, Chart>,
+    pub tables: IndexMap<String, Table>,
+    pub selectors: IndexMap<String, Selector>,
+    pub dashboards: IndexMap<String, Dashboard>,
+    /// Path of each object in the merged project, for locating messages.
+    pub paths: HashMap<(Kind, String), String>,
+    pub spans: SpanMap,
+}
+
+impl Project {
+    pub fn location(&self, kind: Kind, name: &str) -> Option<Location> {
+        self.paths.get(&(kind, name.to_string())).and_then(|p| self.spans.find(p))
+    }
+
+    pub fn field_location(&self, kind: Kind, name: &str, field: &str) -> Option<Location> {
+        let path = self.paths.get(&(kind, name.to_string()))?;
+        self.spans.find(&format!("{path}.{field}"))
+    }
+
+    /// The source a SQL model runs on (its own or the project's default).
+    pub fn model_source(&self, model: &SqlModel) -> Option<&Source> {
+        let name = model.source.as_ref().or(self.defaults.source_name.as_ref())?;
+        self.sources.get(name)
+    }
+
+    /// `traces[2] "Revenue"` — how messages name an object.
+    pub fn describe(&self, kind: Kind, name: &str) -> String {
+        match self.paths.get(&(kind, name.to_string())) {
+            Some(path) => format!("{} \"{name}\"", display_path(path)),
+            None => format!("{} \"{name}\"", kind.label()),
+        }
+    }
+}
+
+/// `traces.2.model` → `traces[2].model`
+pub fn display_path(path: &str) -> String {
+    let mut out = String::new();
+    for segment in path.split('.') {
+        if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
+            out.push_str(&format!("[{segment}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(segment);
+        }
+    }
+    out
+}
+
+pub struct BuildOptions<'a> {
+    /// `-s/--source`: replaces `defaults.source_name` before validation.
+    pub source_override: Option<&'a str>,
+}
+
+pub fn build(raw: RawProject, objects: Vec<RawObject>, options: &BuildOptions, report: &mut Report) -> Project {
+    let mut builder = Builder {
+        project: Project::default(),
+        report,
+        generated: Vec::new(),
+        spans: SpanMap::default(),
+    };
+    builder.root(&raw, options);
+    builder.spans = raw.spans;
+    for object in objects {
+        builder.typed(object);
+    }
+    builder.resolve_all();
+    builder.project.spans = std::mem::take(&mut builder.spans);
+    crate::validate::validate(&builder.project, builder.report);
+    builder.project
+}
+
+struct Builder<'a> {
+    project: Project,
+    report: &'a mut Report,
+    /// Objects whose names were made up: they can't be referenced by users.
+    generated: Vec<(Kind, String)>,
+    spans: SpanMap,
+}
+
+static REF: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*ref\(\s*(.*?)\s*\)\s*$").expect("valid regex"));
+
+/// `ref(orders)`, `ref( 'orders' )` → `orders` (1.0.30 kept the quotes and trailing spaces).
+pub fn parse_ref(text: &str) -> Option<String> {
+    let inner = REF.captures(text)?.get(1)?.as_str();
+    let unquoted = ['\'', '"']
+        .iter()
+        .find_map(|q| inner.strip_prefix(*q).and_then(|s| s.strip_suffix(*q)))
+        .unwrap_or(inner);
+    (!unquoted.is_empty()).then(|| unquoted.to_string())
+}
+
+impl Builder<'_> {
+    fn at(&self, path: &str) -> Option<Location> {
+        self.spans.find(path)
+    }
+
+    fn root(&mut self, raw: &RawProject, options: &BuildOptions) {
+        match &raw.name {
+            None | Some(Value::Null) => {}
+            Some(Value::String(name)) => self.project.name = Some(name.clone()),
+            Some(other) => self.project.name = Some(other.to_string().trim_matches('"').to_string()),
+        }
+        if let Some(defaults) = &raw.defaults {
+            if let Some(d) = self.deserialize::<Defaults>(defaults.clone(), "defaults", "defaults") {
+                self.project.defaults = d;
+            }
+        }
+        for (i, include) in raw.includes.iter().enumerate() {
+            let path = format!("includes.{i}");
+            if let Some(inc) = self.deserialize::<Include>(include.clone(), &path, &display_path(&path)) {
+                self.project.includes.push(inc);
+            }
+        }
+        if let Some(source) = options.source_override {
+            self.project.defaults.source_name = Some(source.to_string());
+        }
+    }
+
+    /// Deserialises `value`, turning a failure into a located message.
+    fn deserialize<T: DeserializeOwned>(&mut self, value: Value, path: &str, object: &str) -> Option<T> {
+        match serde_path_to_error::deserialize::<_, T>(value) {
+            Ok(typed) => Some(typed),
+            Err(err) => {
+                let mut field_path = path.to_string();
+                let mut field_display = String::new();
+                for segment in err.path().iter() {
+                    match segment {
+                        serde_path_to_error::Segment::Seq { index } => {
+                            field_path.push_str(&format!(".{index}"));
+                            field_display.push_str(&format!("[{index}]"));
+                        }
+                        serde_path_to_error::Segment::Map { key } => {
+                            field_path.push_str(&format!(".{key}"));
+                            field_display.push_str(&format!(".{key}"));
+                        }
+                        _ => {}
+                    }
+                }
+                let (message, help) = humanize_serde_error(&err.inner().to_string());
+                if let Some(field) = unknown_field_name(&message) {
+                    field_path.push_str(&format!(".{field}"));
+                }
+                let mut d = Diagnostic::error(crate::load::template::describe_unset(&message))
+                    .at(self.at(&field_path))
+                    .object(format!("{object}{}{field_display}", if field_display.is_empty() { "" } else { " " }));
+                if let Some(help) = help {
+                    d = d.help(help);
+                }
+                self.report.push(d);
+                None
+            }
+        }
+    }
+
+    fn typed(&mut self, object: RawObject) {
+        let object_label = format!("{} \"{}\"", display_path(&object.path), object.name);
+        if object.generated_name {
+            self.generated.push((object.kind, object.name.clone()));
+        }
+        let value = Value::Object(object.value.clone());
+        let path = object.path.clone();
+        let name = object.name.clone();
+        let inserted = match object.kind {
+            Kind::Alert => self.deserialize::<Alert>(value, &path, &object_label).map(|a| insert(&mut self.project.alerts, &name, a)),
+            Kind::Source => self.source(&object, &object_label).map(|s| insert(&mut self.project.sources, &name, s)),
+            Kind::Model => self.model(&object, &object_label).map(|m| insert(&mut self.project.models, &name, m)),
+            Kind::Trace => self.deserialize::<Trace>(value, &path, &object_label).map(|t| insert(&mut self.project.traces, &name, t)),
+            Kind::Chart => self.deserialize::<Chart>(value, &path, &object_label).map(|c| insert(&mut self.project.charts, &name, c)),
+            Kind::Table => self.deserialize::<Table>(value, &path, &object_label).map(|t| insert(&mut self.project.tables, &name, t)),
+            Kind::Selector => self.deserialize::<Selector>(value, &path, &object_label).map(|s| insert(&mut self.project.selectors, &name, s)),
+            Kind::Dashboard => self.deserialize::<Dashboard>(value, &path, &object_label).map(|d| insert(&mut self.project.dashboards, &name, d)),
+        };
+        match inserted {
+            Some(true) => {
+                self.project.paths.insert((object.kind, name), path);
+            }
+            Some(false) => self.duplicate(object.kind, &name, &path),
+            None => {}
+        }
+    }
+
+    fn duplicate(&mut self, kind: Kind, name: &str, path: &str) {
+        let first = self.project.paths.get(&(kind, name.to_string())).cloned().unwrap_or_default();
+        let first_at = self.at(&first).map(|l| format!(" (first defined at line {})", l.pos.line)).unwrap_or_default();
+        self.report.push(
+            Diagnostic::error(format!("{} name '{name}' is not unique in the project{first_at}", capitalize(kind.label())))
+                .at(self.at(path))
+                .object(display_path(path)),
+        );
+    }
+
+    fn source(&mut self, object: &RawObject, label: &str) -> Option<Source> {
+        let type_path = format!("{}.type", object.path);
+        let Some(Value::String(type_name)) = object.value.get("type") else {
+            self.report.push(
+                Diagnostic::error(format!("a source needs a `type`: one of {}", SourceType::NAMES.join(", ")))
+                    .at(self.at(&object.path))
+                    .object(label),
+            );
+            return None;
+        };
+        if !SourceType::NAMES.contains(&type_name.as_str()) {
+            let mut d = Diagnostic::error(format!(
+                "unknown source type `{type_name}`; expected one of {}",
+                SourceType::NAMES.join(", ")
+            ))
+            .at(self.at(&type_path))
+            .object(label);
+            if let Some(hint) = did_you_mean(type_name, SourceType::NAMES) {
+                d = d.help(hint);
+            }
+            self.report.push(d);
+            return None;
+        }
+        let source: Source = self.deserialize(Value::Object(object.value.clone()), &object.path, label)?;
+        let allowed = Source::allowed_fields(source.source_type);
+        for key in object.value.keys() {
+            if key != "name" && key != "type" && !allowed.contains(&key.as_str()) {
+                self.report.push(
+                    Diagnostic::error(format!("`{key}` is not a field of {type_name} sources"))
+                        .at(self.at(&format!("{}.{key}", object.path)))
+                        .object(label)
+                        .help(format!("{type_name} sources accept: {}", allowed.join(", "))),
+                );
+            }
+        }
+        Some(source)
+    }
+
+    fn model(&mut self, object: &RawObject, label: &str) -> Option<Model> {
+        let value = Value::Object(object.value.clone());
+        let path = &object.path;
+        if object.value.contains_key("args") {
+            self.deserialize(value, path, label).map(Model::CsvScript)
+        } else if object.value.contains_key("models") {
+            self.deserialize(value, path, label).map(Model::LocalMerge)
+        } else if object.value.contains_key("sql") {
+            self.deserialize(value, path, label).map(Model::Sql)
+        } else {
+            self.report.push(
+                Diagnostic::error("cannot tell what kind of model this is")
+                    .at(self.at(path))
+                    .object(label)
+                    .help("a SQL model has `sql`, a CSV-script model has `args`, a local-merge model has `models` and `sql`"),
+            );
+            None
+        }
+    }
+
+    // ----- references ---------------------------------------------------------------------
+
+    fn resolve_all(&mut self) {
+        let mut project = std::mem::take(&mut self.project);
+        for (name, model) in project.models.iter_mut() {
+            match model {
+                Model::Sql(m) => {
+                    if let Some(source) = &mut m.source {
+                        self.resolve(source, Kind::Source, Kind::Model, name, "source", &project.paths);
+                    }
+                }
+                Model::LocalMerge(m) => {
+                    for (i, r) in m.models.iter_mut().enumerate() {
+                        self.resolve(r, Kind::Model, Kind::Model, name, &format!("models.{i}"), &project.paths);
+                    }
+                }
+                Model::CsvScript(_) => {}
+            }
+        }
+        for (name, trace) in project.traces.iter_mut() {
+            self.resolve(&mut trace.model, Kind::Model, Kind::Trace, name, "model", &project.paths);
+        }
+        for (name, chart) in project.charts.iter_mut() {
+            for (i, r) in chart.traces.iter_mut().enumerate() {
+                self.resolve(r, Kind::Trace, Kind::Chart, name, &format!("traces.{i}"), &project.paths);
+            }
+            if let Some(s) = &mut chart.selector {
+                self.resolve(s, Kind::Selector, Kind::Chart, name, "selector", &project.paths);
+            }
+        }
+        for (name, table) in project.tables.iter_mut() {
+            for (i, r) in table.traces.iter_mut().enumerate() {
+                self.resolve(r, Kind::Trace, Kind::Table, name, &format!("traces.{i}"), &project.paths);
+            }
+            if let Some(s) = &mut table.selector {
+                self.resolve(s, Kind::Selector, Kind::Table, name, "selector", &project.paths);
+            }
+        }
+        for (name, selector) in project.selectors.iter_mut() {
+            for (i, r) in selector.options.iter_mut().enumerate() {
+                self.resolve(r, Kind::Trace, Kind::Selector, name, &format!("options.{i}"), &project.paths);
+            }
+        }
+        for (name, dashboard) in project.dashboards.iter_mut() {
+            for (r, row) in dashboard.rows.iter_mut().enumerate() {
+                for (i, item) in row.items.iter_mut().enumerate() {
+                    let fields = [
+                        (&mut item.chart, Kind::Chart, "chart"),
+                        (&mut item.table, Kind::Table, "table"),
+                        (&mut item.selector, Kind::Selector, "selector"),
+                    ];
+                    for (slot, kind, field) in fields {
+                        if let Some(reference) = slot {
+                            let field_path = format!("rows.{r}.items.{i}.{field}");
+                            self.resolve(reference, kind, Kind::Dashboard, name, &field_path, &project.paths);
+                        }
+                    }
+                }
+            }
+        }
+        self.project = project;
+    }
+
+    /// Rewrites `reference` (`ref(x)`) to `x` after checking `x` is an object of `expected` kind.
+    fn resolve(&mut self, reference: &mut String, expected: Kind, owner_kind: Kind, owner: &str, field: &str, paths: &HashMap<(Kind, String), String>) {
+        let owner_path = paths.get(&(owner_kind, owner.to_string())).cloned().unwrap_or_default();
+        let field_path = format!("{owner_path}.{field}");
+        let object = format!("{} \"{owner}\"", display_path(&owner_path));
+        let Some(name) = parse_ref(reference) else {
+            self.report.push(
+                Diagnostic::error(format!("expected `ref(<name>)` or an inline {}, found `{reference}`", expected.label()))
+                    .at(self.at(&field_path))
+                    .object(object),
+            );
+            return;
+        };
+        let user_visible = |kind: Kind, n: &String| !self.generated.contains(&(kind, n.clone()));
+        if paths.contains_key(&(expected, name.clone())) {
+            *reference = name;
+            return;
+        }
+        let other_kind = Kind::ALL
+            .into_iter()
+            .find(|k| paths.contains_key(&(*k, name.clone())) && user_visible(*k, &name));
+        let message = match other_kind {
+            Some(kind) => format!(
+                "`ref({name})` points to a {}, but this field needs a {}",
+                kind.label(),
+                expected.label()
+            ),
+            None => format!("`ref({name})` does not point to any {}", expected.label()),
+        };
+        let candidates: Vec<&str> = paths
+            .keys()
+            .filter(|(k, n)| *k == expected && user_visible(*k, n))
+            .map(|(_, n)| n.as_str())
+            .collect();
+        let mut d = Diagnostic::error(message).at(self.at(&field_path)).object(object);
+        if let Some(hint) = did_you_mean(&name, candidates) {
+            d = d.help(hint);
+        }
+        self.report.push(d);
+    }
+}
+
+fn insert<T>(map: &mut IndexMap<String, T>, name: &str, value: T) -> bool {
+    if map.contains_key(name) {
+        return false;
+    }
+    map.insert(name.to_string(), value);
+    true
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map_or_else(String::new, |c| c.to_uppercase().collect::<String>() + chars.as_str())
+}
+
+fn unknown_field_name(message: &str) -> Option<String> {
+    static UNKNOWN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^unknown field `([^`]*)`").expect("valid regex"));
+    UNKNOWN.captures(message).map(|c| c[1].to_string())
+}
+
+/// serde's texts, made to read like advice: suggestions for typos in field and variant names.
+fn humanize_serde_error(message: &str) -> (String, Option<String>) {
+    static EXPECTED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^unknown (field|variant) `([^`]*)`, expected (?:one of )?(.*)$").expect("valid regex")
+    });
+    let Some(caps) = EXPECTED.captures(message) else {
+        return (message.to_string(), None);
+    };
+    let (what, word) = (&caps[1], &caps[2]);
+    let cleaned: Vec<String> = caps[3]
+        .split(", ")
+        .map(|o| o.trim_start_matches("or ").trim_matches('`').to_string())
+        .collect();
+    let headline = if what == "field" {
+        format!("unknown field `{word}`")
+    } else {
+        format!("`{word}` is not one of {}", cleaned.join(", "))
+    };
+    let help = did_you_mean(word, cleaned.iter().map(String::as_str))
+        .or_else(|| (what == "field").then(|| format!("allowed fields: {}", cleaned.join(", "))));
+    (headline, help)
+}
+
+/// Whether `value` (trace props) contains the plotly `type` and it's one of plotly's types.
+pub fn props_type(props: &Map<String, Value>) -> Option<&str> {
+    props.get("type").and_then(Value::as_str)
+}

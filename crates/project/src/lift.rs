@@ -1,0 +1,168 @@
+//! Lifts inline objects out of their parents so that every object is named and referenced the
+//! same way: an inline model inside a trace becomes a model of its own, and the trace's `model`
+//! field becomes `ref(<that model's name>)`. Charts and tables without a selector get their
+//! automatic one here.
+
+use crate::diagnostics::{Diagnostic, Report};
+use crate::load::{RawProject, SpanMap};
+use crate::model::Kind;
+use serde_json::{Map, Value};
+
+/// One object of the project, still untyped, with where it came from.
+#[derive(Debug, Clone)]
+pub struct RawObject {
+    pub kind: Kind,
+    pub name: String,
+    /// Path in the merged project (`traces.2.model` for an inline model) — for locations.
+    pub path: String,
+    pub value: Map<String, Value>,
+    /// Name made up for an unnamed inline object; such objects can't be referenced.
+    pub generated_name: bool,
+}
+
+pub fn lift(raw: &RawProject, report: &mut Report) -> Vec<RawObject> {
+    let mut lifter = Lifter {
+        objects: Vec::new(),
+        report,
+        spans: &raw.spans,
+    };
+    for kind in Kind::ALL {
+        for (i, value) in raw.sections.get(&kind).into_iter().flatten().enumerate() {
+            let path = format!("{}.{i}", kind.section());
+            let fallback = format!("{}[{i}]", kind.section());
+            lifter.lift_value(kind, value.clone(), path, fallback, None);
+        }
+    }
+    lifter.objects
+}
+
+struct Lifter<'a> {
+    objects: Vec<RawObject>,
+    report: &'a mut Report,
+    spans: &'a SpanMap,
+}
+
+impl Lifter<'_> {
+    /// Registers an object and returns its name.
+    fn lift_value(
+        &mut self,
+        kind: Kind,
+        value: Value,
+        path: String,
+        fallback_name: String,
+        owner: Option<&str>,
+    ) -> Option<String> {
+        let Value::Object(mut map) = value else {
+            self.report.push(
+                Diagnostic::error(format!("a {} must be a mapping of fields", kind.label()))
+                    .at(self.spans.find(&path)),
+            );
+            return None;
+        };
+        let (name, generated_name) = match map.get("name") {
+            Some(Value::String(name)) => (name.clone(), false),
+            _ => (fallback_name, true),
+        };
+        match kind {
+            Kind::Model => {
+                if map.contains_key("args") {
+                } else if map.contains_key("models") {
+                    self.lift_list(&mut map, "models", Kind::Model, &path, &name);
+                } else {
+                    let field = if map.contains_key("target") { "target" } else { "source" };
+                    self.lift_field(&mut map, field, Kind::Source, &path, &name);
+                }
+            }
+            Kind::Trace => self.lift_field(&mut map, "model", Kind::Model, &path, &name),
+            Kind::Chart | Kind::Table => {
+                self.lift_list(&mut map, "traces", Kind::Trace, &path, &name);
+                self.lift_owned_selector(&mut map, kind, &path, &name);
+            }
+            Kind::Dashboard => self.lift_items(&mut map, &path, &name),
+            Kind::Selector => {
+                let parent = owner.unwrap_or(&name).to_string();
+                map.insert("parent_name".into(), Value::String(parent));
+            }
+            Kind::Source | Kind::Alert => {}
+        }
+        let name_is_required = matches!(kind, Kind::Trace | Kind::Selector | Kind::Dashboard);
+        if !name_is_required {
+            map.entry("name").or_insert_with(|| Value::String(name.clone()));
+        }
+        self.objects.push(RawObject {
+            kind,
+            name: name.clone(),
+            path,
+            value: map,
+            generated_name,
+        });
+        Some(name)
+    }
+
+    fn lift_field(&mut self, map: &mut Map<String, Value>, field: &str, kind: Kind, parent_path: &str, parent: &str) {
+        if let Some(slot) = map.get_mut(field) {
+            let path = format!("{parent_path}.{field}");
+            self.lift_slot(slot, kind, path, format!("{parent}.{field}"), None);
+        }
+    }
+
+    fn lift_list(&mut self, map: &mut Map<String, Value>, field: &str, kind: Kind, parent_path: &str, parent: &str) {
+        if let Some(Value::Array(items)) = map.get_mut(field) {
+            for (i, slot) in items.iter_mut().enumerate() {
+                let path = format!("{parent_path}.{field}.{i}");
+                self.lift_slot(slot, kind, path, format!("{parent}.{field}[{i}]"), None);
+            }
+        }
+    }
+
+    /// Replaces an inline object in `slot` by a reference to it.
+    fn lift_slot(&mut self, slot: &mut Value, kind: Kind, path: String, fallback: String, owner: Option<&str>) {
+        if !slot.is_object() {
+            return;
+        }
+        let value = slot.take();
+        if let Some(name) = self.lift_value(kind, value, path, fallback, owner) {
+            *slot = Value::String(format!("ref({name})"));
+        }
+    }
+
+    fn lift_owned_selector(&mut self, map: &mut Map<String, Value>, kind: Kind, path: &str, owner: &str) {
+        let selector_path = format!("{path}.selector");
+        let slot = map.entry("selector").or_insert_with(|| {
+            let selector_type = if kind == Kind::Table { "single" } else { "multiple" };
+            serde_json::json!({"name": format!("{owner} Selector"), "type": selector_type})
+        });
+        if let Value::Object(inline) = slot {
+            if inline.get("options").is_some_and(|o| o.as_array().is_some_and(|a| !a.is_empty())) {
+                let name = inline.get("name").and_then(Value::as_str).unwrap_or("");
+                self.report.push(
+                    Diagnostic::error(format!(
+                        "Selector '{name}' can not have options set, they are set from the parent item."
+                    ))
+                    .at(self.spans.find(&format!("{selector_path}.options"))),
+                );
+            }
+        }
+        self.lift_slot(slot, Kind::Selector, selector_path, format!("{owner} Selector"), Some(owner));
+    }
+
+    fn lift_items(&mut self, map: &mut Map<String, Value>, path: &str, dashboard: &str) {
+        let Some(Value::Array(rows)) = map.get_mut("rows") else {
+            return;
+        };
+        for (r, row) in rows.iter_mut().enumerate() {
+            let Some(Value::Array(items)) = row.get_mut("items") else {
+                continue;
+            };
+            for (i, item) in items.iter_mut().enumerate() {
+                for (field, kind) in [("chart", Kind::Chart), ("table", Kind::Table), ("selector", Kind::Selector)] {
+                    if let Some(slot) = item.get_mut(field) {
+                        let item_path = format!("{path}.rows.{r}.items.{i}.{field}");
+                        let fallback = format!("{dashboard} row {} item {} {field}", r + 1, i + 1);
+                        self.lift_slot(slot, kind, item_path, fallback, None);
+                    }
+                }
+            }
+        }
+    }
+}

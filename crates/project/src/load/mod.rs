@@ -1,0 +1,160 @@
+//! Files → one merged, untyped project: each file rendered (Jinja) and parsed (YAML), the
+//! sections of every file appended in discovery order, and every value's location kept.
+
+pub mod discover;
+pub mod template;
+pub mod yaml;
+
+use crate::diagnostics::{Diagnostic, FileId, Files, Location, Report};
+use crate::model::Kind;
+use std::collections::HashMap;
+use yaml::{MapEntry, Node, NodeKind};
+
+/// Where each value was written, keyed by its dotted path in the merged project
+/// (`traces.2.props.y`).
+#[derive(Debug, Default)]
+pub struct SpanMap {
+    inner: HashMap<String, Location>,
+}
+
+impl SpanMap {
+    pub fn insert(&mut self, path: String, location: Location) {
+        self.inner.entry(path).or_insert(location);
+    }
+
+    /// The location of `path`, or of its closest ancestor that has one.
+    pub fn find(&self, path: &str) -> Option<Location> {
+        let mut current = path;
+        loop {
+            if let Some(loc) = self.inner.get(current) {
+                return Some(*loc);
+            }
+            current = &current[..current.rfind('.')?];
+        }
+    }
+}
+
+/// The merged project before it is typed.
+#[derive(Debug, Default)]
+pub struct RawProject {
+    pub name: Option<serde_json::Value>,
+    pub defaults: Option<serde_json::Value>,
+    pub includes: Vec<serde_json::Value>,
+    pub sections: HashMap<Kind, Vec<serde_json::Value>>,
+    pub spans: SpanMap,
+}
+
+const ROOT_ONLY_KEYS: [&str; 4] = ["name", "cli_version", "defaults", "includes"];
+
+/// Merges the documents: the first is the project file, the rest are includes and the profile.
+pub fn merge(documents: Vec<discover::Document>, report: &mut Report) -> RawProject {
+    let mut raw = RawProject::default();
+    for (index, document) in documents.into_iter().enumerate() {
+        let NodeKind::Map(entries) = document.root.kind else {
+            continue;
+        };
+        for entry in entries {
+            merge_entry(&mut raw, entry, document.file, index == 0, report);
+        }
+    }
+    raw
+}
+
+fn merge_entry(raw: &mut RawProject, entry: MapEntry, file: FileId, is_root: bool, report: &mut Report) {
+    let key_location = Location {
+        file,
+        pos: entry.key_pos,
+    };
+    // `targets` is the old name of `sources`; normalise per file so both merge.
+    let key = if entry.key == "targets" { "sources" } else { entry.key.as_str() };
+    if let Some(kind) = Kind::ALL.into_iter().find(|k| k.section() == key) {
+        append_section(raw, kind, entry.value, file, report);
+        return;
+    }
+    if !ROOT_ONLY_KEYS.contains(&key) {
+        let mut known: Vec<&str> = Kind::ALL.iter().map(|k| k.section()).collect();
+        known.extend(ROOT_ONLY_KEYS);
+        let mut diagnostic = Diagnostic::error(format!("unknown top-level key `{key}`")).at(Some(key_location));
+        if let Some(hint) = crate::diagnostics::did_you_mean(key, known) {
+            diagnostic = diagnostic.help(hint);
+        }
+        if !is_root {
+            diagnostic.severity = crate::diagnostics::Severity::Warning;
+            diagnostic.message.push_str(" (ignored in an included file)");
+        }
+        report.push(diagnostic);
+        return;
+    }
+    if !is_root {
+        return;
+    }
+    let value = to_json(&entry.value, file, key, &mut raw.spans);
+    raw.spans.insert(key.to_string(), key_location);
+    match key {
+        "name" => raw.name = Some(value),
+        "defaults" => raw.defaults = Some(value),
+        "includes" => {
+            if let serde_json::Value::Array(items) = value {
+                raw.includes = items;
+            }
+        }
+        _ => {}
+    }
+}
+
+fn append_section(raw: &mut RawProject, kind: Kind, node: Node, file: FileId, report: &mut Report) {
+    let items = match node.kind {
+        NodeKind::Seq(items) => items,
+        NodeKind::Null => return,
+        _ => {
+            report.push(
+                Diagnostic::error(format!("`{}` must be a list", kind.section()))
+                    .at(Some(Location { file, pos: node.pos })),
+            );
+            return;
+        }
+    };
+    let list = raw.sections.entry(kind).or_default();
+    for item in items {
+        let path = format!("{}.{}", kind.section(), list.len());
+        list.push(to_json(&item, file, &path, &mut raw.spans));
+    }
+}
+
+/// Converts a node to JSON, recording the location of it and of everything below it.
+pub fn to_json(node: &Node, file: FileId, path: &str, spans: &mut SpanMap) -> serde_json::Value {
+    use serde_json::Value;
+    spans.insert(path.to_string(), Location { file, pos: node.pos });
+    match &node.kind {
+        NodeKind::Null => Value::Null,
+        NodeKind::Bool(b) => Value::Bool(*b),
+        NodeKind::Int(i) => Value::from(*i),
+        NodeKind::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        NodeKind::Str(s) => Value::String(s.clone()),
+        NodeKind::Seq(items) => Value::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| to_json(item, file, &format!("{path}.{i}"), spans))
+                .collect(),
+        ),
+        NodeKind::Map(entries) => Value::Object(
+            entries
+                .iter()
+                .map(|e| {
+                    let child = format!("{path}.{}", e.key);
+                    spans.insert(child.clone(), Location { file, pos: e.key_pos });
+                    (e.key.clone(), to_json(&e.value, file, &child, spans))
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// Reads every file of the project in `working_dir` and merges them.
+pub fn load(working_dir: &std::path::Path, profile: Option<std::path::PathBuf>, files: &mut Files, report: &mut Report) -> RawProject {
+    let mut discovery = discover::Discovery::new(working_dir, files, report);
+    discovery.profile = profile;
+    let documents = discovery.run();
+    merge(documents, report)
+}

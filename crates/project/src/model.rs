@@ -1,0 +1,560 @@
+//! The typed objects of a project file (project-format.md). After loading, every reference
+//! field holds the *name* of the object it points to, checked to exist and to be of the right
+//! kind; inline objects have been lifted out and are referenced by name too.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// A reference: `ref(name)` in the file, the bare name once the project is loaded.
+pub type Ref = String;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Alert,
+    Source,
+    Model,
+    Trace,
+    Chart,
+    Table,
+    Selector,
+    Dashboard,
+}
+
+impl Kind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Alert => "alert",
+            Kind::Source => "source",
+            Kind::Model => "model",
+            Kind::Trace => "trace",
+            Kind::Chart => "chart",
+            Kind::Table => "table",
+            Kind::Selector => "selector",
+            Kind::Dashboard => "dashboard",
+        }
+    }
+
+    pub fn section(self) -> &'static str {
+        match self {
+            Kind::Alert => "alerts",
+            Kind::Source => "sources",
+            Kind::Model => "models",
+            Kind::Trace => "traces",
+            Kind::Chart => "charts",
+            Kind::Table => "tables",
+            Kind::Selector => "selectors",
+            Kind::Dashboard => "dashboards",
+        }
+    }
+
+    pub const ALL: [Kind; 8] = [
+        Kind::Alert,
+        Kind::Source,
+        Kind::Model,
+        Kind::Trace,
+        Kind::Chart,
+        Kind::Table,
+        Kind::Selector,
+        Kind::Dashboard,
+    ];
+}
+
+/// For the JSON Schema only: a field that takes `ref(name)` or the object itself.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum RefOr<T> {
+    Ref(#[schemars(regex(pattern = r"^ref\(.+\)$"))] String),
+    Inline(T),
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct Defaults {
+    #[serde(alias = "target_name", skip_serializing_if = "Option::is_none")]
+    pub source_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alert_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Include {
+    pub path: String,
+}
+
+// ----- alerts -------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Alert {
+    Slack {
+        #[serde(default)]
+        name: Option<String>,
+        webhook_url: String,
+    },
+    Email {
+        #[serde(default)]
+        name: Option<String>,
+        #[serde(default = "default_subject")]
+        subject: String,
+        to: String,
+        #[serde(default = "default_smtp_port")]
+        port: u16,
+        host: String,
+        #[serde(default)]
+        username: Option<String>,
+        #[serde(default)]
+        password: Option<String>,
+        /// Sender address (1.0.30 always used alerts@visio.io).
+        #[serde(default)]
+        from: Option<String>,
+        /// `starttls` (default), `tls` or `none`.
+        #[serde(default)]
+        security: Option<String>,
+    },
+    Console {
+        #[serde(default)]
+        name: Option<String>,
+        #[serde(default = "default_console_message")]
+        message: String,
+        #[serde(default)]
+        called: bool,
+    },
+}
+
+fn default_subject() -> String {
+    "Visivo Alert".into()
+}
+fn default_smtp_port() -> u16 {
+    2525
+}
+fn default_console_message() -> String {
+    "Console Alert Run".into()
+}
+
+// ----- sources ------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceType {
+    Sqlite,
+    Postgresql,
+    Mysql,
+    Snowflake,
+    Duckdb,
+    Bigquery,
+    Redshift,
+}
+
+impl SourceType {
+    pub const NAMES: [&'static str; 7] = [
+        "sqlite",
+        "postgresql",
+        "mysql",
+        "snowflake",
+        "duckdb",
+        "bigquery",
+        "redshift",
+    ];
+}
+
+/// Every source type shares this shape; which fields a type accepts is checked on load.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub source_type: SourceType,
+    #[serde(default)]
+    pub database: Option<String>,
+    #[serde(default)]
+    pub host: Option<String>,
+    #[serde(default)]
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub db_schema: Option<String>,
+    #[serde(default)]
+    pub connection_pool_size: Option<u32>,
+    /// Seconds to wait for a connection (default 10).
+    #[serde(default)]
+    pub connect_timeout: Option<u64>,
+    /// Seconds a query may run (default: no limit).
+    #[serde(default)]
+    pub query_timeout: Option<u64>,
+    /// PostgreSQL/Redshift TLS: `disable`, `prefer`, `require`.
+    #[serde(default)]
+    pub sslmode: Option<String>,
+    #[serde(default)]
+    pub attach: Option<Vec<Attachment>>,
+    #[serde(default)]
+    pub account: Option<String>,
+    #[serde(default)]
+    pub warehouse: Option<String>,
+    #[serde(default)]
+    pub role: Option<String>,
+    /// Snowflake key-pair auth: path of the PKCS#8 private key.
+    #[serde(default)]
+    pub private_key_path: Option<String>,
+    /// BigQuery project id.
+    #[serde(default)]
+    pub project: Option<String>,
+    #[serde(default)]
+    pub dataset: Option<String>,
+    /// BigQuery: path of a service-account key file.
+    #[serde(default)]
+    pub credentials_path: Option<String>,
+    /// BigQuery: the service-account key JSON itself (use `env_var`).
+    #[serde(default)]
+    pub credentials_json: Option<String>,
+    /// Base URL of the service's HTTP API (Snowflake/BigQuery); for testing and proxies.
+    #[serde(default)]
+    pub api_url: Option<String>,
+}
+
+impl Source {
+    /// Fields each type accepts besides `name`, `type`.
+    pub fn allowed_fields(source_type: SourceType) -> &'static [&'static str] {
+        const NETWORK: &[&str] = &[
+            "database",
+            "host",
+            "port",
+            "username",
+            "password",
+            "db_schema",
+            "connection_pool_size",
+            "connect_timeout",
+            "query_timeout",
+            "sslmode",
+        ];
+        match source_type {
+            SourceType::Sqlite => &["database", "attach", "query_timeout"],
+            SourceType::Duckdb => &["database", "query_timeout", "db_schema"],
+            SourceType::Postgresql | SourceType::Redshift | SourceType::Mysql => NETWORK,
+            SourceType::Snowflake => &[
+                "database",
+                "username",
+                "password",
+                "db_schema",
+                "account",
+                "warehouse",
+                "role",
+                "private_key_path",
+                "connection_pool_size",
+                "connect_timeout",
+                "query_timeout",
+                "api_url",
+                "host",
+            ],
+            SourceType::Bigquery => &[
+                "project",
+                "dataset",
+                "database",
+                "credentials_path",
+                "credentials_json",
+                "connection_pool_size",
+                "connect_timeout",
+                "query_timeout",
+                "api_url",
+            ],
+        }
+    }
+
+    pub fn pool_size(&self) -> usize {
+        match self.source_type {
+            SourceType::Sqlite | SourceType::Duckdb => 1,
+            _ => self.connection_pool_size.unwrap_or(1).max(1) as usize,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Attachment {
+    pub schema_name: String,
+    /// Nested form (what 1.0.30 accepts): `source: {type: sqlite, database: ...}`.
+    #[serde(default)]
+    pub source: Option<Box<Source>>,
+    /// Flat form (what Visivo's docs show): `database:` beside `schema_name`.
+    #[serde(default)]
+    pub database: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default, rename = "type")]
+    pub source_type: Option<SourceType>,
+}
+
+impl Attachment {
+    pub fn database(&self) -> Option<&str> {
+        self.source
+            .as_ref()
+            .and_then(|s| s.database.as_deref())
+            .or(self.database.as_deref())
+    }
+}
+
+// ----- models -------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Model {
+    CsvScript(CsvScriptModel),
+    LocalMerge(LocalMergeModel),
+    Sql(SqlModel),
+}
+
+impl Model {
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Model::CsvScript(m) => m.name.as_deref(),
+            Model::LocalMerge(m) => m.name.as_deref(),
+            Model::Sql(m) => m.name.as_deref(),
+        }
+    }
+
+    pub fn set_name(&mut self, name: String) {
+        let slot = match self {
+            Model::CsvScript(m) => &mut m.name,
+            Model::LocalMerge(m) => &mut m.name,
+            Model::Sql(m) => &mut m.name,
+        };
+        *slot = Some(name);
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SqlModel {
+    #[serde(default)]
+    pub name: Option<String>,
+    pub sql: String,
+    #[serde(default, alias = "target")]
+    #[schemars(with = "Option<RefOr<Source>>")]
+    pub source: Option<Ref>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CsvScriptModel {
+    #[serde(default)]
+    pub name: Option<String>,
+    pub args: Vec<String>,
+    #[serde(default = "default_table_name")]
+    pub table_name: String,
+    /// Seconds the command may run (default 300).
+    #[serde(default)]
+    pub timeout: Option<u64>,
+}
+
+pub fn default_table_name() -> String {
+    "model".into()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocalMergeModel {
+    #[serde(default)]
+    pub name: Option<String>,
+    pub sql: String,
+    #[schemars(with = "Vec<RefOr<ModelSchema>>")]
+    pub models: Vec<Ref>,
+}
+
+/// Models are told apart by their keys (args → CSV script, models → local merge, else SQL).
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub(crate) enum ModelSchema {
+    CsvScript(CsvScriptModel),
+    LocalMerge(LocalMergeModel),
+    Sql(SqlModel),
+}
+
+// ----- traces -------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Trace {
+    pub name: String,
+    #[schemars(with = "RefOr<ModelSchema>")]
+    pub model: Ref,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cohort_on: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_by: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub columns: Option<IndexMap<String, Value>>,
+    #[serde(default = "default_props")]
+    pub props: Map<String, Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tests: Option<Vec<TraceTest>>,
+    /// Accepted for compatibility; 1.0.30 overwrote it at compile.
+    #[serde(default, skip_serializing)]
+    pub changed: Option<bool>,
+}
+
+fn default_props() -> Map<String, Value> {
+    let mut props = Map::new();
+    props.insert("type".into(), Value::String("scatter".into()));
+    props
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TraceTest {
+    pub logic: String,
+}
+
+// ----- charts, tables, selectors, dashboards -------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Chart {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    #[schemars(with = "Vec<RefOr<Trace>>")]
+    pub traces: Vec<Ref>,
+    #[serde(default)]
+    pub layout: Option<Map<String, Value>>,
+    #[serde(default)]
+    #[schemars(with = "Option<RefOr<Selector>>")]
+    pub selector: Option<Ref>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Table {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    #[schemars(with = "Vec<RefOr<Trace>>")]
+    pub traces: Vec<Ref>,
+    #[serde(default)]
+    pub column_defs: Option<Vec<ColumnDef>>,
+    #[serde(default)]
+    #[schemars(with = "Option<RefOr<Selector>>")]
+    pub selector: Option<Ref>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnDef {
+    pub trace_name: String,
+    pub columns: Vec<TableColumn>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TableColumn {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header: Option<String>,
+    pub key: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SelectorType {
+    Single,
+    #[default]
+    Multiple,
+}
+
+/// Unknown keys are ignored on selectors (1.0.30's `init` wrote `parent_name`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Selector {
+    pub name: String,
+    #[serde(default, rename = "type")]
+    pub selector_type: SelectorType,
+    #[serde(default)]
+    #[schemars(with = "Vec<RefOnly>")]
+    pub options: Vec<Ref>,
+    /// The chart or table that owns an inline selector; its own name otherwise.
+    #[serde(default)]
+    #[schemars(skip)]
+    pub parent_name: Option<String>,
+}
+
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+struct RefOnly(#[schemars(regex(pattern = r"^ref\(.+\)$"))] String);
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Dashboard {
+    pub name: String,
+    #[serde(default)]
+    pub rows: Vec<Row>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RowHeight {
+    Compact,
+    Xsmall,
+    Small,
+    #[default]
+    Medium,
+    Large,
+    Xlarge,
+    Xxlarge,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Row {
+    #[serde(default)]
+    pub height: RowHeight,
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Item {
+    #[serde(default = "default_width")]
+    #[schemars(range(min = 1))]
+    pub width: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub markdown: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<RefOr<Chart>>")]
+    pub chart: Option<Ref>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<RefOr<Table>>")]
+    pub table: Option<Ref>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<RefOr<Selector>>")]
+    pub selector: Option<Ref>,
+}
+
+fn default_width() -> i64 {
+    1
+}
+
+/// The project file's root, for the JSON Schema.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub(crate) struct ProjectFile {
+    name: Option<String>,
+    cli_version: Option<String>,
+    defaults: Option<Defaults>,
+    includes: Option<Vec<Include>>,
+    alerts: Option<Vec<Alert>>,
+    #[serde(alias = "targets")]
+    sources: Option<Vec<Source>>,
+    models: Option<Vec<ModelSchema>>,
+    traces: Option<Vec<Trace>>,
+    tables: Option<Vec<Table>>,
+    charts: Option<Vec<Chart>>,
+    selectors: Option<Vec<Selector>>,
+    dashboards: Option<Vec<Dashboard>>,
+}

@@ -1,0 +1,262 @@
+//! Rules across objects, checked once every object is typed and every reference resolved.
+
+use crate::build::Project;
+use crate::diagnostics::{did_you_mean, Diagnostic, Report};
+use crate::expr;
+use crate::model::*;
+use serde_json::Value;
+
+pub const PLOTLY_TRACE_TYPES: [&str; 46] = [
+    "bar", "barpolar", "box", "candlestick", "carpet", "choropleth", "choroplethmapbox", "cone",
+    "contour", "contourcarpet", "densitymapbox", "funnel", "funnelarea", "heatmap", "heatmapgl",
+    "histogram", "histogram2d", "histogram2dcontour", "icicle", "image", "indicator",
+    "isosurface", "mesh3d", "ohlc", "parcats", "parcoords", "pie", "sankey", "scatter",
+    "scatter3d", "scattercarpet", "scattergeo", "scattergl", "scattermapbox", "scatterpolar",
+    "scatterpolargl", "scattersmith", "scatterternary", "splom", "streamtube", "sunburst",
+    "surface", "treemap", "violin", "volume", "waterfall",
+];
+
+pub fn validate(project: &Project, report: &mut Report) {
+    let mut v = Validator { project, report };
+    v.defaults();
+    v.names();
+    v.models();
+    v.model_cycles();
+    v.traces();
+    v.tables();
+    v.dashboards();
+}
+
+struct Validator<'a> {
+    project: &'a Project,
+    report: &'a mut Report,
+}
+
+impl Validator<'_> {
+    fn error(&mut self, kind: Kind, name: &str, field: Option<&str>, message: impl Into<String>) -> &mut Diagnostic {
+        let location = match field {
+            Some(field) => self.project.field_location(kind, name, field),
+            None => self.project.location(kind, name),
+        };
+        let object = match field {
+            Some(field) => format!("{} .{field}", self.project.describe(kind, name)),
+            None => self.project.describe(kind, name),
+        };
+        self.report.push(Diagnostic::error(message).at(location).object(object));
+        self.report.items.last_mut().expect("just pushed")
+    }
+
+    fn defaults(&mut self) {
+        let d = &self.project.defaults;
+        if let Some(source) = &d.source_name {
+            if !self.project.sources.contains_key(source) {
+                let hint = did_you_mean(source, self.project.sources.keys().map(String::as_str));
+                let mut diag = Diagnostic::error(format!("default source '{source}' does not exist"))
+                    .at(self.project.spans.find("defaults.source_name"));
+                if let Some(hint) = hint {
+                    diag = diag.help(hint);
+                }
+                self.report.push(diag);
+            }
+        }
+        if let Some(alert) = &d.alert_name {
+            if !self.project.alerts.contains_key(alert) {
+                self.report.push(
+                    Diagnostic::error(format!("default alert '{alert}' does not exist"))
+                        .at(self.project.spans.find("defaults.alert_name")),
+                );
+            }
+        }
+    }
+
+    /// Trace and model names become file and folder names under the output directory.
+    fn names(&mut self) {
+        let unsafe_name = |n: &str| {
+            n.is_empty()
+                || n == "."
+                || n == ".."
+                || n.chars().any(|c| c.is_control() || matches!(c, '/' | '\\'))
+        };
+        let traces = self.project.traces.keys().map(|n| (Kind::Trace, n));
+        let models = self.project.models.keys().map(|n| (Kind::Model, n));
+        let bad: Vec<(Kind, String)> = traces
+            .chain(models)
+            .filter(|(_, n)| unsafe_name(n))
+            .map(|(k, n)| (k, n.clone()))
+            .collect();
+        for (kind, name) in bad {
+            self.error(kind, &name, Some("name"), format!("the {} name '{name}' can't be used as a file name", kind.label()))
+                .help = Some("names may not be empty or contain `/`, `\\` or control characters".into());
+        }
+    }
+
+    fn models(&mut self) {
+        let default = self.project.defaults.source_name.clone();
+        for (name, model) in &self.project.models {
+            if let Model::Sql(m) = model {
+                if m.source.is_none() && default.is_none() {
+                    self.error(Kind::Model, name, None, format!("'{name}' does not specify a source and project does not specify default source"))
+                        .help = Some("add `source: ref(<source name>)` to the model, or `defaults: {source_name: <name>}` to the project, or pass `-s <source name>`".into());
+                }
+            }
+            if let Model::CsvScript(m) = model {
+                if m.args.is_empty() {
+                    self.error(Kind::Model, name, Some("args"), "`args` needs at least the command to run");
+                }
+                if !m.table_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || m.table_name.is_empty() {
+                    self.error(Kind::Model, name, Some("table_name"), format!("table_name '{}' may only contain letters, digits and `_`", m.table_name));
+                }
+            }
+        }
+    }
+
+    fn model_cycles(&mut self) {
+        let mut reported: Vec<Vec<String>> = Vec::new();
+        for name in self.project.models.keys() {
+            let Some(cycle) = self.find_cycle(&mut vec![name.clone()]) else {
+                continue;
+            };
+            let mut key = cycle.clone();
+            key.sort();
+            key.dedup();
+            if !reported.contains(&key) {
+                reported.push(key);
+                let message = format!("models depend on each other in a cycle: {}", cycle.join(" → "));
+                self.error(Kind::Model, &cycle[0], Some("models"), message);
+            }
+        }
+    }
+
+    /// Depth-first search through local-merge dependencies; returns the first cycle found.
+    fn find_cycle(&self, stack: &mut Vec<String>) -> Option<Vec<String>> {
+        let current = stack.last()?;
+        let Some(Model::LocalMerge(m)) = self.project.models.get(current) else {
+            return None;
+        };
+        for child in &m.models {
+            if let Some(pos) = stack.iter().position(|s| s == child) {
+                let mut cycle = stack[pos..].to_vec();
+                cycle.push(child.clone());
+                return Some(cycle);
+            }
+            stack.push(child.clone());
+            if let Some(cycle) = self.find_cycle(stack) {
+                return Some(cycle);
+            }
+            stack.pop();
+        }
+        None
+    }
+
+    fn traces(&mut self) {
+        for (name, trace) in &self.project.traces {
+            self.trace_props(name, trace);
+            self.trace_columns(name, trace);
+            for (i, filter) in trace.filters.iter().flatten().enumerate() {
+                if filter.trim().is_empty() {
+                    self.error(Kind::Trace, name, Some(&format!("filters.{i}")), "empty filter");
+                }
+            }
+        }
+    }
+
+    fn trace_props(&mut self, name: &str, trace: &Trace) {
+        match trace.props.get("type") {
+            None => {
+                self.error(Kind::Trace, name, Some("props"), "trace_props type is required.");
+            }
+            Some(Value::String(t)) if PLOTLY_TRACE_TYPES.contains(&t.as_str()) => {}
+            Some(other) => {
+                let t = other.as_str().map_or_else(|| other.to_string(), str::to_string);
+                let hint = did_you_mean(&t, PLOTLY_TRACE_TYPES);
+                let d = self.error(Kind::Trace, name, Some("props.type"), format!("{t} is not a valid trace_props type."));
+                d.help = hint;
+            }
+        }
+        if trace.props.contains_key("name") {
+            self.error(Kind::Trace, name, Some("props.name"), "`name` can't be set in props: each plotly trace is named after its cohort");
+        }
+    }
+
+    fn trace_columns(&mut self, name: &str, trace: &Trace) {
+        let mut problems = Vec::new();
+        walk_strings(&Value::Object(trace.props.clone()), "props", &mut |path, text| {
+            for column in expr::column_refs(text) {
+                let known = trace.columns.as_ref().is_some_and(|c| c.contains_key(&column.name));
+                if !known {
+                    problems.push((path.to_string(), column.name));
+                }
+            }
+        });
+        for (path, column) in problems {
+            let candidates: Vec<&str> = trace.columns.iter().flat_map(|c| c.keys().map(String::as_str)).collect();
+            let hint = did_you_mean(&column, candidates.iter().copied()).or_else(|| {
+                Some(if candidates.is_empty() {
+                    "this trace has no `columns`; define it there first".to_string()
+                } else {
+                    format!("defined columns: {}", candidates.join(", "))
+                })
+            });
+            let d = self.error(Kind::Trace, name, Some(&path), format!("referenced column name '{column}' is not in columns definition"));
+            d.help = hint;
+        }
+    }
+
+    fn tables(&mut self) {
+        for (name, table) in &self.project.tables {
+            if let Some(selector) = table.selector.as_ref().and_then(|s| self.project.selectors.get(s)) {
+                if selector.selector_type == SelectorType::Multiple {
+                    self.error(Kind::Table, name, Some("selector"), format!("Table with name '{name}' has a selector with a 'multiple' type. A table shows one cohort at a time: use a `single` selector."));
+                }
+            }
+            for (i, def) in table.column_defs.iter().flatten().enumerate() {
+                if !table.traces.contains(&def.trace_name) {
+                    let hint = did_you_mean(&def.trace_name, table.traces.iter().map(String::as_str));
+                    let d = self.error(Kind::Table, name, Some(&format!("column_defs.{i}.trace_name")), format!("Column def trace name '{}' is not present in trace list on table.", def.trace_name));
+                    d.help = hint;
+                }
+            }
+        }
+    }
+
+    fn dashboards(&mut self) {
+        for (name, dashboard) in &self.project.dashboards {
+            for (r, row) in dashboard.rows.iter().enumerate() {
+                for (i, item) in row.items.iter().enumerate() {
+                    let field = format!("rows.{r}.items.{i}");
+                    let contents = [item.markdown.is_some(), item.chart.is_some(), item.table.is_some(), item.selector.is_some()];
+                    match contents.iter().filter(|c| **c).count() {
+                        0 => {
+                            self.error(Kind::Dashboard, name, Some(&field), "an item needs one of \"markdown\", \"chart\", \"table\" or \"selector\"");
+                        }
+                        1 => {}
+                        _ => {
+                            self.error(Kind::Dashboard, name, Some(&field), "only one of the \"markdown\", \"chart\", \"table\", or \"selector\" properties should be set on an item");
+                        }
+                    }
+                    if item.width < 1 {
+                        self.error(Kind::Dashboard, name, Some(&format!("{field}.width")), format!("item width must be 1 or more (it is relative to the other items of the row), found {}", item.width));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Calls `f(path, text)` for every string below `value`.
+pub fn walk_strings(value: &Value, path: &str, f: &mut impl FnMut(&str, &str)) {
+    match value {
+        Value::String(s) => f(path, s),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                walk_strings(item, &format!("{path}.{i}"), f);
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                walk_strings(v, &format!("{path}.{k}"), f);
+            }
+        }
+        _ => {}
+    }
+}
