@@ -3,7 +3,9 @@
 
 pub mod build;
 pub mod diagnostics;
+pub mod export;
 pub mod expr;
+pub mod graph;
 pub mod lift;
 pub mod load;
 pub mod model;

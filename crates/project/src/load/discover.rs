@@ -125,7 +125,8 @@ impl<'a> Discovery<'a> {
                 None
             }
             Ok((rendered, unset)) => {
-                let file = self.files.add(path.to_path_buf(), display, rendered.clone());
+                let shown = template::describe_unset(&rendered);
+                let file = self.files.add(path.to_path_buf(), display, shown);
                 for (name, line) in unset {
                     let pos = Pos { line, col: 1 };
                     self.report.push(
@@ -330,8 +331,12 @@ pub fn display_path(path: &Path) -> String {
         if let Ok(relative) = path.strip_prefix(&base) {
             return relative.display().to_string();
         }
+        if let Ok(relative) = path.strip_prefix(".") {
+            return relative.display().to_string();
+        }
     }
-    path.display().to_string()
+    let text = path.display().to_string();
+    text.strip_prefix("./").map_or(text.clone(), str::to_string)
 }
 
 #[cfg(test)]

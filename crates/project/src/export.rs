@@ -1,0 +1,103 @@
+//! `project.json`: what the viewer needs of the project — dashboards with their charts, tables,
+//! selectors and traces inlined — and nothing else: no source connection details, no model SQL,
+//! no script arguments, no alert settings (1.0.30 leaked all of these to the browser).
+
+use crate::build::Project;
+use crate::model::*;
+use serde_json::{json, Map, Value};
+
+pub fn project_json(project: &Project, cli_version: &str) -> Value {
+    let mut root = Map::new();
+    if let Some(name) = &project.name {
+        root.insert("name".into(), json!(name));
+    }
+    root.insert("defaults".into(), json!({}));
+    root.insert("cli_version".into(), json!(cli_version));
+    root.insert("includes".into(), json!([]));
+    for section in ["alerts", "sources", "models", "traces", "tables", "charts", "selectors"] {
+        root.insert(section.into(), json!([]));
+    }
+    let dashboards: Vec<Value> = project
+        .dashboards
+        .values()
+        .map(|d| dashboard(project, d))
+        .collect();
+    root.insert("dashboards".into(), Value::Array(dashboards));
+    Value::Object(root)
+}
+
+fn dashboard(project: &Project, d: &Dashboard) -> Value {
+    let rows: Vec<Value> = d
+        .rows
+        .iter()
+        .map(|row| {
+            let items: Vec<Value> = row.items.iter().map(|i| item(project, i)).collect();
+            json!({"height": row.height, "items": items})
+        })
+        .collect();
+    json!({"name": d.name, "rows": rows})
+}
+
+fn item(project: &Project, item: &Item) -> Value {
+    let mut out = Map::new();
+    out.insert("width".into(), json!(item.width));
+    if let Some(markdown) = &item.markdown {
+        out.insert("markdown".into(), json!(markdown));
+    }
+    if let Some(c) = item.chart.as_ref().and_then(|n| project.charts.get(n)) {
+        out.insert("chart".into(), chart(project, c));
+    }
+    if let Some(t) = item.table.as_ref().and_then(|n| project.tables.get(n)) {
+        out.insert("table".into(), table(project, t));
+    }
+    if let Some(s) = item.selector.as_ref() {
+        out.insert("selector".into(), selector(project, s));
+    }
+    Value::Object(out)
+}
+
+fn chart(project: &Project, c: &Chart) -> Value {
+    let mut out = Map::new();
+    out.insert("name".into(), json!(c.name));
+    if let Some(s) = &c.selector {
+        out.insert("selector".into(), selector(project, s));
+    }
+    out.insert("traces".into(), traces(project, &c.traces));
+    if let Some(layout) = &c.layout {
+        out.insert("layout".into(), Value::Object(layout.clone()));
+    }
+    Value::Object(out)
+}
+
+fn table(project: &Project, t: &Table) -> Value {
+    let mut out = Map::new();
+    out.insert("name".into(), json!(t.name));
+    if let Some(s) = &t.selector {
+        out.insert("selector".into(), selector(project, s));
+    }
+    out.insert("traces".into(), traces(project, &t.traces));
+    if let Some(defs) = &t.column_defs {
+        out.insert("column_defs".into(), json!(defs));
+    }
+    Value::Object(out)
+}
+
+fn selector(project: &Project, name: &str) -> Value {
+    let Some(s) = project.selectors.get(name) else {
+        return Value::Null;
+    };
+    json!({
+        "name": s.name,
+        "type": s.selector_type,
+        "options": traces(project, &s.options),
+        "parent_name": s.parent_name.clone().unwrap_or_else(|| s.name.clone()),
+    })
+}
+
+fn traces(project: &Project, names: &[String]) -> Value {
+    names
+        .iter()
+        .filter_map(|n| project.traces.get(n))
+        .map(|t| json!({"name": t.name, "changed": true, "props": t.props}))
+        .collect()
+}

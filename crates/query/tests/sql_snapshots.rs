@@ -1,0 +1,165 @@
+//! The SQL text of every select/filter/order/cohort form, per dialect.
+
+use visivo_project::{load_project, LoadOptions};
+use visivo_query::compile_trace;
+
+const SOURCES: &str = r#"
+sources:
+  - {name: shop_db, type: sqlite, database: shop.db}
+  - {name: pg, type: postgresql, database: shop, host: localhost}
+  - {name: my, type: mysql, database: shop, host: localhost}
+  - {name: sf, type: snowflake, database: shop, account: acme}
+  - {name: dk, type: duckdb, database: shop.duckdb}
+"#;
+
+/// Compiles `trace` of a project made of the sources above plus `yaml`.
+fn sql(yaml: &str, trace: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("project.visivo.yml"), format!("{SOURCES}{yaml}")).unwrap();
+    let loaded = load_project(&LoadOptions {
+        working_dir: dir.path(),
+        source_override: None,
+        profile: None,
+    });
+    let project = loaded
+        .project
+        .unwrap_or_else(|| panic!("{}", loaded.report.render(&loaded.files)));
+    let compiled = compile_trace(&project, &project.traces[trace]).unwrap();
+    let mut out = compiled.sql;
+    for w in compiled.warnings {
+        out.push_str(&format!("\n-- warning: {w}"));
+    }
+    out
+}
+
+fn orders_on(source: &str) -> String {
+    format!("models:\n  - {{name: orders, sql: select * from orders, source: ref({source})}}\n")
+}
+
+const REVENUE: &str = r#"
+traces:
+  - name: revenue_by_month
+    model: ref(orders)
+    cohort_on: region
+    props:
+      type: bar
+      x: query(month)
+      y: query(sum(amount))
+      marker:
+        color: query(case when sum(amount) > 15 then 'green' else 'grey' end)
+    filters:
+      - query(units > 0)
+      - query(sum(amount) > 1)
+    order_by:
+      - query(month asc)
+"#;
+
+#[test]
+fn worked_example_1_cohort_where_having_order() {
+    for source in ["shop_db", "pg", "my", "sf", "dk"] {
+        let text = sql(&format!("{}{REVENUE}", orders_on(source)), "revenue_by_month");
+        insta::assert_snapshot!(format!("example1_{source}"), text);
+    }
+}
+
+#[test]
+fn worked_example_2_columns_only() {
+    let yaml = r#"
+traces:
+  - name: units_kpi
+    model: ref(orders)
+    columns:
+      total_units: sum(units)
+    props:
+      type: indicator
+      mode: number
+      value: column(total_units)[0]
+"#;
+    insta::assert_snapshot!(sql(&format!("{}{yaml}", orders_on("shop_db")), "units_kpi"));
+}
+
+#[test]
+fn worked_example_3_local_merge_list_prop_multiline_sql() {
+    let yaml = r#"
+models:
+  - name: orders
+    sql: select * from orders
+    source: ref(pg)
+  - name: targets_csv
+    table_name: targets
+    args: ["printf", "month,goal\n2024-01,30\n"]
+  - name: orders_vs_goal
+    models: [ref(orders), ref(targets_csv)]
+    sql: |
+      select o.month, sum(o.amount) as revenue, t.goal
+      from orders.model o join targets_csv.targets t on o.month = t.month
+      group by o.month, t.goal
+traces:
+  - name: goal_line
+    model: ref(orders_vs_goal)
+    props:
+      type: scatter
+      x: query(month)
+      y: query(goal)
+      customdata:
+        - query(revenue)
+    order_by:
+      - query(month)
+  - name: csv_trace
+    model: ref(targets_csv)
+    props: {type: bar, x: query(month), y: query(goal)}
+"#;
+    insta::assert_snapshot!("example3_merge", sql(yaml, "goal_line"));
+    insta::assert_snapshot!("example3_csv", sql(yaml, "csv_trace"));
+}
+
+#[test]
+fn worked_example_4_window_filters_per_dialect() {
+    let trace = r#"
+traces:
+  - name: top_products
+    model: ref(orders)
+    cohort_on: region
+    props: {type: bar, x: query(product), y: query(median(price))}
+    filters:
+      - query(price > 0)
+      - query(row_number() over (partition by region order by price desc) <= 5)
+"#;
+    for source in ["sf", "pg"] {
+        let text = sql(&format!("{}{trace}", orders_on(source)), "top_products");
+        insta::assert_snapshot!(format!("example4_{source}"), text);
+    }
+}
+
+#[test]
+fn fixed_quirks() {
+    let yaml = r#"
+traces:
+  - name: "o'brien"
+    model: ref(orders)
+    cohort_on: "query( region )"
+    columns:
+      label: description
+      running: sum(amount) over (order by month)
+    props:
+      type: scatter
+      x: column(label)
+      y: query(count(*))
+      hovertemplate: "my_query(foo)"
+      z: [query(a), query(b)]
+    filters:
+      - query(sum(amount) > 1)
+      - query(count(*) > 2)
+      - units > 0
+    order_by:
+      - query(description desc)
+      - column(label) asc
+      - "ignored desc"
+  - name: bare
+    model: ref(orders)
+    props: {type: scatter, x: [1, 2]}
+"#;
+    let project = format!("{}{yaml}", orders_on("shop_db"));
+    insta::assert_snapshot!("quirks_fixed", sql(&project, "o'brien"));
+    insta::assert_snapshot!("no_select_items", sql(&project, "bare"));
+}

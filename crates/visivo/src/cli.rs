@@ -1,0 +1,102 @@
+//! Command-line flags, compatible with Visivo 1.0.30's (including `-nf`, `-th`).
+
+use clap::{Args, Parser, Subcommand};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "visivo", version, about = "BI as code: turn a Visivo project into queries, data and dashboards")]
+pub struct Cli {
+    /// Load environment variables from this file first, if it exists (existing variables win).
+    #[arg(short = 'e', long = "env-file", default_value = ".env", global = true)]
+    pub env_file: PathBuf,
+    /// Accepted for compatibility with Visivo 1.0.30; no effect.
+    #[arg(long = "force-complete-property-loading", global = true, hide = true)]
+    pub force_complete_property_loading: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Validate the project and write project.json and one query.sql per trace
+    Compile(ProjectArgs),
+    /// Compile, then run every job and write each trace's data.json
+    Run(RunArgs),
+    /// Group a JSON array of rows by their cohort_on field into data.json
+    Aggregate(AggregateArgs),
+    /// Print the JSON Schema (draft-07) of project files
+    Schema,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ProjectArgs {
+    /// Use this source as the default source (replaces defaults.source_name)
+    #[arg(short = 's', long = "source")]
+    pub source: Option<String>,
+    /// Directory holding project.visivo.yml
+    #[arg(short = 'w', long = "working-dir", default_value = ".")]
+    pub working_dir: PathBuf,
+    /// Where outputs are written
+    #[arg(short = 'o', long = "output-dir", default_value = "target")]
+    pub output_dir: PathBuf,
+    /// Only the traces connected to the object with this name (-nf)
+    #[arg(long = "name-filter")]
+    pub name_filter: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// How many jobs run at once (-th)
+    #[arg(long = "threads", default_value_t = 8)]
+    pub threads: usize,
+    /// Run every job even if its inputs did not change since the last run
+    #[arg(long = "full-refresh")]
+    pub full_refresh: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct AggregateArgs {
+    /// JSON file with an array of row objects, each with a cohort_on field
+    #[arg(short = 'j', long = "json-file")]
+    pub json_file: PathBuf,
+    /// Directory where data.json is written
+    #[arg(short = 'o', long = "output-dir", default_value = "target")]
+    pub output_dir: PathBuf,
+}
+
+/// Visivo's multi-letter short flags (`-nf`, `-th`, `-fcpl`) are spelled out for clap.
+pub fn normalize_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    const LONG_FORMS: [(&str, &str); 3] = [
+        ("-nf", "--name-filter"),
+        ("-th", "--threads"),
+        ("-fcpl", "--force-complete-property-loading"),
+    ];
+    args.into_iter()
+        .map(|arg| {
+            let Some(text) = arg.to_str() else {
+                return arg;
+            };
+            for (short, long) in LONG_FORMS {
+                if text == short {
+                    return OsString::from(long);
+                }
+                if let Some(value) = text.strip_prefix(short).and_then(|r| r.strip_prefix('=')) {
+                    return OsString::from(format!("{long}={value}"));
+                }
+            }
+            arg
+        })
+        .collect()
+}
+
+pub fn load_env_file(path: &std::path::Path) {
+    if path.is_file() {
+        eprintln!("Loading env file: {}", path.display());
+        if let Err(e) = dotenvy::from_path(path) {
+            eprintln!("warning: could not read {}: {e}", path.display());
+        }
+    }
+}
