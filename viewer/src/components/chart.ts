@@ -1,0 +1,234 @@
+// Chart item: one plotly trace per (trace, selected cohort).
+
+import { loadTraces, type TraceResult } from '../data';
+import { clear, errorState, h, icon, ICONS, spinner } from '../dom';
+import { loadPlotly, type PlotlyStatic } from '../plotly';
+import { readSelection, selectorType, writeSelection } from '../selection';
+import { buildChartTraces, cohortOptions, merge } from '../traces';
+import type { Chart, Item, JsonObject } from '../types';
+import type { ItemContext, ItemView } from './item';
+import { Picker } from './picker';
+
+export const FONT_STACK =
+  'Inter, ui-sans-serif, system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
+
+/** Natural plot height for compact rows when the layout sets none. */
+const COMPACT_HEIGHT = 450;
+
+function layoutDefaults(layout: JsonObject): JsonObject {
+  const hasTitle = !!layout.title;
+  return {
+    font: { family: FONT_STACK, color: '#334155' },
+    paper_bgcolor: '#ffffff',
+    plot_bgcolor: '#ffffff',
+    margin: { t: hasTitle ? 64 : 32, r: 32, b: 56, l: 64, pad: 0 },
+    title: { font: { size: 16, color: '#0f172a' } },
+    xaxis: { automargin: true },
+    yaxis: { automargin: true },
+    hoverlabel: { font: { family: FONT_STACK } },
+  };
+}
+
+export class ChartView implements ItemView {
+  readonly el: HTMLElement;
+  private chart: Chart;
+  private plotEl: HTMLElement;
+  private stateEl: HTMLElement;
+  private warnEl: HTMLElement;
+  private toolbar: HTMLElement;
+  private picker: Picker | null = null;
+  private results: TraceResult[] | null = null;
+  private plotly: PlotlyStatic | null = null;
+  private plotted = false;
+  private size = { w: 0, h: 0 };
+  private observer: ResizeObserver;
+  private generation = 0;
+  private destroyed = false;
+  private resizeTimer = 0;
+
+  constructor(
+    item: Item,
+    ctx: ItemContext,
+  ) {
+    this.chart = item.chart!;
+    this.plotEl = h('div', { class: 'plot' });
+    this.stateEl = h('div', { class: 'item-state' });
+    this.warnEl = h('div', { class: 'item-warning', hidden: true });
+    this.toolbar = h('div', { class: 'item-toolbar' });
+    this.el = h(
+      'div',
+      { class: 'card item-chart', 'data-chart': this.chart.name ?? '' },
+      this.toolbar,
+      h('div', { class: 'plot-wrap' }, this.plotEl),
+      this.warnEl,
+      this.stateEl,
+    );
+    if (ctx.rowHeight === null) {
+      const lh = this.chart.layout?.height;
+      this.plotEl.style.height = `${typeof lh === 'number' && lh > 0 ? lh : COMPACT_HEIGHT}px`;
+    }
+    this.observer = new ResizeObserver(() => this.onResize());
+    this.observer.observe(this.plotEl);
+    this.load();
+  }
+
+  traceNames(): string[] {
+    return (this.chart.traces ?? []).map((t) => t.name);
+  }
+
+  update(item: Item): void {
+    if (item.chart) this.chart = item.chart;
+    this.load();
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.observer.disconnect();
+    this.picker?.close();
+    window.clearTimeout(this.resizeTimer);
+    if (this.plotly && this.plotted) this.plotly.purge(this.plotEl);
+  }
+
+  onParams(): void {
+    if (this.results) this.render();
+  }
+
+  private get label(): string {
+    return this.chart.name ?? 'chart';
+  }
+
+  private async load(): Promise<void> {
+    const gen = ++this.generation;
+    if (!this.plotted) this.showState(spinner(this.label));
+    const names = this.traceNames();
+    let plotly: PlotlyStatic;
+    let results: TraceResult[];
+    try {
+      [plotly, results] = await Promise.all([loadPlotly(), loadTraces(names)]);
+    } catch (e) {
+      if (gen === this.generation) this.showState(errorState(this.label, [(e as Error).message]));
+      return;
+    }
+    if (gen !== this.generation || this.destroyed) return;
+    this.plotly = plotly;
+    this.results = results;
+    this.render();
+  }
+
+  private showState(node: HTMLElement | null): void {
+    clear(this.stateEl);
+    if (node) this.stateEl.append(node);
+    this.stateEl.hidden = !node;
+    this.el.classList.toggle('has-state', !!node);
+  }
+
+  private selection(options: string[]): { type: 'single' | 'multiple'; selected: string[] } {
+    const sel = this.chart.selector;
+    const type = selectorType(sel, 'multiple');
+    const selected = sel?.name ? readSelection(sel.name, type, options) : options;
+    return { type, selected };
+  }
+
+  private renderPicker(options: string[], type: 'single' | 'multiple', selected: string[]): void {
+    const sel = this.chart.selector;
+    const visible = !!sel?.name && !!this.chart.name && sel.parent_name === this.chart.name;
+    if (!visible) {
+      clear(this.toolbar);
+      this.picker = null;
+      return;
+    }
+    if (!this.picker) {
+      this.picker = new Picker({
+        label: sel!.name,
+        type,
+        options,
+        selected,
+        variant: 'compact',
+        onChange: (values) => writeSelection(sel!.name, type, values, this.currentOptions(), false),
+      });
+      clear(this.toolbar);
+      this.toolbar.append(this.picker.el);
+    } else {
+      this.picker.update(options, selected);
+    }
+  }
+
+  private currentOptions(): string[] {
+    return this.results ? cohortOptions(this.results) : [];
+  }
+
+  private render(): void {
+    const results = this.results!;
+    const traces = this.chart.traces ?? [];
+    const options = cohortOptions(results);
+    const { type, selected } = this.selection(options);
+    this.renderPicker(options, type, selected);
+    const built = buildChartTraces(traces, results, new Set(selected));
+    const failedAll = traces.length > 0 && results.every((r) => !r.ok);
+    if (failedAll || (built.errors.length > 0 && built.traces.length === 0)) {
+      this.showState(errorState(this.label, built.errors));
+      this.warnEl.hidden = true;
+      if (this.plotted && this.plotly) {
+        this.plotly.purge(this.plotEl);
+        this.plotted = false;
+      }
+      return;
+    }
+    this.showState(null);
+    clear(this.warnEl);
+    this.warnEl.hidden = built.errors.length === 0;
+    if (built.errors.length) {
+      this.warnEl.append(icon(ICONS.alert, 'icon'), h('span', null, built.errors.join(' · ')));
+    }
+    this.plot(built.traces);
+  }
+
+  private layout(): JsonObject {
+    const user = JSON.parse(JSON.stringify(this.chart.layout ?? {})) as JsonObject;
+    const layout = merge(layoutDefaults(user), user) as JsonObject;
+    const w = Math.max(50, Math.floor(this.size.w || this.plotEl.clientWidth));
+    const h = Math.max(50, Math.floor(this.size.h || this.plotEl.clientHeight));
+    layout.width = w;
+    layout.height = h;
+    layout.autosize = false;
+    return layout;
+  }
+
+  private config(): JsonObject {
+    return {
+      displaylogo: false,
+      responsive: false,
+      displayModeBar: 'hover',
+      modeBarButtonsToRemove: ['sendDataToCloud'],
+      toImageButtonOptions: { format: 'png', filename: this.chart.name || 'chart', scale: 2 },
+    };
+  }
+
+  private currentTraces: unknown[] = [];
+
+  private plot(traces: unknown[]): void {
+    if (!this.plotly) return;
+    this.currentTraces = traces;
+    this.size = { w: this.plotEl.clientWidth, h: this.plotEl.clientHeight };
+    const p = this.plotted
+      ? this.plotly.react(this.plotEl, traces, this.layout(), this.config())
+      : this.plotly.newPlot(this.plotEl, traces, this.layout(), this.config());
+    this.plotted = true;
+    p.then(
+      () => this.el.setAttribute('data-rendered', String(this.generation)),
+      (e: Error) => this.showState(errorState(this.label, [`plotly: ${e.message}`])),
+    );
+  }
+
+  private onResize(): void {
+    const w = this.plotEl.clientWidth;
+    const h = this.plotEl.clientHeight;
+    if (Math.abs(w - this.size.w) < 1 && Math.abs(h - this.size.h) < 1) return;
+    window.clearTimeout(this.resizeTimer);
+    this.resizeTimer = window.setTimeout(() => {
+      if (this.destroyed || !this.plotted || !this.plotly) return;
+      this.size = { w: this.plotEl.clientWidth, h: this.plotEl.clientHeight };
+      this.plotly.react(this.plotEl, this.currentTraces, this.layout(), this.config());
+    }, 60);
+  }
+}

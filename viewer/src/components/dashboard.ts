@@ -1,0 +1,153 @@
+// Dashboard page: rows of items (spec §10.1).
+
+import { h } from '../dom';
+import type { Dashboard, Item, Row } from '../types';
+import { ChartView } from './chart';
+import type { ItemView } from './item';
+import { MarkdownView } from './markdown';
+import { SelectorView } from './selector';
+import { TableView } from './table';
+
+export const ROW_HEIGHTS: Record<string, number> = {
+  xsmall: 128,
+  small: 256,
+  medium: 396,
+  large: 512,
+  xlarge: 792,
+  xxlarge: 1024,
+};
+
+/** Pixel height of a row, null for compact (natural height). */
+export function rowHeight(height: string | undefined): number | null {
+  if (height === 'compact') return null;
+  return ROW_HEIGHTS[height ?? 'medium'] ?? ROW_HEIGHTS.medium;
+}
+
+export function itemWidth(item: Item): number {
+  const w = Number(item.width);
+  return Number.isFinite(w) && w >= 1 ? w : 1;
+}
+
+function itemKind(item: Item): string {
+  if (item.chart) return 'chart';
+  if (item.table) return 'table';
+  if (item.selector) return 'selector';
+  if (typeof item.markdown === 'string') return 'markdown';
+  return 'empty';
+}
+
+/** Layout signature: what forces a full rebuild when it changes. */
+function shape(d: Dashboard): string {
+  return JSON.stringify((d.rows ?? []).map((r) => [r.height ?? 'medium', (r.items ?? []).map((i) => [itemKind(i), itemWidth(i)])]));
+}
+
+interface Mounted {
+  item: Item;
+  json: string;
+  view: ItemView;
+}
+
+class EmptyView implements ItemView {
+  readonly el = h('div', { class: 'item-empty' });
+  traceNames(): string[] {
+    return [];
+  }
+  update(): void {}
+  onParams(): void {}
+  destroy(): void {}
+}
+
+export class DashboardView {
+  readonly el: HTMLElement;
+  private mounted: Mounted[] = [];
+  private dashboard: Dashboard;
+
+  constructor(dashboard: Dashboard) {
+    this.dashboard = dashboard;
+    this.el = h('div', { class: 'dashboard', 'data-dashboard': dashboard.name });
+    this.build();
+  }
+
+  get name(): string {
+    return this.dashboard.name;
+  }
+
+  private makeView(item: Item, row: Row): ItemView {
+    const ctx = { rowHeight: rowHeight(row.height) };
+    switch (itemKind(item)) {
+      case 'chart':
+        return new ChartView(item, ctx);
+      case 'table':
+        return new TableView(item, ctx);
+      case 'selector':
+        return new SelectorView(item);
+      case 'markdown':
+        return new MarkdownView(item);
+      default:
+        return new EmptyView();
+    }
+  }
+
+  private build(): void {
+    this.el.replaceChildren();
+    const rows = this.dashboard.rows ?? [];
+    if (!rows.some((r) => (r.items ?? []).length)) {
+      this.el.append(h('div', { class: 'empty-dashboard' }, 'This dashboard has no items yet.'));
+    }
+    rows.forEach((row, ri) => {
+      const px = rowHeight(row.height);
+      const rowEl = h('div', {
+        class: `row ${px === null ? 'row-compact' : 'row-fixed'}`,
+        'data-row': String(ri),
+        'data-height': row.height ?? 'medium',
+        style: px === null ? null : { '--row-h': `${px}px` },
+      });
+      for (const item of row.items ?? []) {
+        const view = this.makeView(item, row);
+        const kind = itemKind(item);
+        rowEl.append(
+          h('div', { class: `item item-${kind}-wrap`, style: { '--w': String(itemWidth(item)) } }, view.el),
+        );
+        this.mounted.push({ item, json: JSON.stringify(item), view });
+      }
+      this.el.append(rowEl);
+    });
+  }
+
+  /** Project reloaded: rerender changed items (and items showing changed traces). */
+  update(next: Dashboard, changedTraces: string[] | undefined): void {
+    const sameShape = shape(next) === shape(this.dashboard);
+    this.dashboard = next;
+    if (!sameShape) {
+      this.destroyViews();
+      this.build();
+      return;
+    }
+    const items = (next.rows ?? []).flatMap((r) => r.items ?? []);
+    const changed = changedTraces ? new Set(changedTraces) : null;
+    items.forEach((item, i) => {
+      const m = this.mounted[i];
+      const json = JSON.stringify(item);
+      const dataChanged = changed === null || m.view.traceNames().some((n) => changed.has(n));
+      if (json !== m.json || dataChanged) {
+        m.item = item;
+        m.json = json;
+        m.view.update(item);
+      }
+    });
+  }
+
+  onParams(): void {
+    this.mounted.forEach((m) => m.view.onParams());
+  }
+
+  private destroyViews(): void {
+    this.mounted.forEach((m) => m.view.destroy());
+    this.mounted = [];
+  }
+
+  destroy(): void {
+    this.destroyViews();
+    this.el.remove();
+  }
+}

@@ -1,0 +1,37 @@
+// Loads plotly.js (assets/plotly.min.js, shipped unmodified) on first use.
+
+import { assetUrl } from './base';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export interface PlotlyStatic {
+  newPlot(el: HTMLElement, data: unknown[], layout: unknown, config: unknown): Promise<unknown>;
+  react(el: HTMLElement, data: unknown[], layout: unknown, config: unknown): Promise<unknown>;
+  relayout(el: HTMLElement, update: unknown): Promise<unknown>;
+  purge(el: HTMLElement): void;
+}
+
+declare global {
+  interface Window {
+    Plotly?: PlotlyStatic;
+  }
+}
+
+let loading: Promise<PlotlyStatic> | null = null;
+
+export function loadPlotly(): Promise<PlotlyStatic> {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!loading) {
+    loading = new Promise((resolve, reject) => {
+      const s = document.createElement('script');
+      s.src = assetUrl('assets/plotly.min.js').href;
+      s.async = true;
+      s.onload = () => (window.Plotly ? resolve(window.Plotly) : reject(new Error('plotly.js did not load')));
+      s.onerror = () => {
+        loading = null;
+        reject(new Error('Could not load assets/plotly.min.js'));
+      };
+      document.head.append(s);
+    });
+  }
+  return loading;
+}
