@@ -201,13 +201,4 @@ impl Func {
             None => Builtin::from_name(path).map(Func::Builtin),
         }
     }
-
-    /// The name as written in messages (`numpy.sum`).
-    pub(crate) fn display_name(self) -> String {
-        match self {
-            Func::AssertThat => "assert_that".to_string(),
-            Func::Builtin(b) => b.name().to_string(),
-            Func::Numpy(n) => format!("numpy.{}", n.name()),
-        }
-    }
 }

@@ -37,7 +37,9 @@ pub(crate) fn one(name: &str, args: Vec<Value>) -> EvalResult {
     let mut args = args.into_iter();
     match (args.next(), args.next()) {
         (Some(v), None) => Ok(v),
-        _ => Err(format!("{name}() takes exactly one argument ({given} given)")),
+        _ => Err(format!(
+            "{name}() takes exactly one argument ({given} given)"
+        )),
     }
 }
 
@@ -57,7 +59,10 @@ fn round(x: &Value, digits: Option<&Value>) -> EvalResult {
         return crate::numpy::round(x, digits);
     }
     let Some(num) = x.as_num() else {
-        return Err(format!("type {} doesn't define __round__ method", x.type_name()));
+        return Err(format!(
+            "type {} doesn't define __round__ method",
+            x.type_name()
+        ));
     };
     match (num, ndigits(digits)?) {
         (Num::Int(i), None) => Ok(Value::Int(i)),
@@ -81,20 +86,26 @@ pub(crate) fn ndigits(digits: Option<&Value>) -> EvalResult<Option<i64>> {
     }
 }
 
-/// Rounds to `digits` decimal places, half to even on the exact value.
+/// Python's `round(x, digits)`: half to even on the exact decimal value.
 pub(crate) fn round_float(x: f64, digits: i64) -> f64 {
     if !x.is_finite() || digits > 320 {
         return x;
     }
-    if digits >= 0 {
-        let precision = usize::try_from(digits).unwrap_or(0);
-        return format!("{x:.precision$}").parse().unwrap_or(x);
+    match usize::try_from(digits) {
+        Ok(precision) => format!("{x:.precision$}").parse().unwrap_or(x),
+        Err(_) => scaled_round(x, digits),
     }
-    let scale = 10f64.powi(i32::try_from(-digits).unwrap_or(i32::MAX));
-    if scale.is_infinite() {
-        return 0.0f64.copysign(x);
+}
+
+/// numpy's rounding: scale by a power of ten, round half to even, scale back.
+pub(crate) fn scaled_round(x: f64, digits: i64) -> f64 {
+    let scale = 10f64.powi(i32::try_from(digits.unsigned_abs()).unwrap_or(i32::MAX));
+    match (scale.is_finite(), digits >= 0) {
+        (true, true) => (x * scale).round_ties_even() / scale,
+        (true, false) => (x / scale).round_ties_even() * scale,
+        (false, true) => x,
+        (false, false) => 0.0f64.copysign(x),
     }
-    (x / scale).round_ties_even() * scale
 }
 
 fn float_to_int(f: f64) -> EvalResult {
@@ -105,7 +116,7 @@ fn float_to_int(f: f64) -> EvalResult {
     if f.is_infinite() {
         return Err("cannot convert float infinity to integer".to_string());
     }
-    if f >= TWO_POW_63 || f < -TWO_POW_63 {
+    if !(-TWO_POW_63..TWO_POW_63).contains(&f) {
         return Err("integer result too large".to_string());
     }
     Ok(Value::Int(f as i64))
@@ -168,9 +179,11 @@ fn to_int(v: &Value) -> EvalResult {
     match (v, v.as_num()) {
         (_, Some(Num::Int(i))) => Ok(Value::Int(i)),
         (_, Some(Num::Float(f))) => float_to_int(f.trunc()),
-        (Value::Str(s), None) => s.trim().parse().map(Value::Int).map_err(|_| {
-            format!("invalid literal for int() with base 10: {}", v.repr())
-        }),
+        (Value::Str(s), None) => s
+            .trim()
+            .parse()
+            .map(Value::Int)
+            .map_err(|_| format!("invalid literal for int() with base 10: {}", v.repr())),
         _ => Err(format!(
             "int() argument must be a string, a bytes-like object or a real number, not '{}'",
             v.type_name()

@@ -36,8 +36,8 @@ pub(crate) struct Lexed {
 
 /// Operators, longest first so `**` wins over `*`.
 const OPERATORS: &[&str] = &[
-    "**", "//", "==", "!=", "<=", ">=", "+", "-", "*", "/", "%", "<", ">", "(", ")", "[", "]",
-    ",", ":", ".",
+    "**", "//", "==", "!=", "<=", ">=", "+", "-", "*", "/", "%", "<", ">", "(", ")", "[", "]", ",",
+    ":", ".",
 ];
 
 pub(crate) fn is_ident_start(c: char) -> bool {

@@ -1,29 +1,36 @@
 //! The `numpy.*` functions tests use, on flattened numeric data.
 
 use crate::ast::NumpyFn;
-use crate::builtins::{ndigits, one, one_or_two, round_float};
+use crate::builtins::{ndigits, one, one_or_two, scaled_round};
 use crate::ops::{self, EvalResult};
 use crate::value::{Num, Value};
 
 pub(crate) fn call(f: NumpyFn, args: Vec<Value>) -> EvalResult {
     let name = format!("numpy.{}", f.name());
-    if f == NumpyFn::Round {
-        let (x, decimals) = one_or_two(&name, args)?;
-        return round(&x, decimals.as_ref());
-    }
-    let arg = one(&name, args)?;
+    let (arg, decimals) = if f == NumpyFn::Round {
+        one_or_two(&name, args)?
+    } else {
+        (one(&name, args)?, None)
+    };
     match f {
+        NumpyFn::Round => round(&arg, decimals.as_ref()),
         NumpyFn::Asarray => Ok(asarray(arg)),
-        NumpyFn::Abs => match arg {
-            Value::List(items) => ops::abs(&Value::Array(items)),
-            other => ops::abs(&other),
-        },
+        NumpyFn::Abs => ops::abs(&asarray(arg)),
         NumpyFn::All => truth_count(&arg).map(|(truthy, n)| Value::Bool(truthy == n)),
         NumpyFn::Any => truth_count(&arg).map(|(truthy, _)| Value::Bool(truthy > 0)),
         NumpyFn::CountNonzero => truth_count(&arg).map(|(truthy, _)| Value::Int(truthy as i64)),
         NumpyFn::Unique => unique(&arg),
-        _ => reduce(f, &name, Column::from_value(&name, &arg)?),
+        NumpyFn::Sum => sum(&Column::from_value(&name, &arg)?),
+        NumpyFn::Min => extreme(&Column::from_value(&name, &arg)?, false),
+        NumpyFn::Max => extreme(&Column::from_value(&name, &arg)?, true),
+        NumpyFn::Mean => float_stat(&name, &arg, mean),
+        NumpyFn::Std => float_stat(&name, &arg, std),
+        NumpyFn::Median => float_stat(&name, &arg, median),
     }
+}
+
+fn float_stat(name: &str, arg: &Value, stat: fn(&[f64]) -> f64) -> EvalResult {
+    Ok(Value::Float(stat(&Column::from_value(name, arg)?.floats())))
 }
 
 /// `numpy.asarray`: lists (also nested) become arrays.
@@ -84,8 +91,8 @@ fn round_digits(x: &Value, digits: i64) -> EvalResult {
             .collect::<EvalResult<Vec<_>>>()
             .map(Value::Array),
         (_, Some(Num::Int(i))) if digits >= 0 => Ok(Value::Int(i)),
-        (_, Some(Num::Int(i))) => Ok(Value::Int(round_float(i as f64, digits) as i64)),
-        (_, Some(Num::Float(f))) => Ok(Value::Float(round_float(f, digits))),
+        (_, Some(Num::Int(i))) => Ok(Value::Int(scaled_round(i as f64, digits) as i64)),
+        (_, Some(Num::Float(f))) => Ok(Value::Float(scaled_round(f, digits))),
         (_, None) => Err(format!(
             "numpy.round() requires numbers, got '{}'",
             x.type_name()
@@ -105,9 +112,8 @@ impl Column {
         let nums = flat(v)
             .iter()
             .map(|item| {
-                item.as_num().ok_or_else(|| {
-                    format!("{name}() requires numbers, got '{}'", item.type_name())
-                })
+                item.as_num()
+                    .ok_or_else(|| format!("{name}() requires numbers, got '{}'", item.type_name()))
             })
             .collect::<EvalResult<Vec<Num>>>()?;
         let ints: Option<Vec<i64>> = nums
@@ -129,24 +135,6 @@ impl Column {
             Column::Float(v) => v.clone(),
         }
     }
-
-    fn len(&self) -> usize {
-        match self {
-            Column::Int(v) => v.len(),
-            Column::Float(v) => v.len(),
-        }
-    }
-}
-
-fn reduce(f: NumpyFn, name: &str, column: Column) -> EvalResult {
-    match f {
-        NumpyFn::Sum => sum(&column),
-        NumpyFn::Min => extreme(name, &column, "minimum", f64::min, Iterator::min),
-        NumpyFn::Max => extreme(name, &column, "maximum", f64::max, Iterator::max),
-        NumpyFn::Std => Ok(Value::Float(std(&column.floats()))),
-        NumpyFn::Median => Ok(Value::Float(median(column.floats()))),
-        _ => Ok(Value::Float(mean(&column.floats()))),
-    }
 }
 
 fn sum(column: &Column) -> EvalResult {
@@ -156,30 +144,40 @@ fn sum(column: &Column) -> EvalResult {
             .try_fold(0i64, |total, &i| total.checked_add(i))
             .map(Value::Int)
             .ok_or_else(|| "integer result too large".to_string()),
-        Column::Float(v) => Ok(Value::Float(pairwise_sum(v))),
+        Column::Float(v) => Ok(Value::Float(add_reduce(v))),
     }
 }
 
 /// numpy's `min`/`max`: no identity for empty data, NaN wins.
-fn extreme(
-    name: &str,
-    column: &Column,
-    reduction: &str,
-    pick: fn(f64, f64) -> f64,
-    pick_int: fn(std::slice::Iter<'_, i64>) -> Option<&i64>,
-) -> EvalResult {
-    let empty = || format!("{name}(): zero-size array to reduction operation {reduction} which has no identity");
+fn extreme(column: &Column, maximum: bool) -> EvalResult {
+    let empty = || {
+        let reduction = if maximum { "maximum" } else { "minimum" };
+        format!("zero-size array to reduction operation {reduction} which has no identity")
+    };
     match column {
-        Column::Int(v) => pick_int(v.iter()).map(|&i| Value::Int(i)).ok_or_else(empty),
-        Column::Float(v) if v.is_empty() => Err(empty()),
-        Column::Float(v) => Ok(Value::Float(v.iter().copied().fold(v[0], |acc, x| {
-            if acc.is_nan() || x.is_nan() {
-                f64::NAN
-            } else {
-                pick(acc, x)
-            }
-        }))),
+        Column::Int(v) => if maximum {
+            v.iter().max()
+        } else {
+            v.iter().min()
+        }
+        .map(|&i| Value::Int(i))
+        .ok_or_else(empty),
+        Column::Float(v) => v
+            .iter()
+            .copied()
+            .reduce(|acc, x| match (acc.is_nan() || x.is_nan(), maximum) {
+                (true, _) => f64::NAN,
+                (false, true) => acc.max(x),
+                (false, false) => acc.min(x),
+            })
+            .map(Value::Float)
+            .ok_or_else(empty),
     }
+}
+
+/// `numpy.add.reduce`: the identity `0.0` plus the pairwise sum.
+fn add_reduce(v: &[f64]) -> f64 {
+    0.0 + pairwise_sum(v)
 }
 
 /// numpy's summation of float64 data: blocks of eight partial sums,
@@ -208,7 +206,7 @@ fn pairwise_sum(v: &[f64]) -> f64 {
 
 /// `numpy.mean`; NaN for no data, as numpy (which also warns).
 fn mean(v: &[f64]) -> f64 {
-    0.0 + pairwise_sum(v) / v.len() as f64
+    add_reduce(v) / v.len() as f64
 }
 
 /// `numpy.std` (population, `ddof=0`).
@@ -218,10 +216,11 @@ fn std(v: &[f64]) -> f64 {
     mean(&squares).sqrt()
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+fn median(v: &[f64]) -> f64 {
     if v.is_empty() || v.iter().any(|x| x.is_nan()) {
         return f64::NAN;
     }
+    let mut v = v.to_vec();
     v.sort_by(f64::total_cmp);
     let mid = v.len() / 2;
     if v.len() % 2 == 1 {
@@ -235,19 +234,82 @@ fn median(mut v: Vec<f64>) -> f64 {
 mod tests {
     use super::*;
 
+    /// Deterministic data both numpy and these tests can compute exactly.
+    fn data(n: usize) -> Vec<f64> {
+        (0..n)
+            .map(|i| (i * 7919 % 1013) as f64 / 7.3 - 50.3)
+            .collect()
+    }
+
     #[test]
-    fn pairwise_sum_matches_numpy() {
-        // Reference values printed by numpy 2.4 (`repr(np.sum(...))`).
-        assert_eq!(pairwise_sum(&[0.1; 10]), 1.0);
-        assert_eq!(pairwise_sum(&[0.1; 200]), 20.0);
-        assert_eq!(mean(&[0.1, 0.2, 0.7]), 0.3333333333333333);
-        assert_eq!(std(&[1.0, 2.0, 3.0, 4.0]), 1.118033988749895);
+    fn statistics_match_numpy_bit_for_bit() {
+        // (n, sum, mean, std, median) printed by numpy 2.4 for `data(n)`.
+        let reference = [
+            (
+                5,
+                50.14383561643837,
+                10.028767123287675,
+                39.397088802568526,
+                12.439726027397263,
+            ),
+            (
+                9,
+                161.4095890410959,
+                17.93439878234399,
+                41.58939827167102,
+                24.494520547945214,
+            ),
+            (
+                17,
+                277.6397260273974,
+                16.331748589846907,
+                41.49726259281137,
+                12.439726027397263,
+            ),
+            (
+                100,
+                1908.6301369863015,
+                19.086301369863016,
+                40.42652349434705,
+                18.946575342465756,
+            ),
+            (
+                129,
+                2564.5876712328773,
+                19.8805245832006,
+                40.27596267455032,
+                20.795890410958904,
+            ),
+            (
+                300,
+                5895.753424657536,
+                19.65251141552512,
+                40.04678719464165,
+                19.9054794520548,
+            ),
+            (
+                1000,
+                19136.438356164384,
+                19.136438356164383,
+                40.069442677895715,
+                19.22054794520548,
+            ),
+        ];
+        for (n, total, average, deviation, middle) in reference {
+            let v = data(n);
+            assert_eq!(add_reduce(&v), total, "sum of {n}");
+            assert_eq!(mean(&v), average, "mean of {n}");
+            assert_eq!(std(&v), deviation, "std of {n}");
+            assert_eq!(median(&v), middle, "median of {n}");
+        }
+        assert_eq!(add_reduce(&[0.1; 10]), 1.0);
     }
 
     #[test]
     fn empty_reductions_follow_numpy() {
         assert!(mean(&[]).is_nan());
-        assert!(median(Vec::new()).is_nan());
-        assert_eq!(pairwise_sum(&[]), -0.0);
+        assert!(median(&[]).is_nan());
+        assert!(add_reduce(&[]).is_sign_positive());
+        assert!(add_reduce(&[-0.0]).is_sign_positive());
     }
 }

@@ -137,7 +137,10 @@ pub(crate) fn unary(op: UnaryOp, v: &Value) -> EvalResult {
     match (op, v) {
         (_, Value::Array(items)) => map_array(items, |x| unary(op, x)),
         (UnaryOp::Neg, _) => match v.as_num() {
-            Some(Num::Int(i)) => i.checked_neg().map(Value::Int).ok_or_else(|| TOO_LARGE.to_string()),
+            Some(Num::Int(i)) => i
+                .checked_neg()
+                .map(Value::Int)
+                .ok_or_else(|| TOO_LARGE.to_string()),
             Some(Num::Float(f)) => Ok(Value::Float(-f)),
             None => Err(bad_operand(symbol, v)),
         },
@@ -157,7 +160,10 @@ fn bad_operand(symbol: &str, v: &Value) -> String {
 pub(crate) fn abs(v: &Value) -> EvalResult {
     match (v, v.as_num()) {
         (Value::Array(items), _) => map_array(items, abs),
-        (_, Some(Num::Int(i))) => i.checked_abs().map(Value::Int).ok_or_else(|| TOO_LARGE.to_string()),
+        (_, Some(Num::Int(i))) => i
+            .checked_abs()
+            .map(Value::Int)
+            .ok_or_else(|| TOO_LARGE.to_string()),
         (_, Some(Num::Float(f))) => Ok(Value::Float(f.abs())),
         (_, None) => Err(format!("bad operand type for abs(): '{}'", v.type_name())),
     }
@@ -268,16 +274,27 @@ fn is_array(v: &Value) -> bool {
 }
 
 fn map_array(items: &[Value], f: impl Fn(&Value) -> EvalResult) -> EvalResult {
-    items.iter().map(f).collect::<EvalResult<Vec<_>>>().map(Value::Array)
+    items
+        .iter()
+        .map(f)
+        .collect::<EvalResult<Vec<_>>>()
+        .map(Value::Array)
 }
 
 /// Applies `f` element by element, broadcasting scalars and length-1
 /// sequences; lists take part as arrays.
-fn elementwise(a: &Value, b: &Value, f: impl Fn(&Value, &Value) -> EvalResult + Copy) -> EvalResult {
+fn elementwise(
+    a: &Value,
+    b: &Value,
+    f: impl Fn(&Value, &Value) -> EvalResult + Copy,
+) -> EvalResult {
     match (sequence(a), sequence(b)) {
-        (Some(x), Some(y)) if x.len() == y.len() => {
-            x.iter().zip(y).map(|(p, q)| f(p, q)).collect::<EvalResult<Vec<_>>>().map(Value::Array)
-        }
+        (Some(x), Some(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .map(|(p, q)| f(p, q))
+            .collect::<EvalResult<Vec<_>>>()
+            .map(Value::Array),
         (Some([x]), Some(y)) => map_array(y, |q| f(x, q)),
         (Some(x), Some([y])) => map_array(x, |p| f(p, y)),
         (Some(x), Some(y)) => Err(format!(
@@ -332,7 +349,11 @@ fn item_at<'a, T>(items: &'a [T], idx: &Value, what: &str) -> EvalResult<&'a T> 
             ))
         }
     };
-    let position = if i < 0 { i.checked_add(items.len() as i64) } else { Some(i) };
+    let position = if i < 0 {
+        i.checked_add(items.len() as i64)
+    } else {
+        Some(i)
+    };
     position
         .and_then(|p| usize::try_from(p).ok())
         .and_then(|p| items.get(p))
@@ -372,7 +393,11 @@ fn slice_bound(bound: Option<&Value>, len: usize, default: usize) -> EvalResult<
         }
     };
     let len_i = len as i64;
-    let clamped = if i < 0 { i.saturating_add(len_i).max(0) } else { i.min(len_i) };
+    let clamped = if i < 0 {
+        i.saturating_add(len_i).max(0)
+    } else {
+        i.min(len_i)
+    };
     Ok(usize::try_from(clamped).unwrap_or(0))
 }
 
@@ -399,7 +424,11 @@ pub(crate) fn sort_values(mut items: Vec<Value>) -> EvalResult<Vec<Value>> {
     let mut right = right.into_iter().peekable();
     while let (Some(l), Some(r)) = (left.peek(), right.peek()) {
         let take_right = py_order(r, l, "<")? == Some(Ordering::Less);
-        merged.extend(if take_right { right.next() } else { left.next() });
+        merged.extend(if take_right {
+            right.next()
+        } else {
+            left.next()
+        });
     }
     merged.extend(left);
     merged.extend(right);

@@ -105,7 +105,11 @@ impl Parser<'_> {
         self.logic_chain(LogicOp::And, Self::not_expr)
     }
 
-    fn logic_chain(&mut self, op: LogicOp, operand: fn(&mut Self) -> PResult<Node>) -> PResult<Node> {
+    fn logic_chain(
+        &mut self,
+        op: LogicOp,
+        operand: fn(&mut Self) -> PResult<Node>,
+    ) -> PResult<Node> {
         let first = operand(self)?;
         if !self.eat_keyword(op.keyword())? {
             return Ok(first);
@@ -269,14 +273,20 @@ impl Parser<'_> {
         let Tok::Ident(name) = next.tok else {
             return Err(ParseError::new(
                 next.start,
-                format!("expected a matcher name after '.' but found {}", next.tok.describe()),
+                format!(
+                    "expected a matcher name after '.' but found {}",
+                    next.tok.describe()
+                ),
             ));
         };
         let matcher = Matcher::from_name(&name).ok_or_else(|| {
             let known: Vec<&str> = Matcher::ALL.iter().map(|m| m.name()).collect();
             ParseError::new(
                 next.start,
-                format!("unknown matcher '{name}'. Available matchers: {}", known.join(", ")),
+                format!(
+                    "unknown matcher '{name}'. Available matchers: {}",
+                    known.join(", ")
+                ),
             )
         })?;
         self.pos = next.end;

@@ -34,7 +34,8 @@ impl Num {
     }
 }
 
-const AMBIGUOUS_ARRAY: &str = "The truth value of an array with more than one element is ambiguous. Use a.any() or a.all()";
+const AMBIGUOUS_ARRAY: &str =
+    "The truth value of an array with more than one element is ambiguous. Use a.any() or a.all()";
 const AMBIGUOUS_EMPTY: &str = "The truth value of an empty array is ambiguous. Use `array.size > 0` to check that an array is not empty.";
 
 impl Value {
@@ -262,6 +263,9 @@ mod tests {
     fn json_numbers_keep_int_and_float_apart() {
         let json: serde_json::Value = serde_json::from_str("[1, 1.0, 18446744073709551615]")
             .unwrap_or(serde_json::Value::Null);
-        assert_eq!(Value::from_json(&json).to_string(), "[1, 1.0, 1.8446744073709552e+19]");
+        assert_eq!(
+            Value::from_json(&json).to_string(),
+            "[1, 1.0, 1.8446744073709552e+19]"
+        );
     }
 }

@@ -1,4 +1,11 @@
-//! Running a compiled project: sources behind one trait, the job scheduler, CSV-script and
-//! local-merge models, and the trace data files.
+//! Running a compiled project: sources behind one trait, the job plan and scheduler, CSV-script
+//! and local-merge models, and the trace data files.
 
+pub mod csv_script;
+pub mod data_json;
+pub mod materialize;
 pub mod output;
+pub mod plan;
+pub mod run;
+pub mod source;
+pub mod value;

@@ -2,6 +2,7 @@
 
 mod cli;
 mod cmd;
+mod progress;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -1,7 +1,71 @@
+use super::compile::compile_project;
+use super::load;
 use crate::cli::RunArgs;
+use crate::progress::Progress;
 use anyhow::Result;
 use std::process::ExitCode;
+use std::sync::Arc;
+use visivo_engine::run::{run as run_jobs, Outcome, RunOptions, Summary};
 
-pub fn run(_args: &RunArgs) -> Result<ExitCode> {
-    anyhow::bail!("run is not available yet")
+pub fn run(args: &RunArgs) -> Result<ExitCode> {
+    match run_project(args)? {
+        Some(summary) if summary.failed() == 0 => Ok(ExitCode::SUCCESS),
+        _ => Ok(ExitCode::FAILURE),
+    }
+}
+
+/// Compiles and runs; `None` when the project didn't load.
+pub fn run_project(args: &RunArgs) -> Result<Option<Summary>> {
+    println!("Compiling project");
+    let Some(project) = load(&args.project) else {
+        return Ok(None);
+    };
+    let compiled = compile_project(&project, &args.project)?;
+    println!("Project compiled");
+    let options = RunOptions {
+        output_dir: args.project.output_dir.clone(),
+        project_dir: args.project.working_dir.clone(),
+        threads: args.threads.max(1),
+        full_refresh: args.full_refresh,
+    };
+    let jobs = visivo_engine::plan::plan(&project, &compiled, &options.output_dir, &options.project_dir)
+        .map_err(anyhow::Error::msg)?;
+    match &args.project.source {
+        Some(source) => println!("Running project across {} threads and default source {source}", options.threads),
+        None => println!("Running project across {} threads", options.threads),
+    }
+    let progress = Arc::new(Progress::new());
+    let listener = {
+        let progress = progress.clone();
+        Arc::new(move |event| progress.event(event))
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let summary = runtime.block_on(run_jobs(jobs, options, listener));
+    progress.finish();
+    print_summary(&summary);
+    Ok(Some(summary))
+}
+
+fn print_summary(summary: &Summary) {
+    let secs = summary.elapsed.as_secs_f64();
+    let succeeded = summary.count(|o| matches!(o, Outcome::Succeeded { .. }));
+    let reused = summary.count(|o| matches!(o, Outcome::Reused));
+    let failed = summary.count(|o| matches!(o, Outcome::Failed(_)));
+    let skipped = summary.count(|o| matches!(o, Outcome::Skipped(_)));
+    let counts = format!("{succeeded} succeeded, {reused} up to date (re-used), {failed} failed, {skipped} skipped");
+    if failed + skipped == 0 {
+        println!("\nRun finished in {secs:.2}s: {counts}");
+        println!("Done");
+        return;
+    }
+    println!("\nRun failed in {secs:.2}s with {} error(s): {counts}", failed + skipped);
+    for (kind, name, outcome) in &summary.results {
+        if let Outcome::Failed(e) | Outcome::Skipped(e) = outcome {
+            println!("  ✖ {} {name}: {}", kind.label(), first_line(e));
+        }
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or(text)
 }

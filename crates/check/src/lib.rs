@@ -1,0 +1,129 @@
+//! A small, safe interpreter for the `logic` of Visivo trace tests.
+//!
+//! Visivo 1.0.30 rewrote the expression textually and ran it through Python's
+//! `eval` with numpy and assertpy in scope. This crate parses the same
+//! Python-like subset instead: literals, arithmetic, comparisons, `and`/`or`/
+//! `not`, `in`, indexing and slicing, Python built-ins, `numpy.*` functions
+//! and `assert_that(...)` with chained assertpy matchers. Data references
+//! (`<cohort>.<key>`, e.g. `Double Simple Line.props.x[0]`) are matched
+//! structurally against the trace's data while parsing: the longest cohort
+//! name followed by `.` and then the longest key of that cohort.
+//!
+//! ```
+//! let data = serde_json::json!({"north": {"props.y": [30.0, 12]}});
+//! let options = visivo_check::EvalOptions::default();
+//! let expr = visivo_check::parse("assert_that(north.props.y[0]).is_equal_to(30)", &data)?;
+//! assert!(visivo_check::evaluate(&expr, &data, &options).passed);
+//!
+//! let outcome = visivo_check::check("assert_that(north.props.y[1]).is_equal_to(5)", &data, &options);
+//! assert_eq!(outcome.message.as_deref(), Some("Expected <12> to be equal to <5>, but was not."));
+//! # Ok::<(), visivo_check::ParseError>(())
+//! ```
+
+mod ast;
+mod builtins;
+mod eval;
+mod lexer;
+mod matchers;
+mod names;
+mod numpy;
+mod ops;
+mod parser;
+mod value;
+
+use value::Value;
+
+/// The result of one test.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestOutcome {
+    pub passed: bool,
+    /// Why the test failed (`None` when it passed).
+    pub message: Option<String>,
+}
+
+impl TestOutcome {
+    fn pass() -> Self {
+        Self {
+            passed: true,
+            message: None,
+        }
+    }
+
+    fn fail(message: String) -> Self {
+        Self {
+            passed: false,
+            message: Some(message),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EvalOptions {
+    /// Visivo 1.0.30 compatibility: a test only fails when evaluation raises,
+    /// so an expression that evaluates to a false value passes.
+    pub legacy_pass_on_false: bool,
+}
+
+/// Why `logic` could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message} (at byte {offset})")]
+pub struct ParseError {
+    /// Byte offset into the logic text.
+    pub offset: usize,
+    pub message: String,
+}
+
+impl ParseError {
+    fn new(offset: usize, message: impl Into<String>) -> Self {
+        Self {
+            offset,
+            message: message.into(),
+        }
+    }
+}
+
+/// A parsed test expression.
+#[derive(Debug, Clone)]
+pub struct Expr {
+    source: String,
+    root: ast::Node,
+}
+
+/// Parses `logic`, resolving `<cohort>.<key>` references against the cohorts
+/// and keys of `data` (the trace's `data.json`, `{cohort: {key: [...]}}`).
+/// Names inside string literals are never references.
+pub fn parse(logic: &str, data: &serde_json::Value) -> Result<Expr, ParseError> {
+    let names = names::DataNames::from_data(data);
+    let root = parser::parse_logic(logic, &names)?;
+    Ok(Expr {
+        source: logic.trim().to_string(),
+        root,
+    })
+}
+
+/// Evaluates a parsed test against the trace's data. Never panics; a failed
+/// matcher, a Python-style error or (unless `legacy_pass_on_false`) a false
+/// result fails the test with a message.
+pub fn evaluate(expr: &Expr, data: &serde_json::Value, opts: &EvalOptions) -> TestOutcome {
+    match eval::eval(&expr.root, data) {
+        Err(message) => TestOutcome::fail(message),
+        Ok(_) if opts.legacy_pass_on_false => TestOutcome::pass(),
+        Ok(Value::Assertion(_)) => TestOutcome::pass(),
+        Ok(value) => match value.truthy() {
+            Ok(true) => TestOutcome::pass(),
+            Ok(false) => TestOutcome::fail(format!(
+                "Expected <{}> to be true, but was <{value}>.",
+                expr.source
+            )),
+            Err(message) => TestOutcome::fail(message),
+        },
+    }
+}
+
+/// [`parse`] then [`evaluate`]; a parse error fails the test with its text.
+pub fn check(logic: &str, data: &serde_json::Value, opts: &EvalOptions) -> TestOutcome {
+    match parse(logic, data) {
+        Ok(expr) => evaluate(&expr, data, opts),
+        Err(err) => TestOutcome::fail(err.to_string()),
+    }
+}

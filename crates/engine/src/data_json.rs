@@ -1,0 +1,224 @@
+//! Rows → `data.json`: rows grouped by their `cohort_on` value, one array per select item
+//! (outputs-and-viewer.md §3).
+//!
+//! Cohorts are sorted by value (numbers numerically, text by code point, false before true);
+//! rows whose cohort is NULL are dropped (as in 1.0.30) and counted so the caller can warn.
+//! Integers stay integers even next to NULLs; a column mixing integers and floats is all floats;
+//! floats are rounded to 10 decimals; NaN and infinities are null.
+
+use crate::value::{Cell, ResultSet};
+use serde_json::Value;
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+pub struct Grouped {
+    pub json: String,
+    pub dropped_null_cohort_rows: usize,
+}
+
+pub fn group_by_cohort(result: &ResultSet) -> Result<Grouped, String> {
+    let cohort_index = result
+        .columns
+        .iter()
+        .position(|c| c == "cohort_on")
+        .ok_or("the query result has no cohort_on column")?;
+    let value_columns: Vec<usize> = (0..result.columns.len()).filter(|i| *i != cohort_index).collect();
+    let float_columns: Vec<bool> = (0..result.columns.len())
+        .map(|c| result.rows.iter().any(|r| matches!(r.get(c), Some(Cell::Float(_)))))
+        .collect();
+    let mut cohorts: BTreeMap<CohortKey, Vec<usize>> = BTreeMap::new();
+    let mut dropped = 0;
+    for (row_index, row) in result.rows.iter().enumerate() {
+        match CohortKey::of(&row[cohort_index]) {
+            Some(key) => cohorts.entry(key).or_default().push(row_index),
+            None => dropped += 1,
+        }
+    }
+    let mut json = String::from("{");
+    for (n, (key, rows)) in cohorts.iter().enumerate() {
+        if n > 0 {
+            json.push(',');
+        }
+        push_string(&mut json, &key.text);
+        json.push_str(":{");
+        for (m, &column) in value_columns.iter().enumerate() {
+            if m > 0 {
+                json.push(',');
+            }
+            push_string(&mut json, &result.columns[column]);
+            json.push_str(":[");
+            for (k, &row) in rows.iter().enumerate() {
+                if k > 0 {
+                    json.push(',');
+                }
+                push_cell(&mut json, &result.rows[row][column], float_columns[column]);
+            }
+            json.push(']');
+        }
+        json.push('}');
+    }
+    json.push('}');
+    Ok(Grouped {
+        json,
+        dropped_null_cohort_rows: dropped,
+    })
+}
+
+/// A cohort's sort order and its name in data.json.
+#[derive(Debug, Clone, PartialEq)]
+struct CohortKey {
+    rank: Rank,
+    text: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Rank {
+    Bool(bool),
+    Number(f64),
+    Text,
+}
+
+impl CohortKey {
+    fn of(cell: &Cell) -> Option<CohortKey> {
+        let (rank, text) = match cell {
+            Cell::Null => return None,
+            Cell::Bool(b) => (Rank::Bool(*b), if *b { "True" } else { "False" }.to_string()),
+            Cell::Int(i) => (Rank::Number(*i as f64), i.to_string()),
+            Cell::Float(f) => (Rank::Number(*f), python_float(*f)),
+            Cell::Text(s) => (Rank::Text, s.clone()),
+            Cell::Json(v) => (Rank::Text, v.to_string()),
+        };
+        Some(CohortKey { rank, text })
+    }
+}
+
+impl Eq for CohortKey {}
+
+impl PartialOrd for CohortKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for CohortKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        let order = |r: &Rank| match r {
+            Rank::Bool(_) | Rank::Number(_) => 0,
+            Rank::Text => 1,
+        };
+        let number = |r: &Rank| match r {
+            Rank::Bool(b) => f64::from(u8::from(*b)),
+            Rank::Number(n) => *n,
+            Rank::Text => 0.0,
+        };
+        order(&self.rank)
+            .cmp(&order(&other.rank))
+            .then_with(|| number(&self.rank).total_cmp(&number(&other.rank)))
+            .then_with(|| self.text.cmp(&other.text))
+    }
+}
+
+/// Python's `str(float)`: `1.0`, `0.1`, `1e+20`.
+pub fn python_float(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf" } else { "-inf" }.into();
+    }
+    let text = format!("{f:?}");
+    if let Some((mantissa, exponent)) = text.split_once('e') {
+        let sign = if exponent.starts_with('-') { "-" } else { "+" };
+        let digits = exponent.trim_start_matches('-');
+        let mantissa = mantissa.strip_suffix(".0").unwrap_or(mantissa);
+        return format!("{mantissa}e{sign}{digits:0>2}");
+    }
+    text
+}
+
+fn round10(f: f64) -> f64 {
+    if f.abs() >= 1e15 {
+        return f;
+    }
+    format!("{f:.10}").parse().unwrap_or(f)
+}
+
+fn push_cell(json: &mut String, cell: &Cell, as_float: bool) {
+    match cell {
+        Cell::Null => json.push_str("null"),
+        Cell::Int(i) if as_float => push_float(json, *i as f64),
+        Cell::Int(i) => json.push_str(&i.to_string()),
+        Cell::Float(f) => push_float(json, *f),
+        Cell::Bool(b) => json.push_str(if *b { "true" } else { "false" }),
+        Cell::Text(s) => push_string(json, s),
+        Cell::Json(v) => json.push_str(&v.to_string()),
+    }
+}
+
+fn push_float(json: &mut String, f: f64) {
+    if !f.is_finite() {
+        json.push_str("null");
+        return;
+    }
+    let rounded = round10(f);
+    let number = serde_json::Number::from_f64(rounded).map_or(Value::Null, Value::Number);
+    json.push_str(&number.to_string());
+}
+
+fn push_string(json: &mut String, s: &str) {
+    json.push_str(&Value::String(s.to_string()).to_string());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rs(columns: &[&str], rows: Vec<Vec<Cell>>) -> ResultSet {
+        ResultSet {
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            rows,
+        }
+    }
+
+    #[test]
+    fn groups_sorts_and_encodes() {
+        let result = rs(
+            &["props.x", "props.y", "cohort_on"],
+            vec![
+                vec![Cell::Text("2024-02".into()), Cell::Float(7.5), Cell::Text("south".into())],
+                vec![Cell::Text("2024-01".into()), Cell::Float(30.0), Cell::Text("north".into())],
+                vec![Cell::Text("2024-03".into()), Cell::Float(1.0 / 3.0), Cell::Null],
+            ],
+        );
+        let grouped = group_by_cohort(&result).unwrap();
+        assert_eq!(
+            grouped.json,
+            r#"{"north":{"props.x":["2024-01"],"props.y":[30.0]},"south":{"props.x":["2024-02"],"props.y":[7.5]}}"#
+        );
+        assert_eq!(grouped.dropped_null_cohort_rows, 1);
+    }
+
+    #[test]
+    fn numbers_keep_their_kind() {
+        let result = rs(
+            &["a", "b", "cohort_on"],
+            vec![
+                vec![Cell::Int(12345678901234567), Cell::Int(1), Cell::Int(2)],
+                vec![Cell::Null, Cell::Float(1.0 / 3.0), Cell::Int(10)],
+                vec![Cell::Int(3), Cell::Float(f64::NAN), Cell::Float(2.5)],
+            ],
+        );
+        let grouped = group_by_cohort(&result).unwrap();
+        assert_eq!(
+            grouped.json,
+            r#"{"2":{"a":[12345678901234567],"b":[1.0]},"2.5":{"a":[3],"b":[null]},"10":{"a":[null],"b":[0.3333333333]}}"#
+        );
+    }
+
+    #[test]
+    fn python_float_text() {
+        assert_eq!(python_float(1.0), "1.0");
+        assert_eq!(python_float(1e20), "1e+20");
+        assert_eq!(python_float(0.1), "0.1");
+    }
+}

@@ -1,0 +1,111 @@
+//! Writing rows into a table of a SQLite file: the output of CSV-script models, and the copies
+//! of models that local merges join. The file is built under a temporary name and renamed into
+//! place only when complete.
+
+use crate::source::RowSink;
+use crate::value::Cell;
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+
+pub struct SqliteTableWriter {
+    target: PathBuf,
+    temp: PathBuf,
+    table: String,
+    connection: Option<Connection>,
+    insert_sql: String,
+}
+
+pub fn quote(identifier: &str) -> String {
+    format!("\"{}\"", identifier.replace('"', "\"\""))
+}
+
+impl SqliteTableWriter {
+    pub fn create(target: &Path, table: &str) -> Result<Self, String> {
+        if let Some(dir) = target.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        }
+        let temp = target.with_extension(format!("sqlite.{}.tmp", std::process::id()));
+        let _ = std::fs::remove_file(&temp);
+        let connection = Connection::open(&temp).map_err(|e| e.to_string())?;
+        connection
+            .execute_batch("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; BEGIN;")
+            .map_err(|e| e.to_string())?;
+        Ok(SqliteTableWriter {
+            target: target.to_path_buf(),
+            temp,
+            table: table.to_string(),
+            connection: Some(connection),
+            insert_sql: String::new(),
+        })
+    }
+
+    pub fn connection(&self) -> Result<&Connection, String> {
+        self.connection.as_ref().ok_or_else(|| "writer already finished".to_string())
+    }
+
+    /// Creates the table with the given column declarations (`"name" TYPE` or just `"name"`).
+    pub fn create_table(&mut self, table: &str, declarations: &[String]) -> Result<String, String> {
+        let sql = format!("CREATE TABLE {} ({})", quote(table), declarations.join(", "));
+        self.connection()?.execute_batch(&sql).map_err(|e| e.to_string())?;
+        let placeholders = vec!["?"; declarations.len().max(1)].join(", ");
+        Ok(format!("INSERT INTO {} VALUES ({placeholders})", quote(table)))
+    }
+
+    pub fn insert(&self, insert_sql: &str, rows: &[Vec<Cell>]) -> Result<(), String> {
+        let connection = self.connection()?;
+        let mut statement = connection.prepare_cached(insert_sql).map_err(|e| e.to_string())?;
+        for row in rows {
+            statement
+                .execute(rusqlite::params_from_iter(row.iter()))
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    pub fn commit(&mut self) -> Result<(), String> {
+        let connection = self.connection.take().ok_or("writer already finished")?;
+        connection.execute_batch("COMMIT;").map_err(|e| e.to_string())?;
+        connection.close().map_err(|(_, e)| e.to_string())?;
+        std::fs::rename(&self.temp, &self.target).map_err(|e| e.to_string())
+    }
+}
+
+impl Drop for SqliteTableWriter {
+    fn drop(&mut self) {
+        if self.connection.take().is_some() {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+impl RowSink for SqliteTableWriter {
+    fn columns(&mut self, columns: &[String]) -> Result<(), String> {
+        let declarations: Vec<String> = unique_names(columns).iter().map(|c| quote(c)).collect();
+        let table = self.table.clone();
+        self.insert_sql = self.create_table(&table, &declarations)?;
+        Ok(())
+    }
+
+    fn rows(&mut self, rows: Vec<Vec<Cell>>) -> Result<(), String> {
+        self.insert(&self.insert_sql, &rows)
+    }
+
+    fn finish(&mut self) -> Result<(), String> {
+        self.commit()
+    }
+}
+
+/// Column names made unique the way pandas does it (`a`, `a.1`, `a.2`).
+pub fn unique_names(columns: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(columns.len());
+    for column in columns {
+        let mut name = column.clone();
+        let mut n = 1;
+        while out.contains(&name) {
+            name = format!("{column}.{n}");
+            n += 1;
+        }
+        out.push(name);
+    }
+    out
+}

@@ -1,0 +1,213 @@
+//! The jobs of a run and what each waits for: CSV-script models, copies of SQL models that
+//! local merges read, local merges, and traces.
+
+use crate::source::resolve_path;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use visivo_project::{Model, Project, Source, SourceType};
+use visivo_query::{CompiledTrace, Target};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobKind {
+    CsvScript,
+    /// A SQL model copied into `<output>/<model>.sqlite` for a local merge.
+    Materialize,
+    LocalMerge,
+    Trace,
+}
+
+impl JobKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            JobKind::Trace => "trace",
+            _ => "model",
+        }
+    }
+}
+
+/// Everything a job needs to run, owned, so jobs can run on any thread.
+#[derive(Debug, Clone)]
+pub enum Work {
+    CsvScript { args: Vec<String>, table: String, timeout: Duration },
+    Materialize { sql: String, source: Source },
+    LocalMerge { sql: String, children: Vec<(String, PathBuf)> },
+    Trace { sql: String, target: TraceTarget },
+}
+
+#[derive(Debug, Clone)]
+pub enum TraceTarget {
+    Source(Source),
+    /// A SQLite file written by this run, or an in-memory database with files attached.
+    File { database: PathBuf, attachments: Vec<(String, PathBuf)> },
+}
+
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub kind: JobKind,
+    pub name: String,
+    pub work: Work,
+    pub deps: Vec<usize>,
+    /// Hash of this job's inputs and of everything upstream: equal hash, equal result.
+    pub hash: String,
+}
+
+impl Job {
+    /// Where the job's result lives.
+    pub fn output(&self, output_dir: &Path) -> PathBuf {
+        match self.kind {
+            JobKind::Trace => output_dir.join(&self.name).join("data.json"),
+            _ => sqlite_file(output_dir, &self.name),
+        }
+    }
+}
+
+pub fn sqlite_file(output_dir: &Path, model: &str) -> PathBuf {
+    output_dir.join(format!("{model}.sqlite"))
+}
+
+pub struct Planner<'a> {
+    project: &'a Project,
+    output_dir: &'a Path,
+    project_dir: &'a Path,
+    jobs: Vec<Job>,
+    index: HashMap<(JobKind, String), usize>,
+}
+
+pub fn plan(project: &Project, compiled: &[CompiledTrace], output_dir: &Path, project_dir: &Path) -> Result<Vec<Job>, String> {
+    let mut planner = Planner {
+        project,
+        output_dir,
+        project_dir,
+        jobs: Vec::new(),
+        index: HashMap::new(),
+    };
+    for trace in compiled {
+        planner.trace(trace)?;
+    }
+    Ok(planner.jobs)
+}
+
+impl Planner<'_> {
+    fn push(&mut self, kind: JobKind, name: &str, work: Work, deps: Vec<usize>, own: String) -> usize {
+        let mut hasher = Sha256::new();
+        hasher.update(format!("{kind:?}\0{name}\0{own}\0"));
+        for d in &deps {
+            hasher.update(&self.jobs[*d].hash);
+        }
+        let hash = hex::encode(hasher.finalize());
+        self.jobs.push(Job {
+            kind,
+            name: name.to_string(),
+            work,
+            deps,
+            hash,
+        });
+        let id = self.jobs.len() - 1;
+        self.index.insert((kind, name.to_string()), id);
+        id
+    }
+
+    fn trace(&mut self, compiled: &CompiledTrace) -> Result<usize, String> {
+        let trace = &self.project.traces[&compiled.trace];
+        let (target, deps, fingerprint) = match &compiled.target {
+            Target::Source(name) => {
+                let source = self.project.sources.get(name).ok_or_else(|| format!("source '{name}' not found"))?;
+                (TraceTarget::Source(source.clone()), vec![], source_fingerprint(source, self.project_dir))
+            }
+            Target::CsvModel(model) => {
+                let dep = self.model(model)?;
+                let database = sqlite_file(self.output_dir, model);
+                (TraceTarget::File { database, attachments: vec![] }, vec![dep], String::new())
+            }
+            Target::LocalMerge(model) => {
+                let dep = self.model(model)?;
+                let attachments = self.merge_children(model)?;
+                let database = PathBuf::from(":memory:");
+                (TraceTarget::File { database, attachments }, vec![dep], String::new())
+            }
+        };
+        let own = format!("{}\0{fingerprint}\0{}", compiled.sql, trace.model);
+        let work = Work::Trace { sql: compiled.sql.clone(), target };
+        Ok(self.push(JobKind::Trace, &compiled.trace, work, deps, own))
+    }
+
+    /// The job that produces a model's SQLite file (not for SQL models read directly).
+    fn model(&mut self, name: &str) -> Result<usize, String> {
+        let model = self.project.models.get(name).ok_or_else(|| format!("model '{name}' not found"))?;
+        let kind = match model {
+            Model::CsvScript(_) => JobKind::CsvScript,
+            Model::LocalMerge(_) => JobKind::LocalMerge,
+            Model::Sql(_) => JobKind::Materialize,
+        };
+        if let Some(id) = self.index.get(&(kind, name.to_string())) {
+            return Ok(*id);
+        }
+        match model {
+            Model::CsvScript(m) => {
+                let timeout = Duration::from_secs(m.timeout.unwrap_or(crate::csv_script::DEFAULT_TIMEOUT_SECS));
+                let own = format!("{:?}\0{}\0{}", m.args, m.table_name, files_fingerprint(&m.args, self.project_dir));
+                let work = Work::CsvScript { args: m.args.clone(), table: m.table_name.clone(), timeout };
+                Ok(self.push(kind, name, work, vec![], own))
+            }
+            Model::Sql(m) => {
+                let source = self.project.model_source(m).ok_or_else(|| format!("model '{name}' has no source"))?;
+                let own = format!("{}\0{}", m.sql, source_fingerprint(source, self.project_dir));
+                let work = Work::Materialize { sql: m.sql.clone(), source: source.clone() };
+                Ok(self.push(kind, name, work, vec![], own))
+            }
+            Model::LocalMerge(m) => {
+                let deps = m.models.iter().map(|c| self.model(c)).collect::<Result<Vec<_>, _>>()?;
+                let children = self.merge_children(name)?;
+                let work = Work::LocalMerge { sql: m.sql.clone(), children };
+                Ok(self.push(kind, name, work, deps, m.sql.clone()))
+            }
+        }
+    }
+
+    /// The files a merge attaches: each direct child under its model name.
+    fn merge_children(&self, merge: &str) -> Result<Vec<(String, PathBuf)>, String> {
+        let Some(Model::LocalMerge(m)) = self.project.models.get(merge) else {
+            return Err(format!("model '{merge}' is not a local merge"));
+        };
+        Ok(m.models.iter().map(|c| (c.clone(), sqlite_file(self.output_dir, c))).collect())
+    }
+}
+
+/// The connection settings and, for database files, their size and modification time: a
+/// changed file means changed data.
+fn source_fingerprint(source: &Source, project_dir: &Path) -> String {
+    let mut text = serde_json::to_string(source).unwrap_or_default();
+    if matches!(source.source_type, SourceType::Sqlite | SourceType::Duckdb) {
+        let mut files: Vec<String> = source.database.iter().cloned().collect();
+        files.extend(source.attach.iter().flatten().filter_map(|a| a.database().map(str::to_string)));
+        for file in files {
+            text.push_str(&file_fingerprint(&resolve_path(project_dir, &file)));
+        }
+    }
+    text
+}
+
+/// Files named in a script's arguments (the script itself, data it reads) that exist.
+fn files_fingerprint(args: &[String], project_dir: &Path) -> String {
+    args.iter()
+        .map(|a| resolve_path(project_dir, a))
+        .filter(|p| p.is_file())
+        .map(|p| file_fingerprint(&p))
+        .collect()
+}
+
+fn file_fingerprint(path: &Path) -> String {
+    match std::fs::metadata(path) {
+        Ok(meta) => {
+            let modified = meta
+                .modified()
+                .ok()
+                .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!("{}:{}:{modified};", path.display(), meta.len())
+        }
+        Err(_) => format!("{}:missing;", path.display()),
+    }
+}

@@ -1,0 +1,292 @@
+//! Runs the planned jobs: in dependency order, concurrently (at most `threads` at once, and per
+//! source at most what its pool allows), re-using results whose inputs did not change.
+
+use crate::data_json::group_by_cohort;
+use crate::materialize::SqliteTableWriter;
+use crate::output::write_atomic;
+use crate::plan::{sqlite_file, Job, JobKind, TraceTarget, Work};
+use crate::source::sqlite::{open_with_attachments, run_query, SqliteSource};
+use crate::source::{connect, ConnectContext, Connector};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub output_dir: PathBuf,
+    /// Relative paths in the project (SQLite files, script arguments) are relative to this.
+    pub project_dir: PathBuf,
+    pub threads: usize,
+    pub full_refresh: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Done; `detail` is e.g. the file written.
+    Succeeded { detail: String, warning: Option<String> },
+    /// Inputs unchanged since the last run: the previous result was kept.
+    Reused,
+    Failed(String),
+    /// Not run because something it needs failed.
+    Skipped(String),
+}
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    Started { kind: JobKind, name: String },
+    Finished { kind: JobKind, name: String, outcome: Outcome, elapsed: Duration },
+}
+
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub results: Vec<(JobKind, String, Outcome)>,
+    pub elapsed: Duration,
+}
+
+impl Summary {
+    pub fn count(&self, f: impl Fn(&Outcome) -> bool) -> usize {
+        self.results.iter().filter(|(_, _, o)| f(o)).count()
+    }
+
+    pub fn failed(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::Failed(_) | Outcome::Skipped(_)))
+    }
+}
+
+type Listener = Arc<dyn Fn(Event) + Send + Sync>;
+
+struct Shared {
+    options: RunOptions,
+    connectors: Mutex<HashMap<String, Result<(Arc<dyn Connector>, Arc<Semaphore>), String>>>,
+}
+
+const STATE_FILE: &str = ".visivo-state.json";
+
+pub async fn run(jobs: Vec<Job>, options: RunOptions, listener: Listener) -> Summary {
+    let started = Instant::now();
+    let state_path = options.output_dir.join(STATE_FILE);
+    let mut state = read_state(&state_path);
+    let shared = Arc::new(Shared {
+        options: options.clone(),
+        connectors: Mutex::new(HashMap::new()),
+    });
+    let global = Arc::new(Semaphore::new(options.threads.max(1)));
+    let mut waiting: Vec<usize> = jobs.iter().map(|j| j.deps.len()).collect();
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); jobs.len()];
+    for (id, job) in jobs.iter().enumerate() {
+        for d in &job.deps {
+            dependents[*d].push(id);
+        }
+    }
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; jobs.len()];
+    let mut set = JoinSet::new();
+    let spawn = |set: &mut JoinSet<(usize, Outcome)>, id: usize, state: &HashMap<String, String>| {
+        let job = jobs[id].clone();
+        let reusable = !options.full_refresh
+            && state.get(&state_key(&job)) == Some(&job.hash)
+            && job.output(&options.output_dir).exists();
+        let shared = shared.clone();
+        let global = global.clone();
+        let listener = listener.clone();
+        set.spawn(async move {
+            if reusable {
+                return (id, Outcome::Reused);
+            }
+            let _permit = global.acquire_owned().await;
+            listener(Event::Started { kind: job.kind, name: job.name.clone() });
+            let t = Instant::now();
+            let outcome = match execute(&job, &shared).await {
+                Ok(outcome) => outcome,
+                Err(e) => Outcome::Failed(e),
+            };
+            if job.kind == JobKind::Trace {
+                record_trace_error(&shared.options.output_dir, &job.name, &outcome);
+            }
+            listener(Event::Finished { kind: job.kind, name: job.name.clone(), outcome: outcome.clone(), elapsed: t.elapsed() });
+            (id, outcome)
+        });
+    };
+    for id in 0..jobs.len() {
+        if waiting[id] == 0 {
+            spawn(&mut set, id, &state);
+        }
+    }
+    while let Some(joined) = set.join_next().await {
+        let Ok((id, outcome)) = joined else { continue };
+        let ok = matches!(outcome, Outcome::Succeeded { .. } | Outcome::Reused);
+        if ok {
+            state.insert(state_key(&jobs[id]), jobs[id].hash.clone());
+        } else {
+            state.remove(&state_key(&jobs[id]));
+        }
+        outcomes[id] = Some(outcome);
+        if ok {
+            for &d in &dependents[id] {
+                waiting[d] -= 1;
+                if waiting[d] == 0 && outcomes[d].is_none() {
+                    spawn(&mut set, d, &state);
+                }
+            }
+        } else {
+            skip_dependents(id, &jobs, &dependents, &mut outcomes, &listener, &mut state);
+        }
+    }
+    if let Ok(text) = serde_json::to_string(&state) {
+        let _ = write_atomic(&state_path, text.as_bytes());
+    }
+    Summary {
+        results: jobs
+            .iter()
+            .zip(outcomes)
+            .map(|(j, o)| (j.kind, j.name.clone(), o.unwrap_or(Outcome::Skipped("not run".into()))))
+            .collect(),
+        elapsed: started.elapsed(),
+    }
+}
+
+fn skip_dependents(
+    failed: usize,
+    jobs: &[Job],
+    dependents: &[Vec<usize>],
+    outcomes: &mut [Option<Outcome>],
+    listener: &Listener,
+    state: &mut HashMap<String, String>,
+) {
+    let mut queue = vec![failed];
+    while let Some(id) = queue.pop() {
+        for &d in &dependents[id] {
+            if outcomes[d].is_some() {
+                continue;
+            }
+            let reason = format!("skipped because {} '{}' failed", jobs[id].kind.label(), jobs[id].name);
+            let outcome = Outcome::Skipped(reason);
+            state.remove(&state_key(&jobs[d]));
+            listener(Event::Finished {
+                kind: jobs[d].kind,
+                name: jobs[d].name.clone(),
+                outcome: outcome.clone(),
+                elapsed: Duration::ZERO,
+            });
+            outcomes[d] = Some(outcome);
+            queue.push(d);
+        }
+    }
+}
+
+fn state_key(job: &Job) -> String {
+    format!("{:?}:{}", job.kind, job.name)
+}
+
+fn read_state(path: &Path) -> HashMap<String, String> {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+/// `<trace>/error.json` tells the viewer why a trace has no (or stale) data.
+fn record_trace_error(output_dir: &Path, trace: &str, outcome: &Outcome) {
+    let path = output_dir.join(trace).join("error.json");
+    match outcome {
+        Outcome::Failed(message) | Outcome::Skipped(message) => {
+            let json = serde_json::json!({ "message": message });
+            let _ = write_atomic(&path, json.to_string().as_bytes());
+        }
+        _ => {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+async fn execute(job: &Job, shared: &Shared) -> Result<Outcome, String> {
+    let output_dir = &shared.options.output_dir;
+    let target = job.output(output_dir);
+    match &job.work {
+        Work::CsvScript { args, table, timeout } => {
+            let (args, table, timeout) = (args.clone(), table.clone(), *timeout);
+            let (name, cwd, file) = (job.name.clone(), shared.options.project_dir.clone(), target.clone());
+            let rows = tokio::task::spawn_blocking(move || {
+                let script = crate::csv_script::CsvScript { model: &name, args: &args, table: &table, cwd: &cwd, timeout };
+                crate::csv_script::run(&script, &file)
+            })
+            .await
+            .map_err(|e| e.to_string())??;
+            Ok(succeeded(format!("{rows} rows → {}", display(&target))))
+        }
+        Work::Materialize { sql, source } => {
+            let (connector, pool) = shared.connector(source)?;
+            let _permit = pool.acquire().await;
+            let writer = SqliteTableWriter::create(&target, "model")?;
+            connector.stream(sql, Box::new(writer)).await.map_err(|e| e.to_string())?;
+            Ok(succeeded(display(&target)))
+        }
+        Work::LocalMerge { sql, children } => {
+            let (sql, children, file) = (sql.clone(), children.clone(), target.clone());
+            tokio::task::spawn_blocking(move || merge(&sql, &children, &file)).await.map_err(|e| e.to_string())??;
+            Ok(succeeded(display(&target)))
+        }
+        Work::Trace { sql, target: trace_target } => {
+            let result = match trace_target {
+                TraceTarget::Source(source) => {
+                    let (connector, pool) = shared.connector(source)?;
+                    let _permit = pool.acquire().await;
+                    connector.query(sql).await
+                }
+                TraceTarget::File { database, attachments } => {
+                    let name = format!("model_{}_generated_source", job.name);
+                    SqliteSource::for_file(name, database.clone(), attachments.clone()).query(sql).await
+                }
+            }
+            .map_err(|e| e.to_string())?;
+            let grouped = group_by_cohort(&result)?;
+            write_atomic(&target, grouped.json.as_bytes()).map_err(|e| format!("writing {}: {e}", display(&target)))?;
+            let warning = (grouped.dropped_null_cohort_rows > 0)
+                .then(|| format!("{} rows with a NULL cohort_on value were left out", grouped.dropped_null_cohort_rows));
+            Ok(Outcome::Succeeded { detail: display(&target.with_file_name("query.sql")), warning })
+        }
+    }
+}
+
+fn succeeded(detail: String) -> Outcome {
+    Outcome::Succeeded { detail, warning: None }
+}
+
+fn display(path: &Path) -> String {
+    visivo_project::load::discover::display_path(path)
+}
+
+/// Runs a merge's SQL with its children attached and stores the result as `<merge>.sqlite`.
+fn merge(sql: &str, children: &[(String, PathBuf)], target: &Path) -> Result<(), String> {
+    let connection = open_with_attachments(Path::new(":memory:"), children)?;
+    let mut writer = SqliteTableWriter::create(target, "model")?;
+    let writer_cell = std::cell::RefCell::new(&mut writer);
+    use crate::source::RowSink;
+    run_query(&connection, sql, |c| writer_cell.borrow_mut().columns(c), |rows| writer_cell.borrow_mut().rows(rows))?;
+    writer.commit()
+}
+
+impl Shared {
+    fn connector(&self, source: &visivo_project::Source) -> Result<(Arc<dyn Connector>, Arc<Semaphore>), String> {
+        let name = source.name.clone().unwrap_or_default();
+        let mut cache = self.connectors.lock().map_err(|_| "connector cache poisoned".to_string())?;
+        cache
+            .entry(name)
+            .or_insert_with(|| {
+                let ctx = ConnectContext { project_dir: &self.options.project_dir, threads: self.options.threads };
+                connect(source, &ctx)
+                    .map(|c| {
+                        let pool = Arc::new(Semaphore::new(c.concurrency().max(1)));
+                        (c, pool)
+                    })
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
+    }
+}
+
+pub fn model_file(output_dir: &Path, model: &str) -> PathBuf {
+    sqlite_file(output_dir, model)
+}

@@ -1,0 +1,99 @@
+//! Databases behind one trait. Adding an engine means one module here plus its tests.
+
+pub mod sqlite;
+
+use crate::value::ResultSet;
+use async_trait::async_trait;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use visivo_project::load::template::unset_vars_in;
+use visivo_project::{Source, SourceType};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceError(pub String);
+
+impl std::fmt::Display for SourceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Receives the rows of a query in batches, so big results never sit in memory whole.
+pub trait RowSink: Send {
+    fn columns(&mut self, columns: &[String]) -> Result<(), String>;
+    fn rows(&mut self, rows: Vec<Vec<crate::value::Cell>>) -> Result<(), String>;
+    /// Called once after the last batch, when the query succeeded.
+    fn finish(&mut self) -> Result<(), String>;
+}
+
+#[async_trait]
+pub trait Connector: Send + Sync {
+    /// Runs a query and returns all its rows.
+    async fn query(&self, sql: &str) -> Result<ResultSet, SourceError>;
+
+    /// Runs a query and hands its rows to `sink` in batches.
+    async fn stream(&self, sql: &str, sink: Box<dyn RowSink>) -> Result<(), SourceError> {
+        let result = self.query(sql).await?;
+        let mut sink = sink;
+        sink.columns(&result.columns).map_err(SourceError)?;
+        sink.rows(result.rows).map_err(SourceError)?;
+        sink.finish().map_err(SourceError)
+    }
+
+    /// How many queries may run against this source at once.
+    fn concurrency(&self) -> usize;
+}
+
+/// Settings every connector gets besides its source definition.
+pub struct ConnectContext<'a> {
+    /// Relative file paths (SQLite databases) are resolved against this directory.
+    pub project_dir: &'a Path,
+    pub threads: usize,
+}
+
+pub fn connect(source: &Source, ctx: &ConnectContext) -> Result<Arc<dyn Connector>, SourceError> {
+    check_env_vars(source)?;
+    let name = source.name.clone().unwrap_or_default();
+    match source.source_type {
+        SourceType::Sqlite => Ok(Arc::new(sqlite::SqliteSource::new(source, ctx)?)),
+        other => Err(SourceError(format!(
+            "source '{name}': the {other:?} engine is not available in this build"
+        ))),
+    }
+}
+
+/// Fields whose value came from an unset environment variable make the source unusable.
+fn check_env_vars(source: &Source) -> Result<(), SourceError> {
+    let fields = [
+        ("database", &source.database),
+        ("host", &source.host),
+        ("username", &source.username),
+        ("password", &source.password),
+        ("account", &source.account),
+        ("warehouse", &source.warehouse),
+        ("role", &source.role),
+        ("db_schema", &source.db_schema),
+        ("project", &source.project),
+        ("dataset", &source.dataset),
+        ("credentials_path", &source.credentials_path),
+        ("credentials_json", &source.credentials_json),
+    ];
+    for (field, value) in fields {
+        if let Some(var) = value.as_deref().and_then(|v| unset_vars_in(v).first().copied()) {
+            return Err(SourceError(format!(
+                "source '{}': `{field}` comes from environment variable {var}, which is not set",
+                source.name.as_deref().unwrap_or_default()
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub fn resolve_path(project_dir: &Path, path: &str) -> PathBuf {
+    let p = Path::new(path);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        project_dir.join(p)
+    }
+}

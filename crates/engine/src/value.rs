@@ -1,0 +1,47 @@
+//! Query results in a database-neutral form.
+
+/// One value of a result row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Null,
+    Int(i64),
+    Float(f64),
+    /// Exact decimals that don't fit a double without loss, and other values kept as text.
+    Text(String),
+    Bool(bool),
+    /// JSON values (PostgreSQL json/jsonb, arrays) pass through as they are.
+    Json(serde_json::Value),
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResultSet {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl From<rusqlite::types::ValueRef<'_>> for Cell {
+    fn from(value: rusqlite::types::ValueRef<'_>) -> Self {
+        use rusqlite::types::ValueRef;
+        match value {
+            ValueRef::Null => Cell::Null,
+            ValueRef::Integer(i) => Cell::Int(i),
+            ValueRef::Real(f) => Cell::Float(f),
+            ValueRef::Text(t) => Cell::Text(String::from_utf8_lossy(t).into_owned()),
+            ValueRef::Blob(b) => Cell::Text(String::from_utf8_lossy(b).into_owned()),
+        }
+    }
+}
+
+impl rusqlite::ToSql for Cell {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, Value, ValueRef};
+        Ok(match self {
+            Cell::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Cell::Int(i) => ToSqlOutput::Borrowed(ValueRef::Integer(*i)),
+            Cell::Float(f) => ToSqlOutput::Borrowed(ValueRef::Real(*f)),
+            Cell::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Cell::Bool(b) => ToSqlOutput::Borrowed(ValueRef::Integer(i64::from(*b))),
+            Cell::Json(v) => ToSqlOutput::Owned(Value::Text(v.to_string())),
+        })
+    }
+}

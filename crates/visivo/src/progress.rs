@@ -1,0 +1,110 @@
+//! Job progress: a live spinner per running job on a terminal, plain lines otherwise (or when
+//! `CI=true`).
+
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::sync::Mutex;
+use std::time::Duration;
+use visivo_engine::plan::JobKind;
+use visivo_engine::run::{Event, Outcome};
+
+pub struct Progress {
+    live: Option<MultiProgress>,
+    bars: Mutex<HashMap<String, ProgressBar>>,
+}
+
+const WIDTH: usize = 82;
+
+impl Progress {
+    pub fn new() -> Self {
+        let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+        let live = (std::io::stdout().is_terminal() && !ci).then(MultiProgress::new);
+        Progress {
+            live,
+            bars: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn event(&self, event: Event) {
+        match event {
+            Event::Started { kind, name } => self.started(kind, &name),
+            Event::Finished { kind, name, outcome, elapsed } => {
+                let lines = finished_lines(kind, &name, &outcome, elapsed);
+                self.finished(&name, &lines);
+            }
+        }
+    }
+
+    fn started(&self, kind: JobKind, name: &str) {
+        let text = format!("Running {} {name}", kind.label());
+        match &self.live {
+            Some(multi) => {
+                let bar = multi.add(ProgressBar::new_spinner());
+                bar.set_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+                bar.set_message(text);
+                bar.enable_steady_tick(Duration::from_millis(100));
+                if let Ok(mut bars) = self.bars.lock() {
+                    bars.insert(name.to_string(), bar);
+                }
+            }
+            None => println!("{}", dotted(&text, "[RUNNING]")),
+        }
+    }
+
+    fn finished(&self, name: &str, lines: &[String]) {
+        match &self.live {
+            Some(multi) => {
+                if let Some(bar) = self.bars.lock().ok().and_then(|mut b| b.remove(name)) {
+                    bar.finish_and_clear();
+                    multi.remove(&bar);
+                }
+                for line in lines {
+                    let _ = multi.println(line);
+                }
+            }
+            None => {
+                for line in lines {
+                    println!("{line}");
+                }
+            }
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(multi) = &self.live {
+            let _ = multi.clear();
+        }
+    }
+}
+
+fn dotted(text: &str, status: &str) -> String {
+    let dots = WIDTH.saturating_sub(text.chars().count() + 1).max(3);
+    format!("{text} {}{status}", ".".repeat(dots))
+}
+
+fn finished_lines(kind: JobKind, name: &str, outcome: &Outcome, elapsed: Duration) -> Vec<String> {
+    let secs = format!("{:.2}s", elapsed.as_secs_f64());
+    let label = kind.label();
+    match outcome {
+        Outcome::Succeeded { detail, warning } => {
+            let mut lines = vec![dotted(&format!("Updated data for {label} {name}"), &format!("[SUCCESS {secs}]"))];
+            let what = if kind == JobKind::Trace { "query" } else { "database file" };
+            lines.push(format!("\t{what}: {detail}"));
+            if let Some(w) = warning {
+                lines.push(format!("\twarning: {w}"));
+            }
+            lines
+        }
+        Outcome::Reused => vec![dotted(&format!("Up to date {label} {name}"), "[REUSED]")],
+        Outcome::Failed(error) => {
+            let mut lines = vec![dotted(&format!("Failed query for {label} {name}"), &format!("[FAILURE {secs}]"))];
+            if kind == JobKind::Trace {
+                lines.push(format!("\tquery: target/{name}/query.sql"));
+            }
+            lines.extend(error.lines().map(|l| format!("\terror: {l}")));
+            lines
+        }
+        Outcome::Skipped(reason) => vec![dotted(&format!("Skipped {label} {name}"), "[SKIPPED]"), format!("\t{reason}")],
+    }
+}
