@@ -46,7 +46,7 @@ export async function getJSON(url: URL): Promise<unknown> {
   } else {
     let res: Response;
     try {
-      res = await fetch(url.href, { cache: 'no-cache', headers: { Accept: 'application/json' } });
+      res = await fetch(url.href, { cache: 'no-store', headers: { Accept: 'application/json' } });
     } catch (e) {
       throw new HttpError(0, `Network error while loading ${url.pathname}: ${(e as Error).message}`);
     }

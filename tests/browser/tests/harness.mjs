@@ -1,0 +1,112 @@
+// Shared helpers for the viewer browser tests.
+import { chromium } from 'playwright-core';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(HERE, '..');
+export const REPO = path.resolve(ROOT, '..', '..');
+export const ARTIFACTS = path.join(ROOT, 'artifacts');
+mkdirSync(ARTIFACTS, { recursive: true });
+
+export const BASE_URL = process.env.VIEWER_BASE_URL;
+if (!BASE_URL) throw new Error('VIEWER_BASE_URL is not set: run tests/browser/run.sh');
+export const BASE = BASE_URL.endsWith('/') ? BASE_URL : `${BASE_URL}/`;
+export const SUBPATH_URL = process.env.VIEWER_SUBPATH_URL || null;
+export const ROOT_DIR = process.env.VIEWER_ROOT_DIR || null;
+export const TEST_EVENTS = process.env.VIEWER_TEST_EVENTS === '1';
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** A fresh browser (own --user-data-dir). */
+export async function launch({ extraArgs = [], viewport = { width: 1600, height: 1000 } } = {}) {
+  const userDataDir = mkdtempSync(path.join(tmpdir(), 'visivo-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...ARGS, ...extraArgs],
+    viewport,
+    acceptDownloads: true,
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Opens a page and records uncaught errors on `page.errors`. */
+export async function open(context, url, { init } = {}) {
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  if (init) await page.addInitScript(init);
+  await page.goto(url);
+  return page;
+}
+
+/** Waits until no item shows a spinner and every chart has plotted or failed. */
+export async function settle(page, timeout = 20000) {
+  await page.waitForFunction(
+    () => {
+      if (document.querySelector('.page-loading, .state-loading')) return false;
+      return [...document.querySelectorAll('.item-chart')].every(
+        (c) => c.hasAttribute('data-rendered') || c.querySelector('.state-error'),
+      );
+    },
+    null,
+    { timeout },
+  );
+}
+
+/** The plotly `data` of a chart (by chart name), reduced to plain JSON. */
+export async function plotData(page, chart) {
+  return page.evaluate((name) => {
+    const el = document.querySelector(`[data-chart="${CSS.escape(name)}"] .js-plotly-plot`);
+    if (!el) return null;
+    return JSON.parse(JSON.stringify(el.data));
+  }, chart);
+}
+
+export async function plotLayout(page, chart) {
+  return page.evaluate((name) => {
+    const el = document.querySelector(`[data-chart="${CSS.escape(name)}"] .js-plotly-plot`);
+    return el ? JSON.parse(JSON.stringify(el.layout)) : null;
+  }, chart);
+}
+
+export async function shot(page, name, fullPage = true) {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage });
+}
+
+export function currentQuery(page) {
+  const u = new URL(page.url());
+  if (u.hash.startsWith('#/')) return u.hash.split('?')[1] ?? '';
+  return u.search.replace(/^\?/, '');
+}
+
+/** A folder with viewer/dist + the fixture data (for file:// tests). */
+export function staticCopy() {
+  if (ROOT_DIR) return { dir: ROOT_DIR, cleanup() {} };
+  const dir = mkdtempSync(path.join(tmpdir(), 'visivo-static-'));
+  cpSync(path.join(REPO, 'viewer', 'dist'), dir, { recursive: true });
+  cpSync(path.join(ROOT, 'fixture', 'data'), path.join(dir, 'data'), { recursive: true });
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export const SALES = 'Sales%20Overview';
+export const OPS = 'Operations%20%26%20Quality';
