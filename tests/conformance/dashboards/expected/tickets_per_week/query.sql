@@ -1,0 +1,22 @@
+WITH 
+base_query as (
+    select * from tickets
+),
+columnize_cohort_on as (
+    SELECT 
+        *,
+        team as "cohort_on"
+    FROM base_query
+)
+SELECT
+            week as "props.x",
+            sum(tickets) as "props.y",
+    "cohort_on"
+FROM columnize_cohort_on
+    GROUP BY
+        week  , 
+        team ,
+    "cohort_on"
+    ORDER BY
+        week 
+-- source: support
