@@ -65,6 +65,7 @@ describe('live reload', { skip }, () => {
     await page.waitForSelector('.overlay:not([hidden])');
     assert.match(await page.textContent('.overlay'), /project\.visivo\.yml:12: Extra inputs are not permitted/);
     assert.equal((await plotData(page, 'Revenue')).length, 4);
+    await page.waitForTimeout(400);
     await shot(page, 'live-error-overlay', false);
     await emit({ type: 'ok' });
     await page.waitForSelector('.overlay', { state: 'hidden' });

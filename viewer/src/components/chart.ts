@@ -3,7 +3,7 @@
 import { loadTraces, type TraceResult } from '../data';
 import { clear, errorState, h, icon, ICONS, spinner } from '../dom';
 import { loadPlotly, type PlotlyStatic } from '../plotly';
-import { readSelection, selectorType, writeSelection } from '../selection';
+import { rawSelection, readSelection, selectorType, writeSelection } from '../selection';
 import { buildChartTraces, cohortOptions, merge } from '../traces';
 import type { Chart, Item, JsonObject } from '../types';
 import type { ItemContext, ItemView } from './item';
@@ -33,6 +33,7 @@ export class ChartView implements ItemView {
   readonly el: HTMLElement;
   private chart: Chart;
   private plotEl: HTMLElement;
+  private emptyEl: HTMLElement;
   private stateEl: HTMLElement;
   private warnEl: HTMLElement;
   private toolbar: HTMLElement;
@@ -53,13 +54,14 @@ export class ChartView implements ItemView {
     this.chart = item.chart!;
     this.plotEl = h('div', { class: 'plot' });
     this.stateEl = h('div', { class: 'item-state' });
+    this.emptyEl = h('div', { class: 'plot-empty', hidden: true }, 'Nothing to show for the current selection');
     this.warnEl = h('div', { class: 'item-warning', hidden: true });
     this.toolbar = h('div', { class: 'item-toolbar' });
     this.el = h(
       'div',
       { class: 'card item-chart', 'data-chart': this.chart.name ?? '' },
       this.toolbar,
-      h('div', { class: 'plot-wrap' }, this.plotEl),
+      h('div', { class: 'plot-wrap' }, this.plotEl, this.emptyEl),
       this.warnEl,
       this.stateEl,
     );
@@ -137,6 +139,8 @@ export class ChartView implements ItemView {
       this.picker = null;
       return;
     }
+    // Keep the dropdown visible while a non-default selection is active.
+    this.toolbar.classList.toggle('pinned', rawSelection(sel!.name) !== null);
     if (!this.picker) {
       this.picker = new Picker({
         label: sel!.name,
@@ -180,6 +184,7 @@ export class ChartView implements ItemView {
     if (built.errors.length) {
       this.warnEl.append(icon(ICONS.alert, 'icon'), h('span', null, built.errors.join(' · ')));
     }
+    this.emptyEl.hidden = built.traces.length > 0;
     this.plot(built.traces);
   }
 
