@@ -48,9 +48,16 @@ function classicScript(): Plugin {
   };
 }
 
+// `VISIVO_DEV_SERVER=http://127.0.0.1:8000 npm run dev` proxies data/ and
+// api/ to a running `visivo serve` while developing the viewer.
+const devServer = process.env.VISIVO_DEV_SERVER;
+
 export default defineConfig({
   base: './',
   plugins: [plotlyAsset(), classicScript()],
+  server: devServer
+    ? { proxy: { '/data': devServer, '/api': { target: devServer, changeOrigin: true } } }
+    : undefined,
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -68,6 +68,10 @@ describe('charts', () => {
     assert.equal(heat.length, 1);
     assert.deepEqual(heat[0].z, [[1, 2, 3], [4, 5, 6], [7, 8, 9]]);
     assert.equal(heat[0].colorscale, 'Viridis');
+    // xsmall row: 128 px; compact row: natural height (layout.height of its chart)
+    const heights = await page.$$eval('.row', (rs) => rs.map((r) => [r.dataset.height, Math.round(r.getBoundingClientRect().height)]));
+    assert.deepEqual(heights.find(([h]) => h === 'xsmall'), ['xsmall', 128]);
+    assert.equal((await plotLayout(page, 'Compact Units')).height, 300);
     const sliced = await plotData(page, 'Sliced');
     assert.deepEqual(sliced[0].x, [1, 2, 3, 4, 5]);
     assert.deepEqual(sliced[0].y, [1.5, 4, 9.5, 16]);
