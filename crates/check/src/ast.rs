@@ -151,7 +151,7 @@ named_enum! {
     Builtin {
         Round => "round", Len => "len", Abs => "abs", Min => "min", Max => "max",
         Sum => "sum", Sorted => "sorted", Float => "float", Int => "int",
-        Str => "str", Bool => "bool", All => "all", Any => "any",
+        Str => "str", Bool => "bool", All => "all", Any => "any", List => "list",
     }
 }
 

@@ -28,6 +28,7 @@ pub(crate) fn call(f: Builtin, args: Vec<Value>) -> EvalResult {
         Builtin::Bool => one(name, args)?.truthy().map(Value::Bool),
         Builtin::All => all_any(&one(name, args)?, true),
         Builtin::Any => all_any(&one(name, args)?, false),
+        Builtin::List => ops::iterate(&one(name, args)?).map(Value::List),
     }
 }
 

@@ -11,6 +11,9 @@ use crate::ParseError;
 /// Deepest nesting of parentheses, brackets, calls and unary operators.
 pub(crate) const MAX_DEPTH: usize = 64;
 
+/// Words that cannot start or continue a name.
+const KEYWORDS: &[&str] = &["and", "or", "not", "in", "is", "if", "else", "True", "False", "None"];
+
 type PResult<T> = Result<T, ParseError>;
 
 pub(crate) fn parse_logic(src: &str, names: &DataNames) -> PResult<Node> {
@@ -122,7 +125,7 @@ impl Parser<'_> {
     }
 
     fn not_expr(&mut self) -> PResult<Node> {
-        if self.eat_keyword("not")? {
+        if !self.at_reference() && self.eat_keyword("not")? {
             let operand = self.nested(Self::not_expr)?;
             return Ok(Node::Not(Box::new(operand)));
         }
@@ -208,7 +211,7 @@ impl Parser<'_> {
 
     fn factor(&mut self) -> PResult<Node> {
         for (symbol, op) in [("-", UnaryOp::Neg), ("+", UnaryOp::Pos)] {
-            if self.eat_op(symbol)? {
+            if !self.at_reference() && self.eat_op(symbol)? {
                 let operand = self.nested(Self::factor)?;
                 return Ok(Node::Unary(op, Box::new(operand)));
             }
@@ -328,6 +331,13 @@ impl Parser<'_> {
         }
     }
 
+    /// Whether a cohort name starts here: it wins over keywords and
+    /// operators it may begin with (`not in.props.y`, `-1.props.y`).
+    fn at_reference(&self) -> bool {
+        let start = skip_ws(self.src, self.pos);
+        self.names.match_at(&self.src[start..]).is_some()
+    }
+
     /// A data reference at the current position, matched on the raw text.
     fn reference(&mut self) -> Option<Node> {
         let start = skip_ws(self.src, self.pos);
@@ -368,12 +378,19 @@ impl Parser<'_> {
             "True" => return Ok(Node::Lit(Value::Bool(true))),
             "False" => return Ok(Node::Lit(Value::Bool(false))),
             "None" => return Ok(Node::Lit(Value::None)),
-            "and" | "or" | "not" | "in" => return Err(unexpected(&Tok::Ident(word), start)),
+            _ if KEYWORDS.contains(&word.as_str()) => {
+                return Err(unexpected(&Tok::Ident(word), start))
+            }
             _ => {}
         }
         let path = self.dotted_path(word)?;
+        let func = Func::lookup(&path);
+        let path = match func {
+            Some(_) => path,
+            None => self.more_words(path)?,
+        };
         let is_call = self.eat_op("(")?;
-        match (Func::lookup(&path), is_call) {
+        match (func, is_call) {
             (Some(func), true) => Ok(Node::Call(func, self.nested(|p| p.sequence(")"))?)),
             (Some(_), false) => Err(ParseError::new(
                 start,
@@ -381,6 +398,22 @@ impl Parser<'_> {
             )),
             (None, true) => Err(ParseError::new(start, format!("unknown function '{path}'"))),
             (None, false) => Ok(Node::Name(path)),
+        }
+    }
+
+    /// Further words of an unknown name written like a cohort with spaces
+    /// (`Simple Line.props.x`), so the error names all of it.
+    fn more_words(&mut self, mut name: String) -> PResult<String> {
+        loop {
+            let next = self.peek()?;
+            match next.tok {
+                Tok::Ident(word) if !KEYWORDS.contains(&word.as_str()) => {
+                    self.pos = next.end;
+                    name.push(' ');
+                    name = self.dotted_path(name + &word)?;
+                }
+                _ => return Ok(name),
+            }
         }
     }
 

@@ -26,8 +26,11 @@ pub struct CsvScript<'a> {
 /// Runs the script and writes `target` (a SQLite file); returns the number of rows.
 pub fn run(script: &CsvScript, target: &Path) -> Result<usize, String> {
     let (program, rest) = script.args.split_first().ok_or("`args` is empty")?;
+    use std::os::unix::process::CommandExt;
     let mut child = Command::new(program)
         .args(rest)
+        // Its own process group, so a timeout stops the children it started too.
+        .process_group(0)
         .current_dir(script.cwd)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -44,13 +47,16 @@ pub fn run(script: &CsvScript, target: &Path) -> Result<usize, String> {
     let pid = child.id();
     let (done, finished) = mpsc::channel::<()>();
     let timeout = script.timeout;
-    let watchdog = std::thread::spawn(move || finished.recv_timeout(timeout).is_err());
+    let watchdog = std::thread::spawn(move || {
+        let timed_out = finished.recv_timeout(timeout).is_err();
+        if timed_out {
+            kill(pid);
+        }
+        timed_out
+    });
     let loaded = load_csv(script, stdout, target);
     let _ = done.send(());
     let timed_out = watchdog.join().unwrap_or(false);
-    if timed_out {
-        kill(pid);
-    }
     let status = child.wait().map_err(|e| e.to_string())?;
     let stderr_text = stderr_reader.join().unwrap_or_default();
     if timed_out {
@@ -68,7 +74,7 @@ pub fn run(script: &CsvScript, target: &Path) -> Result<usize, String> {
 }
 
 fn kill(pid: u32) {
-    let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+    let _ = Command::new("kill").args(["-9", "--", &format!("-{pid}")]).status();
 }
 
 fn tail(stderr: &str) -> String {

@@ -10,6 +10,7 @@ use visivo_engine::plan::JobKind;
 use visivo_engine::run::{Event, Outcome};
 
 pub struct Progress {
+    output_dir: std::path::PathBuf,
     live: Option<MultiProgress>,
     bars: Mutex<HashMap<String, ProgressBar>>,
 }
@@ -17,10 +18,11 @@ pub struct Progress {
 const WIDTH: usize = 82;
 
 impl Progress {
-    pub fn new() -> Self {
+    pub fn new(output_dir: &std::path::Path) -> Self {
         let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
         let live = (std::io::stdout().is_terminal() && !ci).then(MultiProgress::new);
         Progress {
+            output_dir: output_dir.to_path_buf(),
             live,
             bars: Mutex::new(HashMap::new()),
         }
@@ -30,7 +32,8 @@ impl Progress {
         match event {
             Event::Started { kind, name } => self.started(kind, &name),
             Event::Finished { kind, name, outcome, elapsed } => {
-                let lines = finished_lines(kind, &name, &outcome, elapsed);
+                let query = visivo_project::load::discover::display_path(&self.output_dir.join(&name).join("query.sql"));
+                let lines = finished_lines(kind, &name, &outcome, elapsed, &query);
                 self.finished(&name, &lines);
             }
         }
@@ -83,7 +86,7 @@ fn dotted(text: &str, status: &str) -> String {
     format!("{text} {}{status}", ".".repeat(dots))
 }
 
-fn finished_lines(kind: JobKind, name: &str, outcome: &Outcome, elapsed: Duration) -> Vec<String> {
+fn finished_lines(kind: JobKind, name: &str, outcome: &Outcome, elapsed: Duration, query: &str) -> Vec<String> {
     let secs = format!("{:.2}s", elapsed.as_secs_f64());
     let label = kind.label();
     match outcome {
@@ -100,7 +103,7 @@ fn finished_lines(kind: JobKind, name: &str, outcome: &Outcome, elapsed: Duratio
         Outcome::Failed(error) => {
             let mut lines = vec![dotted(&format!("Failed query for {label} {name}"), &format!("[FAILURE {secs}]"))];
             if kind == JobKind::Trace {
-                lines.push(format!("\tquery: target/{name}/query.sql"));
+                lines.push(format!("\tquery: {query}"));
             }
             lines.extend(error.lines().map(|l| format!("\terror: {l}")));
             lines

@@ -171,6 +171,8 @@ fn builtins() {
     equals("all([])", "True");
     equals("any([0, None, ''])", "False");
     equals("any(north.props.x)", "True");
+    equals("list('ab')", "['a', 'b']");
+    equals("list(numpy.asarray([1, 2]))", "[1, 2]");
 }
 
 #[test]

@@ -240,8 +240,8 @@ fn is_in_and_is_not_in() {
         "Expected <1> to not be in <1, 2>, but was.",
     );
     fails_with(
-        "assert_that([1, 2]).is_in([1, 2], [3])",
-        "Expected <[1, 2]> to be in <1, 2], [3>, but was not.",
+        "assert_that([1, 2]).is_in([3], [4])",
+        "Expected <[1, 2]> to be in <3], [4>, but was not.",
     );
 }
 

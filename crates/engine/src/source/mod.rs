@@ -1,5 +1,7 @@
 //! Databases behind one trait. Adding an engine means one module here plus its tests.
 
+pub mod mysql;
+pub mod postgres;
 pub mod sqlite;
 
 use crate::value::ResultSet;
@@ -56,6 +58,8 @@ pub fn connect(source: &Source, ctx: &ConnectContext) -> Result<Arc<dyn Connecto
     let name = source.name.clone().unwrap_or_default();
     match source.source_type {
         SourceType::Sqlite => Ok(Arc::new(sqlite::SqliteSource::new(source, ctx)?)),
+        SourceType::Postgresql | SourceType::Redshift => Ok(Arc::new(postgres::PostgresSource::new(source)?)),
+        SourceType::Mysql => Ok(Arc::new(mysql::MysqlSource::new(source)?)),
         other => Err(SourceError(format!(
             "source '{name}': the {other:?} engine is not available in this build"
         ))),

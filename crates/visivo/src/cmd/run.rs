@@ -34,7 +34,7 @@ pub fn run_project(args: &RunArgs) -> Result<Option<Summary>> {
         Some(source) => println!("Running project across {} threads and default source {source}", options.threads),
         None => println!("Running project across {} threads", options.threads),
     }
-    let progress = Arc::new(Progress::new());
+    let progress = Arc::new(Progress::new(&options.output_dir));
     let listener = {
         let progress = progress.clone();
         Arc::new(move |event| progress.event(event))

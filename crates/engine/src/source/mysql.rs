@@ -1,0 +1,326 @@
+//! MySQL and MariaDB through mysql_async's text protocol: every value arrives as its text form and
+//! is decoded by the column's type ([`decode`]). Rows are read from the socket as they are
+//! consumed, so [`Connector::stream`] never holds a whole result.
+//!
+//! Connections are made lazily and kept in a pool of at most `connection_pool_size` (default 1),
+//! like the PostgreSQL source (whose pool, decimal rule and date-time helpers this module reuses).
+//! The default database is `database`, or `db_schema` when `database` is absent (in MySQL a schema
+//! *is* a database; when both are set `db_schema` is ignored).
+
+use super::postgres::{
+    decimal_cell, error_chain, float_cell, iso_datetime, iso_time, scrub, Out, Pipe, Pool, Stop, BATCH_ROWS,
+    DEFAULT_CONNECT_TIMEOUT,
+};
+use super::{Connector, RowSink, SourceError};
+use crate::value::{Cell, ResultSet};
+use async_trait::async_trait;
+use mysql_async::consts::{ColumnFlags, ColumnType};
+use mysql_async::prelude::Queryable;
+use mysql_async::{Column, Conn, OptsBuilder, SslOpts, Value};
+use std::time::Duration;
+use visivo_project::Source;
+
+/// The `binary` character set: byte strings rather than text.
+const BINARY_CHARSET: u16 = 63;
+/// An idle connection older than this is pinged before it is used again.
+const PING_AFTER: Duration = Duration::from_secs(30);
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Tls {
+    Disable,
+    Prefer,
+    Require,
+    VerifyFull,
+}
+
+pub struct MysqlSource {
+    name: String,
+    host: String,
+    port: u16,
+    user: String,
+    password: Option<String>,
+    database: Option<String>,
+    tls: Tls,
+    connect_timeout: Duration,
+    query_timeout: Option<Duration>,
+    pool: Pool<Conn>,
+}
+
+impl MysqlSource {
+    pub fn new(source: &Source) -> Result<Self, SourceError> {
+        let name = source.name.clone().unwrap_or_default();
+        let tls = match source.sslmode.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("disable") => Tls::Disable,
+            Some("prefer") => Tls::Prefer,
+            Some("require") => Tls::Require,
+            Some("verify-full") => Tls::VerifyFull,
+            Some(other) => {
+                return Err(SourceError(format!(
+                    "source '{name}': sslmode '{other}' is not supported; use disable, prefer, require or verify-full"
+                )))
+            }
+        };
+        let user = match source.username.clone().or_else(|| std::env::var("USER").ok()) {
+            Some(user) => user,
+            None => return Err(SourceError(format!("source '{name}': `username` is required"))),
+        };
+        Ok(MysqlSource {
+            host: source.host.clone().unwrap_or_else(|| "localhost".into()),
+            port: source.port.unwrap_or(3306),
+            user,
+            password: source.password.clone(),
+            database: source
+                .database
+                .clone()
+                .or_else(|| source.db_schema.clone())
+                .filter(|d| !d.is_empty()),
+            tls,
+            connect_timeout: Duration::from_secs(source.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT).max(1)),
+            query_timeout: source.query_timeout.filter(|t| *t > 0).map(Duration::from_secs),
+            pool: Pool::new(source.pool_size()),
+            name,
+        })
+    }
+
+    fn options(&self, tls: Tls) -> OptsBuilder {
+        let ssl = match tls {
+            Tls::Disable => None,
+            Tls::Prefer | Tls::Require => Some(
+                SslOpts::default()
+                    .with_danger_accept_invalid_certs(true)
+                    .with_danger_skip_domain_validation(true),
+            ),
+            Tls::VerifyFull => Some(SslOpts::default()),
+        };
+        OptsBuilder::default()
+            .ip_or_hostname(self.host.clone())
+            .tcp_port(self.port)
+            .user(Some(self.user.clone()))
+            .pass(self.password.clone())
+            .db_name(self.database.clone())
+            // Always TCP to host:port, as configured (not a local socket found behind it).
+            .prefer_socket(false)
+            .ssl_opts(ssl)
+    }
+
+    fn connect_error(&self, message: &str) -> SourceError {
+        SourceError(scrub(
+            &format!(
+                "Error connecting to source '{}' (mysql at {}:{}, database '{}', user '{}'): {message}. \
+                 Ensure the database is running and the connection properties are correct.",
+                self.name,
+                self.host,
+                self.port,
+                self.database.as_deref().unwrap_or(""),
+                self.user,
+            ),
+            self.password.as_deref(),
+        ))
+    }
+
+    async fn connect_with(&self, tls: Tls) -> Result<Conn, String> {
+        match tokio::time::timeout(self.connect_timeout, Conn::new(self.options(tls))).await {
+            Err(_) => Err(format!("no connection within {} s (connect_timeout)", self.connect_timeout.as_secs())),
+            Ok(Err(e)) => Err(mysql_error(&e)),
+            Ok(Ok(conn)) => Ok(conn),
+        }
+    }
+
+    async fn connect(&self) -> Result<Conn, SourceError> {
+        let connected = match self.tls {
+            // Encrypted if the server can, plain if it can't.
+            Tls::Prefer => match self.connect_with(Tls::Prefer).await {
+                Ok(conn) => Ok(conn),
+                Err(_) => self.connect_with(Tls::Disable).await,
+            },
+            tls => self.connect_with(tls).await,
+        };
+        connected.map_err(|e| self.connect_error(&e))
+    }
+
+    async fn execute(&self, sql: &str, out: &mut Out<'_>) -> Result<(), Stop> {
+        let (_permit, idle) = self.pool.acquire().await;
+        let mut conn = match idle {
+            Some((conn, since)) if since.elapsed() < PING_AFTER => conn,
+            Some((mut conn, _)) if conn.ping().await.is_ok() => conn,
+            _ => self.connect().await.map_err(|e| Stop::Error(e.0))?,
+        };
+        let connection_id = conn.id();
+        let result = match self.query_timeout {
+            None => run(&mut conn, sql, out).await,
+            Some(limit) => match tokio::time::timeout(limit, run(&mut conn, sql, out)).await {
+                Ok(result) => result,
+                Err(_) => {
+                    // Stop the statement on the server; `conn` is dropped, not reused.
+                    let killing = async {
+                        let mut killer = self.connect_with(self.tls).await?;
+                        killer.query_drop(format!("KILL QUERY {connection_id}")).await.map_err(|e| e.to_string())?;
+                        killer.disconnect().await.map_err(|e| e.to_string())
+                    };
+                    let _ = tokio::time::timeout(self.connect_timeout, killing).await;
+                    return Err(Stop::Error(format!(
+                        "Query on source '{}' timed out after {} s (query_timeout) and was cancelled",
+                        self.name,
+                        limit.as_secs()
+                    )));
+                }
+            },
+        };
+        if matches!(result, Ok(()) | Err(Stop::Query(_))) {
+            self.pool.put(conn);
+        }
+        result.map_err(|stop| match stop {
+            Stop::Query(e) => Stop::Error(scrub(
+                &format!("Error running query on source '{}': {e}", self.name),
+                self.password.as_deref(),
+            )),
+            other => other,
+        })
+    }
+}
+
+async fn run(conn: &mut Conn, sql: &str, out: &mut Out<'_>) -> Result<(), Stop> {
+    let query_error = |e: mysql_async::Error| match e {
+        mysql_async::Error::Server(_) => Stop::Query(mysql_error(&e)),
+        other => Stop::Error(mysql_error(&other)),
+    };
+    let mut result = conn.query_iter(sql).await.map_err(query_error)?;
+    let columns: Vec<Column> = result.columns().map(|c| c.to_vec()).unwrap_or_default();
+    out.columns(columns.iter().map(|c| c.name_str().into_owned()).collect()).await?;
+    let mut batch = Vec::new();
+    while let Some(row) = result.next().await.map_err(query_error)? {
+        let values = row.unwrap();
+        batch.push(columns.iter().zip(values).map(|(column, value)| decode(column, value)).collect());
+        if batch.len() >= BATCH_ROWS {
+            out.rows(std::mem::take(&mut batch)).await?;
+        }
+    }
+    // Further result sets (a script of several statements) are read and ignored.
+    result.drop_result().await.map_err(query_error)?;
+    if !batch.is_empty() {
+        out.rows(batch).await?;
+    }
+    Ok(())
+}
+
+/// One value of the text protocol as a cell, by its column's type.
+///
+/// | column type | cell |
+/// |---|---|
+/// | TINYINT (also TINYINT(1)/BOOLEAN), SMALLINT, MEDIUMINT, INT, BIGINT, YEAR | `Int` (BIGINT UNSIGNED above 2^63−1: the decimal rule) |
+/// | DECIMAL | the decimal rule of PostgreSQL `numeric`: `Float` when exact, else `Text` |
+/// | FLOAT, DOUBLE | `Float` |
+/// | DATE | `Text` `YYYY-MM-DD` |
+/// | DATETIME, TIMESTAMP | `Text` `YYYY-MM-DDTHH:MM:SS[.ffffff]` (no zone: the session's time) |
+/// | TIME | `Text` `[-]HH:MM:SS[.ffffff]` (hours may exceed 24) |
+/// | JSON (MySQL) | `Json` (MariaDB's JSON is LONGTEXT on the wire: `Text`) |
+/// | BIT(n) | `Text` of n binary digits (`b'101'` in BIT(4) → `0101`) |
+/// | BINARY, VARBINARY, BLOB, GEOMETRY (binary character set) | `Text` `\x` + lowercase hex |
+/// | CHAR, VARCHAR, TEXT, ENUM, SET, anything else | `Text` |
+/// | NULL | `Null` |
+pub fn decode(column: &Column, value: Value) -> Cell {
+    let bytes = match value {
+        Value::NULL => return Cell::Null,
+        Value::Bytes(bytes) => bytes,
+        // The text protocol sends bytes only; typed values can only come from elsewhere.
+        Value::Int(i) => return Cell::Int(i),
+        Value::UInt(u) => return i64::try_from(u).map(Cell::Int).unwrap_or_else(|_| decimal_cell(&u.to_string())),
+        Value::Float(f) => return Cell::Float(f64::from(f)),
+        Value::Double(f) => return Cell::Float(f),
+        other => return Cell::Text(other.as_sql(true)),
+    };
+    let text = || String::from_utf8_lossy(&bytes).into_owned();
+    let binary = column.character_set() == BINARY_CHARSET;
+    match column.column_type() {
+        ColumnType::MYSQL_TYPE_TINY
+        | ColumnType::MYSQL_TYPE_SHORT
+        | ColumnType::MYSQL_TYPE_INT24
+        | ColumnType::MYSQL_TYPE_LONG
+        | ColumnType::MYSQL_TYPE_LONGLONG
+        | ColumnType::MYSQL_TYPE_YEAR => {
+            let t = text();
+            match t.parse::<i64>() {
+                Ok(i) => Cell::Int(i),
+                Err(_) => decimal_cell(&t),
+            }
+        }
+        ColumnType::MYSQL_TYPE_DECIMAL | ColumnType::MYSQL_TYPE_NEWDECIMAL => decimal_cell(&text()),
+        ColumnType::MYSQL_TYPE_FLOAT | ColumnType::MYSQL_TYPE_DOUBLE => float_cell(&text()),
+        ColumnType::MYSQL_TYPE_DATETIME
+        | ColumnType::MYSQL_TYPE_DATETIME2
+        | ColumnType::MYSQL_TYPE_TIMESTAMP
+        | ColumnType::MYSQL_TYPE_TIMESTAMP2 => {
+            let t = text();
+            Cell::Text(iso_datetime(&t).unwrap_or(t))
+        }
+        ColumnType::MYSQL_TYPE_TIME | ColumnType::MYSQL_TYPE_TIME2 => {
+            let t = text();
+            Cell::Text(iso_time(&t).unwrap_or(t))
+        }
+        ColumnType::MYSQL_TYPE_JSON => match serde_json::from_slice(&bytes) {
+            Ok(json) => Cell::Json(json),
+            Err(_) => Cell::Text(text()),
+        },
+        ColumnType::MYSQL_TYPE_BIT => {
+            let digits: String = bytes.iter().map(|b| format!("{b:08b}")).collect();
+            let width = (column.column_length() as usize).clamp(1, digits.len().max(1));
+            Cell::Text(digits[digits.len().saturating_sub(width)..].to_string())
+        }
+        ColumnType::MYSQL_TYPE_NULL => Cell::Null,
+        ColumnType::MYSQL_TYPE_GEOMETRY => Cell::Text(format!("\\x{}", hex::encode(&bytes))),
+        ColumnType::MYSQL_TYPE_TINY_BLOB
+        | ColumnType::MYSQL_TYPE_MEDIUM_BLOB
+        | ColumnType::MYSQL_TYPE_LONG_BLOB
+        | ColumnType::MYSQL_TYPE_BLOB
+        | ColumnType::MYSQL_TYPE_VAR_STRING
+        | ColumnType::MYSQL_TYPE_VARCHAR
+        | ColumnType::MYSQL_TYPE_STRING
+            if binary && !column.flags().intersects(ColumnFlags::ENUM_FLAG | ColumnFlags::SET_FLAG) =>
+        {
+            Cell::Text(format!("\\x{}", hex::encode(&bytes)))
+        }
+        _ => Cell::Text(text()),
+    }
+}
+
+/// Server errors as the server words them (`ERROR 1146 (42S02): Table 'x' doesn't exist`).
+fn mysql_error(error: &mysql_async::Error) -> String {
+    match error {
+        mysql_async::Error::Server(server) => server.to_string(),
+        other => error_chain(other),
+    }
+}
+
+#[async_trait]
+impl Connector for MysqlSource {
+    async fn query(&self, sql: &str) -> Result<ResultSet, SourceError> {
+        let mut result = ResultSet::default();
+        match self.execute(sql, &mut Out::Collect(&mut result)).await {
+            Ok(()) => Ok(result),
+            Err(stop) => Err(stop.into_error()),
+        }
+    }
+
+    async fn stream(&self, sql: &str, sink: Box<dyn RowSink>) -> Result<(), SourceError> {
+        let mut pipe = Pipe::spawn(sink);
+        let result = self.execute(sql, &mut Out::Pipe(&mut pipe)).await;
+        pipe.finish(result).await
+    }
+
+    fn concurrency(&self) -> usize {
+        self.pool.size
+    }
+}
+
+impl std::fmt::Debug for MysqlSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MysqlSource")
+            .field("name", &self.name)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("user", &self.user)
+            .field("database", &self.database)
+            .field("tls", &self.tls)
+            .finish_non_exhaustive()
+    }
+}

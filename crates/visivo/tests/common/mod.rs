@@ -1,0 +1,72 @@
+#![allow(dead_code)]
+//! Helpers for CLI tests: a project in a temp dir and the real binary run on it.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+pub struct TestProject {
+    pub dir: tempfile::TempDir,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl TestProject {
+    pub fn new(project_yaml: &str) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("project.visivo.yml"), project_yaml).expect("write project");
+        TestProject { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, name: &str, text: &str) -> &Self {
+        let path = self.dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+        self
+    }
+
+    pub fn target(&self) -> PathBuf {
+        self.dir.path().join("target")
+    }
+
+    /// Runs `visivo <args>` inside the project directory.
+    pub fn visivo(&self, args: &[&str]) -> Run {
+        let output: Output = std::process::Command::new(env!("CARGO_BIN_EXE_visivo"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("CI", "true")
+            .env("HOME", self.dir.path())
+            .output()
+            .expect("run visivo");
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    pub fn data(&self, trace: &str) -> serde_json::Value {
+        let text = std::fs::read_to_string(self.target().join(trace).join("data.json"))
+            .unwrap_or_else(|e| panic!("no data.json for {trace}: {e}"));
+        serde_json::from_str(&text).unwrap()
+    }
+}
+
+/// A SQLite database file with an `orders` table, created with the engine's own driver.
+pub fn orders_db(path: &Path) {
+    let c = rusqlite::Connection::open(path).unwrap();
+    c.execute_batch(
+        "create table orders (month text, region text, units integer, amount real);
+         insert into orders values ('2024-01','north',3,10.0),('2024-01','north',2,20.0),
+           ('2024-02','north',1,7.5),('2024-01','south',1,5.0),('2024-02','south',2,12.0),
+           ('2024-03','south',1,8.0);",
+    )
+    .unwrap();
+}
