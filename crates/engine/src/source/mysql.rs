@@ -140,10 +140,14 @@ impl MysqlSource {
 
     async fn execute(&self, sql: &str, out: &mut Out<'_>) -> Result<(), Stop> {
         let (_permit, idle) = self.pool.acquire().await;
-        let mut conn = match idle {
-            Some((conn, since)) if since.elapsed() < PING_AFTER => conn,
-            Some((mut conn, _)) if conn.ping().await.is_ok() => conn,
-            _ => self.connect().await.map_err(|e| Stop::Error(e.0))?,
+        let reused = match idle {
+            Some((conn, since)) if since.elapsed() < PING_AFTER => Some(conn),
+            Some((mut conn, _)) => conn.ping().await.is_ok().then_some(conn),
+            None => None,
+        };
+        let mut conn = match reused {
+            Some(conn) => conn,
+            None => self.connect().await.map_err(|e| Stop::Error(e.0))?,
         };
         let connection_id = conn.id();
         let result = match self.query_timeout {
