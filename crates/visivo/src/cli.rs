@@ -23,6 +23,14 @@ pub enum Command {
     Compile(ProjectArgs),
     /// Compile, then run every job and write each trace's data.json
     Run(RunArgs),
+    /// Run, then serve the dashboards on 127.0.0.1 and re-run what changes when files are saved
+    Serve(ServeArgs),
+    /// Run, then write a static site of the dashboards
+    Dist(DistArgs),
+    /// Check the tests of every trace against its data.json and send alerts on failure
+    Test(TestArgs),
+    /// Create a new project
+    Init(InitArgs),
     /// Group a JSON array of rows by their cohort_on field into data.json
     Aggregate(AggregateArgs),
     /// Print the JSON Schema (draft-07) of project files
@@ -55,6 +63,76 @@ pub struct RunArgs {
     /// Run every job even if its inputs did not change since the last run
     #[arg(long = "full-refresh")]
     pub full_refresh: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Port to listen on
+    #[arg(short = 'p', long = "port", default_value_t = 8000)]
+    pub port: u16,
+    /// Address to bind; anything but loopback exposes your data to the network
+    #[arg(long = "host", default_value = "127.0.0.1")]
+    pub host: String,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DistArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Where the static site is written
+    #[arg(short = 'd', long = "dist-dir", default_value = "dist")]
+    pub dist_dir: PathBuf,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct TestArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// Alert to send when tests fail (repeatable); defaults.alert_name when absent
+    #[arg(short = 'a', long = "alert")]
+    pub alerts: Vec<String>,
+    /// Run the project first, so the tests see fresh data
+    #[arg(long = "run")]
+    pub run_first: bool,
+    /// Also write the results as JUnit XML to this file
+    #[arg(long = "junit")]
+    pub junit: Option<PathBuf>,
+    /// 1.0.30 behaviour: a test whose expression is merely false passes
+    #[arg(long = "legacy-pass-on-false")]
+    pub legacy_pass_on_false: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct InitArgs {
+    /// Project name (also the directory created); asked for when absent
+    #[arg(long = "project-name")]
+    pub project_name: Option<String>,
+    /// sqlite, postgresql, mysql, snowflake, duckdb, bigquery, redshift; asked for when absent
+    #[arg(long = "source-type")]
+    pub source_type: Option<String>,
+    #[arg(long = "host")]
+    pub host: Option<String>,
+    #[arg(long = "port")]
+    pub port: Option<u16>,
+    #[arg(long = "database")]
+    pub database: Option<String>,
+    #[arg(long = "username")]
+    pub username: Option<String>,
+    /// Written to .env as DB_PASSWORD, never into the YAML
+    #[arg(long = "password")]
+    pub password: Option<String>,
+    #[arg(long = "account")]
+    pub account: Option<String>,
+    #[arg(long = "warehouse")]
+    pub warehouse: Option<String>,
+    /// Never prompt: fail if an answer is missing
+    #[arg(long = "no-input")]
+    pub no_input: bool,
+    /// Overwrite an existing project
+    #[arg(long = "force")]
+    pub force: bool,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -1,6 +1,10 @@
 mod aggregate;
 mod compile;
+mod dist;
+mod init;
 mod run;
+mod serve;
+mod test;
 
 use crate::cli::{Command, ProjectArgs};
 use anyhow::Result;
@@ -11,6 +15,10 @@ pub fn dispatch(command: Command) -> Result<ExitCode> {
     match command {
         Command::Compile(args) => compile::compile(&args),
         Command::Run(args) => run::run(&args),
+        Command::Serve(args) => serve::serve(&args),
+        Command::Dist(args) => dist::dist(&args),
+        Command::Test(args) => test::test(&args),
+        Command::Init(args) => init::init(&args),
         Command::Aggregate(args) => aggregate::aggregate(&args),
         Command::Schema => {
             let schema = visivo_project::schema::project_schema();
