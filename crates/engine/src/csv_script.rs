@@ -60,10 +60,17 @@ pub fn run(script: &CsvScript, target: &Path) -> Result<usize, String> {
     let status = child.wait().map_err(|e| e.to_string())?;
     let stderr_text = stderr_reader.join().unwrap_or_default();
     if timed_out {
-        return Err(format!("the command timed out after {}s and was stopped{}", timeout.as_secs(), tail(&stderr_text)));
+        return Err(format!(
+            "the command timed out after {}s and was stopped{}",
+            timeout.as_secs(),
+            tail(&stderr_text)
+        ));
     }
     if !status.success() {
-        return Err(format!("the command exited with {status}{}", tail(&stderr_text)));
+        return Err(format!(
+            "the command exited with {status}{}",
+            tail(&stderr_text)
+        ));
     }
     loaded.map_err(|e| {
         format!(
@@ -74,7 +81,9 @@ pub fn run(script: &CsvScript, target: &Path) -> Result<usize, String> {
 }
 
 fn kill(pid: u32) {
-    let _ = Command::new("kill").args(["-9", "--", &format!("-{pid}")]).status();
+    let _ = Command::new("kill")
+        .args(["-9", "--", &format!("-{pid}")])
+        .status();
 }
 
 fn tail(stderr: &str) -> String {
@@ -120,8 +129,15 @@ fn is_float(field: &str) -> bool {
 }
 
 fn load_csv(script: &CsvScript, stdout: impl Read, target: &Path) -> Result<usize, String> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(stdout);
-    let header: Vec<String> = reader.headers().map_err(|e| e.to_string())?.iter().map(str::to_string).collect();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(stdout);
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(str::to_string)
+        .collect();
     if header.is_empty() || header.iter().all(String::is_empty) {
         return Err("the command printed no CSV header".into());
     }
@@ -129,7 +145,13 @@ fn load_csv(script: &CsvScript, stdout: impl Read, target: &Path) -> Result<usiz
     let mut writer = SqliteTableWriter::create(target, script.table)?;
     let staging: Vec<String> = columns.iter().map(|c| quote(c)).collect();
     let insert = writer.create_table(STAGING, &staging)?;
-    let mut kinds = vec![ColumnKind { all_int: true, all_float: true }; columns.len()];
+    let mut kinds = vec![
+        ColumnKind {
+            all_int: true,
+            all_float: true
+        };
+        columns.len()
+    ];
     let mut batch = Vec::with_capacity(1024);
     let mut count = 0;
     for record in reader.records() {
@@ -184,7 +206,10 @@ mod tests {
     #[test]
     fn infers_types_like_pandas() {
         let dir = tempfile::tempdir().unwrap();
-        let args: Vec<String> = ["printf", "a,b,c,d\n1,1.5,x,\n2,,3,\n"].iter().map(|s| s.to_string()).collect();
+        let args: Vec<String> = ["printf", "a,b,c,d\n1,1.5,x,\n2,,3,\n"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let target = dir.path().join("m.sqlite");
         assert_eq!(run(&script(&args, dir.path()), &target).unwrap(), 2);
         let c = rusqlite::Connection::open(&target).unwrap();
@@ -195,21 +220,32 @@ mod tests {
             .unwrap()
             .map(Result::unwrap)
             .collect();
-        assert_eq!(types, vec!["integer,real,text,null", "integer,null,text,null"]);
+        assert_eq!(
+            types,
+            vec!["integer,real,text,null", "integer,null,text,null"]
+        );
     }
 
     #[test]
     fn failures_name_the_problem() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("m.sqlite");
-        let exit1: Vec<String> = ["sh", "-c", "echo boom >&2; exit 1"].iter().map(|s| s.to_string()).collect();
+        let exit1: Vec<String> = ["sh", "-c", "echo boom >&2; exit 1"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let err = run(&script(&exit1, dir.path()), &target).unwrap_err();
         assert!(err.contains("exited") && err.contains("boom"), "{err}");
-        let broken: Vec<String> = ["printf", "a,b\n1,2,3\n"].iter().map(|s| s.to_string()).collect();
+        let broken: Vec<String> = ["printf", "a,b\n1,2,3\n"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let err = run(&script(&broken, dir.path()), &target).unwrap_err();
         assert!(err.contains("Error parsing csv output of m model"), "{err}");
         let missing: Vec<String> = vec!["no-such-command-visivo".into()];
-        assert!(run(&script(&missing, dir.path()), &target).unwrap_err().contains("cannot start"));
+        assert!(run(&script(&missing, dir.path()), &target)
+            .unwrap_err()
+            .contains("cannot start"));
         assert!(!target.exists());
     }
 

@@ -22,9 +22,16 @@ pub fn group_by_cohort(result: &ResultSet) -> Result<Grouped, String> {
         .iter()
         .position(|c| c == "cohort_on")
         .ok_or("the query result has no cohort_on column")?;
-    let value_columns: Vec<usize> = (0..result.columns.len()).filter(|i| *i != cohort_index).collect();
+    let value_columns: Vec<usize> = (0..result.columns.len())
+        .filter(|i| *i != cohort_index)
+        .collect();
     let float_columns: Vec<bool> = (0..result.columns.len())
-        .map(|c| result.rows.iter().any(|r| matches!(r.get(c), Some(Cell::Float(_)))))
+        .map(|c| {
+            result
+                .rows
+                .iter()
+                .any(|r| matches!(r.get(c), Some(Cell::Float(_))))
+        })
         .collect();
     let mut cohorts: BTreeMap<CohortKey, Vec<usize>> = BTreeMap::new();
     let mut dropped = 0;
@@ -82,7 +89,10 @@ impl CohortKey {
     fn of(cell: &Cell) -> Option<CohortKey> {
         let (rank, text) = match cell {
             Cell::Null => return None,
-            Cell::Bool(b) => (Rank::Bool(*b), if *b { "True" } else { "False" }.to_string()),
+            Cell::Bool(b) => (
+                Rank::Bool(*b),
+                if *b { "True" } else { "False" }.to_string(),
+            ),
             Cell::Int(i) => (Rank::Number(*i as f64), i.to_string()),
             Cell::Float(f) => (Rank::Number(*f), python_float(*f)),
             Cell::Text(s) => (Rank::Text, s.clone()),
@@ -185,9 +195,21 @@ mod tests {
         let result = rs(
             &["props.x", "props.y", "cohort_on"],
             vec![
-                vec![Cell::Text("2024-02".into()), Cell::Float(7.5), Cell::Text("south".into())],
-                vec![Cell::Text("2024-01".into()), Cell::Float(30.0), Cell::Text("north".into())],
-                vec![Cell::Text("2024-03".into()), Cell::Float(1.0 / 3.0), Cell::Null],
+                vec![
+                    Cell::Text("2024-02".into()),
+                    Cell::Float(7.5),
+                    Cell::Text("south".into()),
+                ],
+                vec![
+                    Cell::Text("2024-01".into()),
+                    Cell::Float(30.0),
+                    Cell::Text("north".into()),
+                ],
+                vec![
+                    Cell::Text("2024-03".into()),
+                    Cell::Float(1.0 / 3.0),
+                    Cell::Null,
+                ],
             ],
         );
         let grouped = group_by_cohort(&result).unwrap();

@@ -40,20 +40,33 @@ impl SqliteTableWriter {
     }
 
     pub fn connection(&self) -> Result<&Connection, String> {
-        self.connection.as_ref().ok_or_else(|| "writer already finished".to_string())
+        self.connection
+            .as_ref()
+            .ok_or_else(|| "writer already finished".to_string())
     }
 
     /// Creates the table with the given column declarations (`"name" TYPE` or just `"name"`).
     pub fn create_table(&mut self, table: &str, declarations: &[String]) -> Result<String, String> {
-        let sql = format!("CREATE TABLE {} ({})", quote(table), declarations.join(", "));
-        self.connection()?.execute_batch(&sql).map_err(|e| e.to_string())?;
+        let sql = format!(
+            "CREATE TABLE {} ({})",
+            quote(table),
+            declarations.join(", ")
+        );
+        self.connection()?
+            .execute_batch(&sql)
+            .map_err(|e| e.to_string())?;
         let placeholders = vec!["?"; declarations.len().max(1)].join(", ");
-        Ok(format!("INSERT INTO {} VALUES ({placeholders})", quote(table)))
+        Ok(format!(
+            "INSERT INTO {} VALUES ({placeholders})",
+            quote(table)
+        ))
     }
 
     pub fn insert(&self, insert_sql: &str, rows: &[Vec<Cell>]) -> Result<(), String> {
         let connection = self.connection()?;
-        let mut statement = connection.prepare_cached(insert_sql).map_err(|e| e.to_string())?;
+        let mut statement = connection
+            .prepare_cached(insert_sql)
+            .map_err(|e| e.to_string())?;
         for row in rows {
             statement
                 .execute(rusqlite::params_from_iter(row.iter()))
@@ -64,7 +77,9 @@ impl SqliteTableWriter {
 
     pub fn commit(&mut self) -> Result<(), String> {
         let connection = self.connection.take().ok_or("writer already finished")?;
-        connection.execute_batch("COMMIT;").map_err(|e| e.to_string())?;
+        connection
+            .execute_batch("COMMIT;")
+            .map_err(|e| e.to_string())?;
         connection.close().map_err(|(_, e)| e.to_string())?;
         std::fs::rename(&self.temp, &self.target).map_err(|e| e.to_string())
     }

@@ -30,17 +30,33 @@ impl JobKind {
 /// Everything a job needs to run, owned, so jobs can run on any thread.
 #[derive(Debug, Clone)]
 pub enum Work {
-    CsvScript { args: Vec<String>, table: String, timeout: Duration },
-    Materialize { sql: String, source: Source },
-    LocalMerge { sql: String, children: Vec<(String, PathBuf)> },
-    Trace { sql: String, target: TraceTarget },
+    CsvScript {
+        args: Vec<String>,
+        table: String,
+        timeout: Duration,
+    },
+    Materialize {
+        sql: String,
+        source: Box<Source>,
+    },
+    LocalMerge {
+        sql: String,
+        children: Vec<(String, PathBuf)>,
+    },
+    Trace {
+        sql: String,
+        target: TraceTarget,
+    },
 }
 
 #[derive(Debug, Clone)]
 pub enum TraceTarget {
-    Source(Source),
+    Source(Box<Source>),
     /// A SQLite file written by this run, or an in-memory database with files attached.
-    File { database: PathBuf, attachments: Vec<(String, PathBuf)> },
+    File {
+        database: PathBuf,
+        attachments: Vec<(String, PathBuf)>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -75,7 +91,12 @@ pub struct Planner<'a> {
     index: HashMap<(JobKind, String), usize>,
 }
 
-pub fn plan(project: &Project, compiled: &[CompiledTrace], output_dir: &Path, project_dir: &Path) -> Result<Vec<Job>, String> {
+pub fn plan(
+    project: &Project,
+    compiled: &[CompiledTrace],
+    output_dir: &Path,
+    project_dir: &Path,
+) -> Result<Vec<Job>, String> {
     let mut planner = Planner {
         project,
         output_dir,
@@ -90,7 +111,14 @@ pub fn plan(project: &Project, compiled: &[CompiledTrace], output_dir: &Path, pr
 }
 
 impl Planner<'_> {
-    fn push(&mut self, kind: JobKind, name: &str, work: Work, deps: Vec<usize>, own: String) -> usize {
+    fn push(
+        &mut self,
+        kind: JobKind,
+        name: &str,
+        work: Work,
+        deps: Vec<usize>,
+        own: String,
+    ) -> usize {
         let mut hasher = Sha256::new();
         hasher.update(format!("{kind:?}\0{name}\0{own}\0"));
         for d in &deps {
@@ -113,29 +141,58 @@ impl Planner<'_> {
         let trace = &self.project.traces[&compiled.trace];
         let (target, deps, fingerprint) = match &compiled.target {
             Target::Source(name) => {
-                let source = self.project.sources.get(name).ok_or_else(|| format!("source '{name}' not found"))?;
-                (TraceTarget::Source(source.clone()), vec![], source_fingerprint(source, self.project_dir))
+                let source = self
+                    .project
+                    .sources
+                    .get(name)
+                    .ok_or_else(|| format!("source '{name}' not found"))?;
+                (
+                    TraceTarget::Source(Box::new(source.clone())),
+                    vec![],
+                    source_fingerprint(source, self.project_dir),
+                )
             }
             Target::CsvModel(model) => {
                 let dep = self.model(model)?;
                 let database = sqlite_file(self.output_dir, model);
-                (TraceTarget::File { database, attachments: vec![] }, vec![dep], String::new())
+                (
+                    TraceTarget::File {
+                        database,
+                        attachments: vec![],
+                    },
+                    vec![dep],
+                    String::new(),
+                )
             }
             Target::LocalMerge(model) => {
                 let dep = self.model(model)?;
                 let attachments = self.merge_children(model)?;
                 let database = PathBuf::from(":memory:");
-                (TraceTarget::File { database, attachments }, vec![dep], String::new())
+                (
+                    TraceTarget::File {
+                        database,
+                        attachments,
+                    },
+                    vec![dep],
+                    String::new(),
+                )
             }
         };
         let own = format!("{}\0{fingerprint}\0{}", compiled.sql, trace.model);
-        let work = Work::Trace { sql: compiled.sql.clone(), target };
+        let work = Work::Trace {
+            sql: compiled.sql.clone(),
+            target,
+        };
         Ok(self.push(JobKind::Trace, &compiled.trace, work, deps, own))
     }
 
     /// The job that produces a model's SQLite file (not for SQL models read directly).
     fn model(&mut self, name: &str) -> Result<usize, String> {
-        let model = self.project.models.get(name).ok_or_else(|| format!("model '{name}' not found"))?;
+        let model = self
+            .project
+            .models
+            .get(name)
+            .ok_or_else(|| format!("model '{name}' not found"))?;
         let kind = match model {
             Model::CsvScript(_) => JobKind::CsvScript,
             Model::LocalMerge(_) => JobKind::LocalMerge,
@@ -146,21 +203,49 @@ impl Planner<'_> {
         }
         match model {
             Model::CsvScript(m) => {
-                let timeout = Duration::from_secs(m.timeout.unwrap_or(crate::csv_script::DEFAULT_TIMEOUT_SECS));
-                let own = format!("{:?}\0{}\0{}", m.args, m.table_name, files_fingerprint(&m.args, self.project_dir));
-                let work = Work::CsvScript { args: m.args.clone(), table: m.table_name.clone(), timeout };
+                let timeout = Duration::from_secs(
+                    m.timeout.unwrap_or(crate::csv_script::DEFAULT_TIMEOUT_SECS),
+                );
+                let own = format!(
+                    "{:?}\0{}\0{}",
+                    m.args,
+                    m.table_name,
+                    files_fingerprint(&m.args, self.project_dir)
+                );
+                let work = Work::CsvScript {
+                    args: m.args.clone(),
+                    table: m.table_name.clone(),
+                    timeout,
+                };
                 Ok(self.push(kind, name, work, vec![], own))
             }
             Model::Sql(m) => {
-                let source = self.project.model_source(m).ok_or_else(|| format!("model '{name}' has no source"))?;
-                let own = format!("{}\0{}", m.sql, source_fingerprint(source, self.project_dir));
-                let work = Work::Materialize { sql: m.sql.clone(), source: source.clone() };
+                let source = self
+                    .project
+                    .model_source(m)
+                    .ok_or_else(|| format!("model '{name}' has no source"))?;
+                let own = format!(
+                    "{}\0{}",
+                    m.sql,
+                    source_fingerprint(source, self.project_dir)
+                );
+                let work = Work::Materialize {
+                    sql: m.sql.clone(),
+                    source: Box::new(source.clone()),
+                };
                 Ok(self.push(kind, name, work, vec![], own))
             }
             Model::LocalMerge(m) => {
-                let deps = m.models.iter().map(|c| self.model(c)).collect::<Result<Vec<_>, _>>()?;
+                let deps = m
+                    .models
+                    .iter()
+                    .map(|c| self.model(c))
+                    .collect::<Result<Vec<_>, _>>()?;
                 let children = self.merge_children(name)?;
-                let work = Work::LocalMerge { sql: m.sql.clone(), children };
+                let work = Work::LocalMerge {
+                    sql: m.sql.clone(),
+                    children,
+                };
                 Ok(self.push(kind, name, work, deps, m.sql.clone()))
             }
         }
@@ -171,7 +256,10 @@ impl Planner<'_> {
         let Some(Model::LocalMerge(m)) = self.project.models.get(merge) else {
             return Err(format!("model '{merge}' is not a local merge"));
         };
-        Ok(m.models.iter().map(|c| (c.clone(), sqlite_file(self.output_dir, c))).collect())
+        Ok(m.models
+            .iter()
+            .map(|c| (c.clone(), sqlite_file(self.output_dir, c)))
+            .collect())
     }
 }
 
@@ -181,7 +269,13 @@ fn source_fingerprint(source: &Source, project_dir: &Path) -> String {
     let mut text = serde_json::to_string(source).unwrap_or_default();
     if matches!(source.source_type, SourceType::Sqlite | SourceType::Duckdb) {
         let mut files: Vec<String> = source.database.iter().cloned().collect();
-        files.extend(source.attach.iter().flatten().filter_map(|a| a.database().map(str::to_string)));
+        files.extend(
+            source
+                .attach
+                .iter()
+                .flatten()
+                .filter_map(|a| a.database().map(str::to_string)),
+        );
         for file in files {
             text.push_str(&file_fingerprint(&resolve_path(project_dir, &file)));
         }

@@ -26,7 +26,10 @@ pub struct RunOptions {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// Done; `detail` is e.g. the file written.
-    Succeeded { detail: String, warning: Option<String> },
+    Succeeded {
+        detail: String,
+        warning: Option<String>,
+    },
     /// Inputs unchanged since the last run: the previous result was kept.
     Reused,
     Failed(String),
@@ -36,8 +39,16 @@ pub enum Outcome {
 
 #[derive(Debug, Clone)]
 pub enum Event {
-    Started { kind: JobKind, name: String },
-    Finished { kind: JobKind, name: String, outcome: Outcome, elapsed: Duration },
+    Started {
+        kind: JobKind,
+        name: String,
+    },
+    Finished {
+        kind: JobKind,
+        name: String,
+        outcome: Outcome,
+        elapsed: Duration,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -57,10 +68,12 @@ impl Summary {
 }
 
 type Listener = Arc<dyn Fn(Event) + Send + Sync>;
+/// A connected source and the permits for its concurrent queries.
+type Pooled = (Arc<dyn Connector>, Arc<Semaphore>);
 
 struct Shared {
     options: RunOptions,
-    connectors: Mutex<HashMap<String, Result<(Arc<dyn Connector>, Arc<Semaphore>), String>>>,
+    connectors: Mutex<HashMap<String, Result<Pooled, String>>>,
 }
 
 const STATE_FILE: &str = ".visivo-state.json";
@@ -83,36 +96,43 @@ pub async fn run(jobs: Vec<Job>, options: RunOptions, listener: Listener) -> Sum
     }
     let mut outcomes: Vec<Option<Outcome>> = vec![None; jobs.len()];
     let mut set = JoinSet::new();
-    let spawn = |set: &mut JoinSet<(usize, Outcome)>, id: usize, state: &HashMap<String, String>| {
-        let job = jobs[id].clone();
-        let reusable = !options.full_refresh
-            && state.get(&state_key(&job)) == Some(&job.hash)
-            && job.output(&options.output_dir).exists();
-        let shared = shared.clone();
-        let global = global.clone();
-        let listener = listener.clone();
-        set.spawn(async move {
-            if reusable {
-                return (id, Outcome::Reused);
-            }
-            let _permit = global.acquire_owned().await;
-            listener(Event::Started { kind: job.kind, name: job.name.clone() });
-            let t = Instant::now();
-            let outcome = match execute(&job, &shared).await {
-                Ok(outcome) => outcome,
-                Err(e) => Outcome::Failed(e),
-            };
-            if job.kind == JobKind::Trace {
-                record_trace_error(&shared.options.output_dir, &job.name, &outcome);
-            }
-            listener(Event::Finished { kind: job.kind, name: job.name.clone(), outcome: outcome.clone(), elapsed: t.elapsed() });
-            (id, outcome)
-        });
-    };
-    for id in 0..jobs.len() {
-        if waiting[id] == 0 {
-            spawn(&mut set, id, &state);
-        }
+    let spawn =
+        |set: &mut JoinSet<(usize, Outcome)>, id: usize, state: &HashMap<String, String>| {
+            let job = jobs[id].clone();
+            let reusable = !options.full_refresh
+                && state.get(&state_key(&job)) == Some(&job.hash)
+                && job.output(&options.output_dir).exists();
+            let shared = shared.clone();
+            let global = global.clone();
+            let listener = listener.clone();
+            set.spawn(async move {
+                if reusable {
+                    return (id, Outcome::Reused);
+                }
+                let _permit = global.acquire_owned().await;
+                listener(Event::Started {
+                    kind: job.kind,
+                    name: job.name.clone(),
+                });
+                let t = Instant::now();
+                let outcome = match execute(&job, &shared).await {
+                    Ok(outcome) => outcome,
+                    Err(e) => Outcome::Failed(e),
+                };
+                if job.kind == JobKind::Trace {
+                    record_trace_error(&shared.options.output_dir, &job.name, &outcome);
+                }
+                listener(Event::Finished {
+                    kind: job.kind,
+                    name: job.name.clone(),
+                    outcome: outcome.clone(),
+                    elapsed: t.elapsed(),
+                });
+                (id, outcome)
+            });
+        };
+    for (id, _) in waiting.iter().enumerate().filter(|(_, w)| **w == 0) {
+        spawn(&mut set, id, &state);
     }
     while let Some(joined) = set.join_next().await {
         let Ok((id, outcome)) = joined else { continue };
@@ -141,7 +161,13 @@ pub async fn run(jobs: Vec<Job>, options: RunOptions, listener: Listener) -> Sum
         results: jobs
             .iter()
             .zip(outcomes)
-            .map(|(j, o)| (j.kind, j.name.clone(), o.unwrap_or(Outcome::Skipped("not run".into()))))
+            .map(|(j, o)| {
+                (
+                    j.kind,
+                    j.name.clone(),
+                    o.unwrap_or(Outcome::Skipped("not run".into())),
+                )
+            })
             .collect(),
         elapsed: started.elapsed(),
     }
@@ -161,7 +187,11 @@ fn skip_dependents(
             if outcomes[d].is_some() {
                 continue;
             }
-            let reason = format!("skipped because {} '{}' failed", jobs[id].kind.label(), jobs[id].name);
+            let reason = format!(
+                "skipped because {} '{}' failed",
+                jobs[id].kind.label(),
+                jobs[id].name
+            );
             let outcome = Outcome::Skipped(reason);
             state.remove(&state_key(&jobs[d]));
             listener(Event::Finished {
@@ -205,11 +235,25 @@ async fn execute(job: &Job, shared: &Shared) -> Result<Outcome, String> {
     let output_dir = &shared.options.output_dir;
     let target = job.output(output_dir);
     match &job.work {
-        Work::CsvScript { args, table, timeout } => {
+        Work::CsvScript {
+            args,
+            table,
+            timeout,
+        } => {
             let (args, table, timeout) = (args.clone(), table.clone(), *timeout);
-            let (name, cwd, file) = (job.name.clone(), shared.options.project_dir.clone(), target.clone());
+            let (name, cwd, file) = (
+                job.name.clone(),
+                shared.options.project_dir.clone(),
+                target.clone(),
+            );
             let rows = tokio::task::spawn_blocking(move || {
-                let script = crate::csv_script::CsvScript { model: &name, args: &args, table: &table, cwd: &cwd, timeout };
+                let script = crate::csv_script::CsvScript {
+                    model: &name,
+                    args: &args,
+                    table: &table,
+                    cwd: &cwd,
+                    timeout,
+                };
                 crate::csv_script::run(&script, &file)
             })
             .await
@@ -220,38 +264,62 @@ async fn execute(job: &Job, shared: &Shared) -> Result<Outcome, String> {
             let (connector, pool) = shared.connector(source)?;
             let _permit = pool.acquire().await;
             let writer = SqliteTableWriter::create(&target, "model")?;
-            connector.stream(sql, Box::new(writer)).await.map_err(|e| e.to_string())?;
+            connector
+                .stream(sql, Box::new(writer))
+                .await
+                .map_err(|e| e.to_string())?;
             Ok(succeeded(display(&target)))
         }
         Work::LocalMerge { sql, children } => {
             let (sql, children, file) = (sql.clone(), children.clone(), target.clone());
-            tokio::task::spawn_blocking(move || merge(&sql, &children, &file)).await.map_err(|e| e.to_string())??;
+            tokio::task::spawn_blocking(move || merge(&sql, &children, &file))
+                .await
+                .map_err(|e| e.to_string())??;
             Ok(succeeded(display(&target)))
         }
-        Work::Trace { sql, target: trace_target } => {
+        Work::Trace {
+            sql,
+            target: trace_target,
+        } => {
             let result = match trace_target {
                 TraceTarget::Source(source) => {
                     let (connector, pool) = shared.connector(source)?;
                     let _permit = pool.acquire().await;
                     connector.query(sql).await
                 }
-                TraceTarget::File { database, attachments } => {
+                TraceTarget::File {
+                    database,
+                    attachments,
+                } => {
                     let name = format!("model_{}_generated_source", job.name);
-                    SqliteSource::for_file(name, database.clone(), attachments.clone()).query(sql).await
+                    SqliteSource::for_file(name, database.clone(), attachments.clone())
+                        .query(sql)
+                        .await
                 }
             }
             .map_err(|e| e.to_string())?;
             let grouped = group_by_cohort(&result)?;
-            write_atomic(&target, grouped.json.as_bytes()).map_err(|e| format!("writing {}: {e}", display(&target)))?;
-            let warning = (grouped.dropped_null_cohort_rows > 0)
-                .then(|| format!("{} rows with a NULL cohort_on value were left out", grouped.dropped_null_cohort_rows));
-            Ok(Outcome::Succeeded { detail: display(&target.with_file_name("query.sql")), warning })
+            write_atomic(&target, grouped.json.as_bytes())
+                .map_err(|e| format!("writing {}: {e}", display(&target)))?;
+            let warning = (grouped.dropped_null_cohort_rows > 0).then(|| {
+                format!(
+                    "{} rows with a NULL cohort_on value were left out",
+                    grouped.dropped_null_cohort_rows
+                )
+            });
+            Ok(Outcome::Succeeded {
+                detail: display(&target.with_file_name("query.sql")),
+                warning,
+            })
         }
     }
 }
 
 fn succeeded(detail: String) -> Outcome {
-    Outcome::Succeeded { detail, warning: None }
+    Outcome::Succeeded {
+        detail,
+        warning: None,
+    }
 }
 
 fn display(path: &Path) -> String {
@@ -264,18 +332,29 @@ fn merge(sql: &str, children: &[(String, PathBuf)], target: &Path) -> Result<(),
     let mut writer = SqliteTableWriter::create(target, "model")?;
     let writer_cell = std::cell::RefCell::new(&mut writer);
     use crate::source::RowSink;
-    run_query(&connection, sql, |c| writer_cell.borrow_mut().columns(c), |rows| writer_cell.borrow_mut().rows(rows))?;
+    run_query(
+        &connection,
+        sql,
+        |c| writer_cell.borrow_mut().columns(c),
+        |rows| writer_cell.borrow_mut().rows(rows),
+    )?;
     writer.commit()
 }
 
 impl Shared {
-    fn connector(&self, source: &visivo_project::Source) -> Result<(Arc<dyn Connector>, Arc<Semaphore>), String> {
+    fn connector(&self, source: &visivo_project::Source) -> Result<Pooled, String> {
         let name = source.name.clone().unwrap_or_default();
-        let mut cache = self.connectors.lock().map_err(|_| "connector cache poisoned".to_string())?;
+        let mut cache = self
+            .connectors
+            .lock()
+            .map_err(|_| "connector cache poisoned".to_string())?;
         cache
             .entry(name)
             .or_insert_with(|| {
-                let ctx = ConnectContext { project_dir: &self.options.project_dir, threads: self.options.threads };
+                let ctx = ConnectContext {
+                    project_dir: &self.options.project_dir,
+                    threads: self.options.threads,
+                };
                 connect(source, &ctx)
                     .map(|c| {
                         let pool = Arc::new(Semaphore::new(c.concurrency().max(1)));

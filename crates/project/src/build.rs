@@ -34,7 +34,9 @@ pub struct Project {
 
 impl Project {
     pub fn location(&self, kind: Kind, name: &str) -> Option<Location> {
-        self.paths.get(&(kind, name.to_string())).and_then(|p| self.spans.find(p))
+        self.paths
+            .get(&(kind, name.to_string()))
+            .and_then(|p| self.spans.find(p))
     }
 
     pub fn field_location(&self, kind: Kind, name: &str, field: &str) -> Option<Location> {
@@ -44,7 +46,10 @@ impl Project {
 
     /// The source a SQL model runs on (its own or the project's default).
     pub fn model_source(&self, model: &SqlModel) -> Option<&Source> {
-        let name = model.source.as_ref().or(self.defaults.source_name.as_ref())?;
+        let name = model
+            .source
+            .as_ref()
+            .or(self.defaults.source_name.as_ref())?;
         self.sources.get(name)
     }
 
@@ -78,7 +83,12 @@ pub struct BuildOptions<'a> {
     pub source_override: Option<&'a str>,
 }
 
-pub fn build(raw: RawProject, objects: Vec<RawObject>, options: &BuildOptions, report: &mut Report) -> Project {
+pub fn build(
+    raw: RawProject,
+    objects: Vec<RawObject>,
+    options: &BuildOptions,
+    report: &mut Report,
+) -> Project {
     let mut builder = Builder {
         project: Project::default(),
         report,
@@ -104,7 +114,8 @@ struct Builder<'a> {
     spans: SpanMap,
 }
 
-static REF: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*ref\(\s*(.*?)\s*\)\s*$").expect("valid regex"));
+static REF: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*ref\(\s*(.*?)\s*\)\s*$").expect("valid regex"));
 
 /// `ref(orders)`, `ref( 'orders' )` → `orders` (1.0.30 kept the quotes and trailing spaces).
 pub fn parse_ref(text: &str) -> Option<String> {
@@ -125,16 +136,21 @@ impl Builder<'_> {
         match &raw.name {
             None | Some(Value::Null) => {}
             Some(Value::String(name)) => self.project.name = Some(name.clone()),
-            Some(other) => self.project.name = Some(other.to_string().trim_matches('"').to_string()),
+            Some(other) => {
+                self.project.name = Some(other.to_string().trim_matches('"').to_string())
+            }
         }
         if let Some(defaults) = &raw.defaults {
-            if let Some(d) = self.deserialize::<Defaults>(defaults.clone(), "defaults", "defaults") {
+            if let Some(d) = self.deserialize::<Defaults>(defaults.clone(), "defaults", "defaults")
+            {
                 self.project.defaults = d;
             }
         }
         for (i, include) in raw.includes.iter().enumerate() {
             let path = format!("includes.{i}");
-            if let Some(inc) = self.deserialize::<Include>(include.clone(), &path, &display_path(&path)) {
+            if let Some(inc) =
+                self.deserialize::<Include>(include.clone(), &path, &display_path(&path))
+            {
                 self.project.includes.push(inc);
             }
         }
@@ -144,7 +160,12 @@ impl Builder<'_> {
     }
 
     /// Deserialises `value`, turning a failure into a located message.
-    fn deserialize<T: DeserializeOwned>(&mut self, value: Value, path: &str, object: &str) -> Option<T> {
+    fn deserialize<T: DeserializeOwned>(
+        &mut self,
+        value: Value,
+        path: &str,
+        object: &str,
+    ) -> Option<T> {
         match serde_path_to_error::deserialize::<_, T>(value) {
             Ok(typed) => Some(typed),
             Err(err) => {
@@ -169,7 +190,10 @@ impl Builder<'_> {
                 }
                 let mut d = Diagnostic::error(crate::load::template::describe_unset(&message))
                     .at(self.at(&field_path))
-                    .object(format!("{object}{}{field_display}", if field_display.is_empty() { "" } else { " " }));
+                    .object(format!(
+                        "{object}{}{field_display}",
+                        if field_display.is_empty() { "" } else { " " }
+                    ));
                 if let Some(help) = help {
                     d = d.help(help);
                 }
@@ -188,14 +212,30 @@ impl Builder<'_> {
         let path = object.path.clone();
         let name = object.name.clone();
         let inserted = match object.kind {
-            Kind::Alert => self.deserialize::<Alert>(value, &path, &object_label).map(|a| insert(&mut self.project.alerts, &name, a)),
-            Kind::Source => self.source(&object, &object_label).map(|s| insert(&mut self.project.sources, &name, s)),
-            Kind::Model => self.model(&object, &object_label).map(|m| insert(&mut self.project.models, &name, m)),
-            Kind::Trace => self.deserialize::<Trace>(value, &path, &object_label).map(|t| insert(&mut self.project.traces, &name, t)),
-            Kind::Chart => self.deserialize::<Chart>(value, &path, &object_label).map(|c| insert(&mut self.project.charts, &name, c)),
-            Kind::Table => self.deserialize::<Table>(value, &path, &object_label).map(|t| insert(&mut self.project.tables, &name, t)),
-            Kind::Selector => self.deserialize::<Selector>(value, &path, &object_label).map(|s| insert(&mut self.project.selectors, &name, s)),
-            Kind::Dashboard => self.deserialize::<Dashboard>(value, &path, &object_label).map(|d| insert(&mut self.project.dashboards, &name, d)),
+            Kind::Alert => self
+                .deserialize::<Alert>(value, &path, &object_label)
+                .map(|a| insert(&mut self.project.alerts, &name, a)),
+            Kind::Source => self
+                .source(&object, &object_label)
+                .map(|s| insert(&mut self.project.sources, &name, s)),
+            Kind::Model => self
+                .model(&object, &object_label)
+                .map(|m| insert(&mut self.project.models, &name, m)),
+            Kind::Trace => self
+                .deserialize::<Trace>(value, &path, &object_label)
+                .map(|t| insert(&mut self.project.traces, &name, t)),
+            Kind::Chart => self
+                .deserialize::<Chart>(value, &path, &object_label)
+                .map(|c| insert(&mut self.project.charts, &name, c)),
+            Kind::Table => self
+                .deserialize::<Table>(value, &path, &object_label)
+                .map(|t| insert(&mut self.project.tables, &name, t)),
+            Kind::Selector => self
+                .deserialize::<Selector>(value, &path, &object_label)
+                .map(|s| insert(&mut self.project.selectors, &name, s)),
+            Kind::Dashboard => self
+                .deserialize::<Dashboard>(value, &path, &object_label)
+                .map(|d| insert(&mut self.project.dashboards, &name, d)),
         };
         match inserted {
             Some(true) => {
@@ -207,12 +247,23 @@ impl Builder<'_> {
     }
 
     fn duplicate(&mut self, kind: Kind, name: &str, path: &str) {
-        let first = self.project.paths.get(&(kind, name.to_string())).cloned().unwrap_or_default();
-        let first_at = self.at(&first).map(|l| format!(" (first defined at line {})", l.pos.line)).unwrap_or_default();
+        let first = self
+            .project
+            .paths
+            .get(&(kind, name.to_string()))
+            .cloned()
+            .unwrap_or_default();
+        let first_at = self
+            .at(&first)
+            .map(|l| format!(" (first defined at line {})", l.pos.line))
+            .unwrap_or_default();
         self.report.push(
-            Diagnostic::error(format!("{} name '{name}' is not unique in the project{first_at}", capitalize(kind.label())))
-                .at(self.at(path))
-                .object(display_path(path)),
+            Diagnostic::error(format!(
+                "{} name '{name}' is not unique in the project{first_at}",
+                capitalize(kind.label())
+            ))
+            .at(self.at(path))
+            .object(display_path(path)),
         );
     }
 
@@ -220,9 +271,12 @@ impl Builder<'_> {
         let type_path = format!("{}.type", object.path);
         let Some(Value::String(type_name)) = object.value.get("type") else {
             self.report.push(
-                Diagnostic::error(format!("a source needs a `type`: one of {}", SourceType::NAMES.join(", ")))
-                    .at(self.at(&object.path))
-                    .object(label),
+                Diagnostic::error(format!(
+                    "a source needs a `type`: one of {}",
+                    SourceType::NAMES.join(", ")
+                ))
+                .at(self.at(&object.path))
+                .object(label),
             );
             return None;
         };
@@ -239,7 +293,8 @@ impl Builder<'_> {
             self.report.push(d);
             return None;
         }
-        let source: Source = self.deserialize(Value::Object(object.value.clone()), &object.path, label)?;
+        let source: Source =
+            self.deserialize(Value::Object(object.value.clone()), &object.path, label)?;
         let allowed = Source::allowed_fields(source.source_type);
         for key in object.value.keys() {
             if key != "name" && key != "type" && !allowed.contains(&key.as_str()) {
@@ -247,7 +302,10 @@ impl Builder<'_> {
                     Diagnostic::error(format!("`{key}` is not a field of {type_name} sources"))
                         .at(self.at(&format!("{}.{key}", object.path)))
                         .object(label)
-                        .help(format!("{type_name} sources accept: {}", allowed.join(", "))),
+                        .help(format!(
+                            "{type_name} sources accept: {}",
+                            allowed.join(", ")
+                        )),
                 );
             }
         }
@@ -282,39 +340,95 @@ impl Builder<'_> {
             match model {
                 Model::Sql(m) => {
                     if let Some(source) = &mut m.source {
-                        self.resolve(source, Kind::Source, Kind::Model, name, "source", &project.paths);
+                        self.resolve(
+                            source,
+                            Kind::Source,
+                            Kind::Model,
+                            name,
+                            "source",
+                            &project.paths,
+                        );
                     }
                 }
                 Model::LocalMerge(m) => {
                     for (i, r) in m.models.iter_mut().enumerate() {
-                        self.resolve(r, Kind::Model, Kind::Model, name, &format!("models.{i}"), &project.paths);
+                        self.resolve(
+                            r,
+                            Kind::Model,
+                            Kind::Model,
+                            name,
+                            &format!("models.{i}"),
+                            &project.paths,
+                        );
                     }
                 }
                 Model::CsvScript(_) => {}
             }
         }
         for (name, trace) in project.traces.iter_mut() {
-            self.resolve(&mut trace.model, Kind::Model, Kind::Trace, name, "model", &project.paths);
+            self.resolve(
+                &mut trace.model,
+                Kind::Model,
+                Kind::Trace,
+                name,
+                "model",
+                &project.paths,
+            );
         }
         for (name, chart) in project.charts.iter_mut() {
             for (i, r) in chart.traces.iter_mut().enumerate() {
-                self.resolve(r, Kind::Trace, Kind::Chart, name, &format!("traces.{i}"), &project.paths);
+                self.resolve(
+                    r,
+                    Kind::Trace,
+                    Kind::Chart,
+                    name,
+                    &format!("traces.{i}"),
+                    &project.paths,
+                );
             }
             if let Some(s) = &mut chart.selector {
-                self.resolve(s, Kind::Selector, Kind::Chart, name, "selector", &project.paths);
+                self.resolve(
+                    s,
+                    Kind::Selector,
+                    Kind::Chart,
+                    name,
+                    "selector",
+                    &project.paths,
+                );
             }
         }
         for (name, table) in project.tables.iter_mut() {
             for (i, r) in table.traces.iter_mut().enumerate() {
-                self.resolve(r, Kind::Trace, Kind::Table, name, &format!("traces.{i}"), &project.paths);
+                self.resolve(
+                    r,
+                    Kind::Trace,
+                    Kind::Table,
+                    name,
+                    &format!("traces.{i}"),
+                    &project.paths,
+                );
             }
             if let Some(s) = &mut table.selector {
-                self.resolve(s, Kind::Selector, Kind::Table, name, "selector", &project.paths);
+                self.resolve(
+                    s,
+                    Kind::Selector,
+                    Kind::Table,
+                    name,
+                    "selector",
+                    &project.paths,
+                );
             }
         }
         for (name, selector) in project.selectors.iter_mut() {
             for (i, r) in selector.options.iter_mut().enumerate() {
-                self.resolve(r, Kind::Trace, Kind::Selector, name, &format!("options.{i}"), &project.paths);
+                self.resolve(
+                    r,
+                    Kind::Trace,
+                    Kind::Selector,
+                    name,
+                    &format!("options.{i}"),
+                    &project.paths,
+                );
             }
         }
         for (name, dashboard) in project.dashboards.iter_mut() {
@@ -328,7 +442,14 @@ impl Builder<'_> {
                     for (slot, kind, field) in fields {
                         if let Some(reference) = slot {
                             let field_path = format!("rows.{r}.items.{i}.{field}");
-                            self.resolve(reference, kind, Kind::Dashboard, name, &field_path, &project.paths);
+                            self.resolve(
+                                reference,
+                                kind,
+                                Kind::Dashboard,
+                                name,
+                                &field_path,
+                                &project.paths,
+                            );
                         }
                     }
                 }
@@ -338,15 +459,29 @@ impl Builder<'_> {
     }
 
     /// Rewrites `reference` (`ref(x)`) to `x` after checking `x` is an object of `expected` kind.
-    fn resolve(&mut self, reference: &mut String, expected: Kind, owner_kind: Kind, owner: &str, field: &str, paths: &HashMap<(Kind, String), String>) {
-        let owner_path = paths.get(&(owner_kind, owner.to_string())).cloned().unwrap_or_default();
+    fn resolve(
+        &mut self,
+        reference: &mut String,
+        expected: Kind,
+        owner_kind: Kind,
+        owner: &str,
+        field: &str,
+        paths: &HashMap<(Kind, String), String>,
+    ) {
+        let owner_path = paths
+            .get(&(owner_kind, owner.to_string()))
+            .cloned()
+            .unwrap_or_default();
         let field_path = format!("{owner_path}.{field}");
         let object = format!("{} \"{owner}\"", display_path(&owner_path));
         let Some(name) = parse_ref(reference) else {
             self.report.push(
-                Diagnostic::error(format!("expected `ref(<name>)` or an inline {}, found `{reference}`", expected.label()))
-                    .at(self.at(&field_path))
-                    .object(object),
+                Diagnostic::error(format!(
+                    "expected `ref(<name>)` or an inline {}, found `{reference}`",
+                    expected.label()
+                ))
+                .at(self.at(&field_path))
+                .object(object),
             );
             return;
         };
@@ -371,7 +506,9 @@ impl Builder<'_> {
             .filter(|(k, n)| *k == expected && user_visible(*k, n))
             .map(|(_, n)| n.as_str())
             .collect();
-        let mut d = Diagnostic::error(message).at(self.at(&field_path)).object(object);
+        let mut d = Diagnostic::error(message)
+            .at(self.at(&field_path))
+            .object(object);
         if let Some(hint) = did_you_mean(&name, candidates) {
             d = d.help(hint);
         }
@@ -389,18 +526,22 @@ fn insert<T>(map: &mut IndexMap<String, T>, name: &str, value: T) -> bool {
 
 fn capitalize(s: &str) -> String {
     let mut chars = s.chars();
-    chars.next().map_or_else(String::new, |c| c.to_uppercase().collect::<String>() + chars.as_str())
+    chars.next().map_or_else(String::new, |c| {
+        c.to_uppercase().collect::<String>() + chars.as_str()
+    })
 }
 
 fn unknown_field_name(message: &str) -> Option<String> {
-    static UNKNOWN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^unknown field `([^`]*)`").expect("valid regex"));
+    static UNKNOWN: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^unknown field `([^`]*)`").expect("valid regex"));
     UNKNOWN.captures(message).map(|c| c[1].to_string())
 }
 
 /// serde's texts, made to read like advice: suggestions for typos in field and variant names.
 fn humanize_serde_error(message: &str) -> (String, Option<String>) {
     static EXPECTED: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^unknown (field|variant) `([^`]*)`, expected (?:one of )?(.*)$").expect("valid regex")
+        Regex::new(r"^unknown (field|variant) `([^`]*)`, expected (?:one of )?(.*)$")
+            .expect("valid regex")
     });
     let Some(caps) = EXPECTED.captures(message) else {
         return (message.to_string(), None);

@@ -14,7 +14,15 @@ pub fn project_json(project: &Project, cli_version: &str) -> Value {
     root.insert("defaults".into(), json!({}));
     root.insert("cli_version".into(), json!(cli_version));
     root.insert("includes".into(), json!([]));
-    for section in ["alerts", "sources", "models", "traces", "tables", "charts", "selectors"] {
+    for section in [
+        "alerts",
+        "sources",
+        "models",
+        "traces",
+        "tables",
+        "charts",
+        "selectors",
+    ] {
         root.insert(section.into(), json!([]));
     }
     let dashboards: Vec<Value> = project

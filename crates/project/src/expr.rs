@@ -3,8 +3,10 @@
 use regex::Regex;
 use std::sync::LazyLock;
 
-static QUERY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*query\((.+)\)\s*$").expect("valid regex"));
-static QUERY_ANYWHERE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"query\((.+)\)").expect("valid regex"));
+static QUERY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*query\((.+)\)\s*$").expect("valid regex"));
+static QUERY_ANYWHERE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"query\((.+)\)").expect("valid regex"));
 static COLUMN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"column\(\s*([^)]*?)\s*\)(?:\[(-?\d*)(:?)(-?\d*)\])?").expect("valid regex")
 });
@@ -73,7 +75,13 @@ mod tests {
     #[test]
     fn column_forms() {
         let refs = column_refs("column(a) column(b)[-1] column(c)[1:-1] column(d)[:2]");
-        assert_eq!(refs[0], ColumnRef { name: "a".into(), selection: ColumnSelection::All });
+        assert_eq!(
+            refs[0],
+            ColumnRef {
+                name: "a".into(),
+                selection: ColumnSelection::All
+            }
+        );
         assert_eq!(refs[1].selection, ColumnSelection::Index(-1));
         assert_eq!(refs[2].selection, ColumnSelection::Slice(Some(1), Some(-1)));
         assert_eq!(refs[3].selection, ColumnSelection::Slice(None, Some(2)));

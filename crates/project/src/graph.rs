@@ -47,9 +47,24 @@ fn related_names(project: &Project, trace: &str) -> Vec<String> {
         names.extend(model_sources(project, &t.model));
     }
     let shows = |traces: &[String]| traces.iter().any(|t| t == trace);
-    let charts: Vec<&String> = project.charts.iter().filter(|(_, c)| shows(&c.traces)).map(|(n, _)| n).collect();
-    let tables: Vec<&String> = project.tables.iter().filter(|(_, t)| shows(&t.traces)).map(|(n, _)| n).collect();
-    let selectors: Vec<&String> = project.selectors.iter().filter(|(_, s)| shows(&s.options)).map(|(n, _)| n).collect();
+    let charts: Vec<&String> = project
+        .charts
+        .iter()
+        .filter(|(_, c)| shows(&c.traces))
+        .map(|(n, _)| n)
+        .collect();
+    let tables: Vec<&String> = project
+        .tables
+        .iter()
+        .filter(|(_, t)| shows(&t.traces))
+        .map(|(n, _)| n)
+        .collect();
+    let selectors: Vec<&String> = project
+        .selectors
+        .iter()
+        .filter(|(_, s)| shows(&s.options))
+        .map(|(n, _)| n)
+        .collect();
     for (name, dashboard) in &project.dashboards {
         let on_dashboard = dashboard.rows.iter().flat_map(|r| &r.items).any(|i| {
             i.chart.as_ref().is_some_and(|c| charts.contains(&c))

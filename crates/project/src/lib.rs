@@ -41,7 +41,12 @@ pub fn default_profile_path() -> Option<PathBuf> {
 pub fn load_project(options: &LoadOptions) -> Loaded {
     let mut files = Files::default();
     let mut report = Report::default();
-    let raw = load::load(options.working_dir, options.profile.clone(), &mut files, &mut report);
+    let raw = load::load(
+        options.working_dir,
+        options.profile.clone(),
+        &mut files,
+        &mut report,
+    );
     let objects = lift::lift(&raw, &mut report);
     let build_options = BuildOptions {
         source_override: options.source_override,

@@ -69,7 +69,11 @@ impl Lifter<'_> {
                 } else if map.contains_key("models") {
                     self.lift_list(&mut map, "models", Kind::Model, &path, &name);
                 } else {
-                    let field = if map.contains_key("target") { "target" } else { "source" };
+                    let field = if map.contains_key("target") {
+                        "target"
+                    } else {
+                        "source"
+                    };
                     self.lift_field(&mut map, field, Kind::Source, &path, &name);
                 }
             }
@@ -87,7 +91,8 @@ impl Lifter<'_> {
         }
         let name_is_required = matches!(kind, Kind::Trace | Kind::Selector | Kind::Dashboard);
         if !name_is_required {
-            map.entry("name").or_insert_with(|| Value::String(name.clone()));
+            map.entry("name")
+                .or_insert_with(|| Value::String(name.clone()));
         }
         self.objects.push(RawObject {
             kind,
@@ -99,14 +104,28 @@ impl Lifter<'_> {
         Some(name)
     }
 
-    fn lift_field(&mut self, map: &mut Map<String, Value>, field: &str, kind: Kind, parent_path: &str, parent: &str) {
+    fn lift_field(
+        &mut self,
+        map: &mut Map<String, Value>,
+        field: &str,
+        kind: Kind,
+        parent_path: &str,
+        parent: &str,
+    ) {
         if let Some(slot) = map.get_mut(field) {
             let path = format!("{parent_path}.{field}");
             self.lift_slot(slot, kind, path, format!("{parent}.{field}"), None);
         }
     }
 
-    fn lift_list(&mut self, map: &mut Map<String, Value>, field: &str, kind: Kind, parent_path: &str, parent: &str) {
+    fn lift_list(
+        &mut self,
+        map: &mut Map<String, Value>,
+        field: &str,
+        kind: Kind,
+        parent_path: &str,
+        parent: &str,
+    ) {
         if let Some(Value::Array(items)) = map.get_mut(field) {
             for (i, slot) in items.iter_mut().enumerate() {
                 let path = format!("{parent_path}.{field}.{i}");
@@ -116,7 +135,14 @@ impl Lifter<'_> {
     }
 
     /// Replaces an inline object in `slot` by a reference to it.
-    fn lift_slot(&mut self, slot: &mut Value, kind: Kind, path: String, fallback: String, owner: Option<&str>) {
+    fn lift_slot(
+        &mut self,
+        slot: &mut Value,
+        kind: Kind,
+        path: String,
+        fallback: String,
+        owner: Option<&str>,
+    ) {
         if !slot.is_object() {
             return;
         }
@@ -126,14 +152,27 @@ impl Lifter<'_> {
         }
     }
 
-    fn lift_owned_selector(&mut self, map: &mut Map<String, Value>, kind: Kind, path: &str, owner: &str) {
+    fn lift_owned_selector(
+        &mut self,
+        map: &mut Map<String, Value>,
+        kind: Kind,
+        path: &str,
+        owner: &str,
+    ) {
         let selector_path = format!("{path}.selector");
         let slot = map.entry("selector").or_insert_with(|| {
-            let selector_type = if kind == Kind::Table { "single" } else { "multiple" };
+            let selector_type = if kind == Kind::Table {
+                "single"
+            } else {
+                "multiple"
+            };
             serde_json::json!({"name": format!("{owner} Selector"), "type": selector_type})
         });
         if let Value::Object(inline) = slot {
-            if inline.get("options").is_some_and(|o| o.as_array().is_some_and(|a| !a.is_empty())) {
+            if inline
+                .get("options")
+                .is_some_and(|o| o.as_array().is_some_and(|a| !a.is_empty()))
+            {
                 let name = inline.get("name").and_then(Value::as_str).unwrap_or("");
                 self.report.push(
                     Diagnostic::error(format!(
@@ -143,7 +182,13 @@ impl Lifter<'_> {
                 );
             }
         }
-        self.lift_slot(slot, Kind::Selector, selector_path, format!("{owner} Selector"), Some(owner));
+        self.lift_slot(
+            slot,
+            Kind::Selector,
+            selector_path,
+            format!("{owner} Selector"),
+            Some(owner),
+        );
     }
 
     fn lift_items(&mut self, map: &mut Map<String, Value>, path: &str, dashboard: &str) {
@@ -155,7 +200,11 @@ impl Lifter<'_> {
                 continue;
             };
             for (i, item) in items.iter_mut().enumerate() {
-                for (field, kind) in [("chart", Kind::Chart), ("table", Kind::Table), ("selector", Kind::Selector)] {
+                for (field, kind) in [
+                    ("chart", Kind::Chart),
+                    ("table", Kind::Table),
+                    ("selector", Kind::Selector),
+                ] {
                     if let Some(slot) = item.get_mut(field) {
                         let item_path = format!("{path}.rows.{r}.items.{i}.{field}");
                         let fallback = format!("{dashboard} row {} item {} {field}", r + 1, i + 1);

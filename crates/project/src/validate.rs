@@ -7,13 +7,52 @@ use crate::model::*;
 use serde_json::Value;
 
 pub const PLOTLY_TRACE_TYPES: [&str; 46] = [
-    "bar", "barpolar", "box", "candlestick", "carpet", "choropleth", "choroplethmapbox", "cone",
-    "contour", "contourcarpet", "densitymapbox", "funnel", "funnelarea", "heatmap", "heatmapgl",
-    "histogram", "histogram2d", "histogram2dcontour", "icicle", "image", "indicator",
-    "isosurface", "mesh3d", "ohlc", "parcats", "parcoords", "pie", "sankey", "scatter",
-    "scatter3d", "scattercarpet", "scattergeo", "scattergl", "scattermapbox", "scatterpolar",
-    "scatterpolargl", "scattersmith", "scatterternary", "splom", "streamtube", "sunburst",
-    "surface", "treemap", "violin", "volume", "waterfall",
+    "bar",
+    "barpolar",
+    "box",
+    "candlestick",
+    "carpet",
+    "choropleth",
+    "choroplethmapbox",
+    "cone",
+    "contour",
+    "contourcarpet",
+    "densitymapbox",
+    "funnel",
+    "funnelarea",
+    "heatmap",
+    "heatmapgl",
+    "histogram",
+    "histogram2d",
+    "histogram2dcontour",
+    "icicle",
+    "image",
+    "indicator",
+    "isosurface",
+    "mesh3d",
+    "ohlc",
+    "parcats",
+    "parcoords",
+    "pie",
+    "sankey",
+    "scatter",
+    "scatter3d",
+    "scattercarpet",
+    "scattergeo",
+    "scattergl",
+    "scattermapbox",
+    "scatterpolar",
+    "scatterpolargl",
+    "scattersmith",
+    "scatterternary",
+    "splom",
+    "streamtube",
+    "sunburst",
+    "surface",
+    "treemap",
+    "violin",
+    "volume",
+    "waterfall",
 ];
 
 pub fn validate(project: &Project, report: &mut Report) {
@@ -33,7 +72,13 @@ struct Validator<'a> {
 }
 
 impl Validator<'_> {
-    fn error(&mut self, kind: Kind, name: &str, field: Option<&str>, message: impl Into<String>) -> &mut Diagnostic {
+    fn error(
+        &mut self,
+        kind: Kind,
+        name: &str,
+        field: Option<&str>,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
         let location = match field {
             Some(field) => self.project.field_location(kind, name, field),
             None => self.project.location(kind, name),
@@ -42,7 +87,8 @@ impl Validator<'_> {
             Some(field) => format!("{} .{field}", self.project.describe(kind, name)),
             None => self.project.describe(kind, name),
         };
-        self.report.push(Diagnostic::error(message).at(location).object(object));
+        self.report
+            .push(Diagnostic::error(message).at(location).object(object));
         self.report.items.last_mut().expect("just pushed")
     }
 
@@ -51,8 +97,9 @@ impl Validator<'_> {
         if let Some(source) = &d.source_name {
             if !self.project.sources.contains_key(source) {
                 let hint = did_you_mean(source, self.project.sources.keys().map(String::as_str));
-                let mut diag = Diagnostic::error(format!("default source '{source}' does not exist"))
-                    .at(self.project.spans.find("defaults.source_name"));
+                let mut diag =
+                    Diagnostic::error(format!("default source '{source}' does not exist"))
+                        .at(self.project.spans.find("defaults.source_name"));
                 if let Some(hint) = hint {
                     diag = diag.help(hint);
                 }
@@ -85,8 +132,17 @@ impl Validator<'_> {
             .map(|(k, n)| (k, n.clone()))
             .collect();
         for (kind, name) in bad {
-            self.error(kind, &name, Some("name"), format!("the {} name '{name}' can't be used as a file name", kind.label()))
-                .help = Some("names may not be empty or contain `/`, `\\` or control characters".into());
+            self.error(
+                kind,
+                &name,
+                Some("name"),
+                format!(
+                    "the {} name '{name}' can't be used as a file name",
+                    kind.label()
+                ),
+            )
+            .help =
+                Some("names may not be empty or contain `/`, `\\` or control characters".into());
         }
     }
 
@@ -101,10 +157,28 @@ impl Validator<'_> {
             }
             if let Model::CsvScript(m) = model {
                 if m.args.is_empty() {
-                    self.error(Kind::Model, name, Some("args"), "`args` needs at least the command to run");
+                    self.error(
+                        Kind::Model,
+                        name,
+                        Some("args"),
+                        "`args` needs at least the command to run",
+                    );
                 }
-                if !m.table_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || m.table_name.is_empty() {
-                    self.error(Kind::Model, name, Some("table_name"), format!("table_name '{}' may only contain letters, digits and `_`", m.table_name));
+                if !m
+                    .table_name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    || m.table_name.is_empty()
+                {
+                    self.error(
+                        Kind::Model,
+                        name,
+                        Some("table_name"),
+                        format!(
+                            "table_name '{}' may only contain letters, digits and `_`",
+                            m.table_name
+                        ),
+                    );
                 }
             }
         }
@@ -121,7 +195,10 @@ impl Validator<'_> {
             key.dedup();
             if !reported.contains(&key) {
                 reported.push(key);
-                let message = format!("models depend on each other in a cycle: {}", cycle.join(" → "));
+                let message = format!(
+                    "models depend on each other in a cycle: {}",
+                    cycle.join(" → ")
+                );
                 self.error(Kind::Model, &cycle[0], Some("models"), message);
             }
         }
@@ -154,7 +231,12 @@ impl Validator<'_> {
             self.trace_columns(name, trace);
             for (i, filter) in trace.filters.iter().flatten().enumerate() {
                 if filter.trim().is_empty() {
-                    self.error(Kind::Trace, name, Some(&format!("filters.{i}")), "empty filter");
+                    self.error(
+                        Kind::Trace,
+                        name,
+                        Some(&format!("filters.{i}")),
+                        "empty filter",
+                    );
                 }
             }
         }
@@ -163,33 +245,61 @@ impl Validator<'_> {
     fn trace_props(&mut self, name: &str, trace: &Trace) {
         match trace.props.get("type") {
             None => {
-                self.error(Kind::Trace, name, Some("props"), "trace_props type is required.");
+                self.error(
+                    Kind::Trace,
+                    name,
+                    Some("props"),
+                    "trace_props type is required.",
+                );
             }
             Some(Value::String(t)) if PLOTLY_TRACE_TYPES.contains(&t.as_str()) => {}
             Some(other) => {
-                let t = other.as_str().map_or_else(|| other.to_string(), str::to_string);
+                let t = other
+                    .as_str()
+                    .map_or_else(|| other.to_string(), str::to_string);
                 let hint = did_you_mean(&t, PLOTLY_TRACE_TYPES);
-                let d = self.error(Kind::Trace, name, Some("props.type"), format!("{t} is not a valid trace_props type."));
+                let d = self.error(
+                    Kind::Trace,
+                    name,
+                    Some("props.type"),
+                    format!("{t} is not a valid trace_props type."),
+                );
                 d.help = hint;
             }
         }
         if trace.props.contains_key("name") {
-            self.error(Kind::Trace, name, Some("props.name"), "`name` can't be set in props: each plotly trace is named after its cohort");
+            self.error(
+                Kind::Trace,
+                name,
+                Some("props.name"),
+                "`name` can't be set in props: each plotly trace is named after its cohort",
+            );
         }
     }
 
     fn trace_columns(&mut self, name: &str, trace: &Trace) {
         let mut problems = Vec::new();
-        walk_strings(&Value::Object(trace.props.clone()), "props", &mut |path, text| {
-            for column in expr::column_refs(text) {
-                let known = trace.columns.as_ref().is_some_and(|c| c.contains_key(&column.name));
-                if !known {
-                    problems.push((path.to_string(), column.name));
+        walk_strings(
+            &Value::Object(trace.props.clone()),
+            "props",
+            &mut |path, text| {
+                for column in expr::column_refs(text) {
+                    let known = trace
+                        .columns
+                        .as_ref()
+                        .is_some_and(|c| c.contains_key(&column.name));
+                    if !known {
+                        problems.push((path.to_string(), column.name));
+                    }
                 }
-            }
-        });
+            },
+        );
         for (path, column) in problems {
-            let candidates: Vec<&str> = trace.columns.iter().flat_map(|c| c.keys().map(String::as_str)).collect();
+            let candidates: Vec<&str> = trace
+                .columns
+                .iter()
+                .flat_map(|c| c.keys().map(String::as_str))
+                .collect();
             let hint = did_you_mean(&column, candidates.iter().copied()).or_else(|| {
                 Some(if candidates.is_empty() {
                     "this trace has no `columns`; define it there first".to_string()
@@ -197,22 +307,40 @@ impl Validator<'_> {
                     format!("defined columns: {}", candidates.join(", "))
                 })
             });
-            let d = self.error(Kind::Trace, name, Some(&path), format!("referenced column name '{column}' is not in columns definition"));
+            let d = self.error(
+                Kind::Trace,
+                name,
+                Some(&path),
+                format!("referenced column name '{column}' is not in columns definition"),
+            );
             d.help = hint;
         }
     }
 
     fn tables(&mut self) {
         for (name, table) in &self.project.tables {
-            if let Some(selector) = table.selector.as_ref().and_then(|s| self.project.selectors.get(s)) {
+            if let Some(selector) = table
+                .selector
+                .as_ref()
+                .and_then(|s| self.project.selectors.get(s))
+            {
                 if selector.selector_type == SelectorType::Multiple {
                     self.error(Kind::Table, name, Some("selector"), format!("Table with name '{name}' has a selector with a 'multiple' type. A table shows one cohort at a time: use a `single` selector."));
                 }
             }
             for (i, def) in table.column_defs.iter().flatten().enumerate() {
                 if !table.traces.contains(&def.trace_name) {
-                    let hint = did_you_mean(&def.trace_name, table.traces.iter().map(String::as_str));
-                    let d = self.error(Kind::Table, name, Some(&format!("column_defs.{i}.trace_name")), format!("Column def trace name '{}' is not present in trace list on table.", def.trace_name));
+                    let hint =
+                        did_you_mean(&def.trace_name, table.traces.iter().map(String::as_str));
+                    let d = self.error(
+                        Kind::Table,
+                        name,
+                        Some(&format!("column_defs.{i}.trace_name")),
+                        format!(
+                            "Column def trace name '{}' is not present in trace list on table.",
+                            def.trace_name
+                        ),
+                    );
                     d.help = hint;
                 }
             }
@@ -224,7 +352,12 @@ impl Validator<'_> {
             for (r, row) in dashboard.rows.iter().enumerate() {
                 for (i, item) in row.items.iter().enumerate() {
                     let field = format!("rows.{r}.items.{i}");
-                    let contents = [item.markdown.is_some(), item.chart.is_some(), item.table.is_some(), item.selector.is_some()];
+                    let contents = [
+                        item.markdown.is_some(),
+                        item.chart.is_some(),
+                        item.table.is_some(),
+                        item.selector.is_some(),
+                    ];
                     match contents.iter().filter(|c| **c).count() {
                         0 => {
                             self.error(Kind::Dashboard, name, Some(&field), "an item needs one of \"markdown\", \"chart\", \"table\" or \"selector\"");

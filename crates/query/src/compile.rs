@@ -56,7 +56,10 @@ pub fn target_of(project: &Project, trace: &Trace) -> Result<(Target, Dialect), 
     Ok(match model {
         Model::Sql(m) => {
             let source = project.model_source(m).ok_or_else(|| {
-                format!("model '{}' has no source and there is no default source", trace.model)
+                format!(
+                    "model '{}' has no source and there is no default source",
+                    trace.model
+                )
             })?;
             let name = source.name.clone().unwrap_or_default();
             (Target::Source(name), source.source_type.into())
@@ -229,17 +232,27 @@ impl Filters {
     }
 }
 
-static QUOTED_LITERAL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)^\s*'.*'\s*$").expect("valid regex"));
+static QUOTED_LITERAL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?s)^\s*'.*'\s*$").expect("valid regex"));
 static ORDER_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\s+(asc|desc)(\s+nulls\s+(first|last))?\s*$|\s+nulls\s+(first|last)\s*$")
         .expect("valid regex")
 });
 
-fn group_by(items: &[SelectItem], order_by: &[String], cohort: &str, dialect: Dialect) -> Vec<String> {
+fn group_by(
+    items: &[SelectItem],
+    order_by: &[String],
+    cohort: &str,
+    dialect: Dialect,
+) -> Vec<String> {
     let candidates = items
         .iter()
         .map(|i| i.expression.clone())
-        .chain(order_by.iter().map(|o| ORDER_SUFFIX.replace(o, "").trim().to_string()))
+        .chain(
+            order_by
+                .iter()
+                .map(|o| ORDER_SUFFIX.replace(o, "").trim().to_string()),
+        )
         .chain(std::iter::once(cohort.to_string()));
     let mut group_by: Vec<String> = Vec::new();
     for candidate in candidates {
@@ -270,12 +283,25 @@ fn render(p: &Parts) -> String {
     sql.push_str("WITH \nbase_query as (\n    ");
     sql.push_str(&p.base_sql);
     sql.push_str("\n),\ncolumnize_cohort_on as (\n    SELECT \n        *,\n        ");
-    sql.push_str(&format!("{} as {cohort_on}\n    FROM base_query\n)\nSELECT", p.cohort));
+    sql.push_str(&format!(
+        "{} as {cohort_on}\n    FROM base_query\n)\nSELECT",
+        p.cohort
+    ));
     for item in &p.items {
-        sql.push_str(&format!("\n            {} as {},", item.expression, p.dialect.quote(&item.key)));
+        sql.push_str(&format!(
+            "\n            {} as {},",
+            item.expression,
+            p.dialect.quote(&item.key)
+        ));
     }
     sql.push_str(&format!("\n    {cohort_on}\nFROM columnize_cohort_on"));
-    push_list(&mut sql, "\n    WHERE", "\n        ", &p.filters.where_, " AND ");
+    push_list(
+        &mut sql,
+        "\n    WHERE",
+        "\n        ",
+        &p.filters.where_,
+        " AND ",
+    );
     if !p.group_by.is_empty() || p.cohort != "'values'" {
         sql.push_str("\n    GROUP BY");
         for (i, g) in p.group_by.iter().enumerate() {
@@ -288,8 +314,20 @@ fn render(p: &Parts) -> String {
         sql.push_str(&format!("\n    {cohort_on}"));
     }
     // 1.0.30 joined several HAVING/QUALIFY conditions with ", ", which is invalid SQL.
-    push_list(&mut sql, "\n        HAVING", "\n            ", &p.filters.having, " AND ");
-    push_list(&mut sql, "\n        QUALIFY", "\n            ", &p.filters.qualify, " AND ");
+    push_list(
+        &mut sql,
+        "\n        HAVING",
+        "\n            ",
+        &p.filters.having,
+        " AND ",
+    );
+    push_list(
+        &mut sql,
+        "\n        QUALIFY",
+        "\n            ",
+        &p.filters.qualify,
+        " AND ",
+    );
     push_list(&mut sql, "\n    ORDER BY", "\n        ", &p.order_by, ", ");
     sql.push_str(&format!(" \n-- source: {}", p.source));
     sql

@@ -33,37 +33,146 @@ impl From<SourceType> for Dialect {
 const COMMON: &[&str] = &["sum", "max", "min", "avg", "count"];
 const SQLITE: &[&str] = &["total", "group_concat", "string_agg"];
 const POSTGRESQL: &[&str] = &[
-    "array_agg", "bit_and", "bit_or", "bool_and", "bool_or", "every", "json_agg", "jsonb_agg",
-    "json_object_agg", "jsonb_object_agg", "string_agg", "xmlagg", "stddev", "stddev_pop",
-    "stddev_samp", "variance", "var_pop", "var_samp", "corr", "covar_pop", "covar_samp",
-    "percentile_cont", "percentile_disc", "mode", "regr_slope", "regr_intercept",
+    "array_agg",
+    "bit_and",
+    "bit_or",
+    "bool_and",
+    "bool_or",
+    "every",
+    "json_agg",
+    "jsonb_agg",
+    "json_object_agg",
+    "jsonb_object_agg",
+    "string_agg",
+    "xmlagg",
+    "stddev",
+    "stddev_pop",
+    "stddev_samp",
+    "variance",
+    "var_pop",
+    "var_samp",
+    "corr",
+    "covar_pop",
+    "covar_samp",
+    "percentile_cont",
+    "percentile_disc",
+    "mode",
+    "regr_slope",
+    "regr_intercept",
 ];
 const MYSQL: &[&str] = &[
-    "bit_and", "bit_or", "bit_xor", "group_concat", "json_arrayagg", "json_objectagg", "std",
-    "stddev", "stddev_pop", "stddev_samp", "var_pop", "var_samp", "variance",
+    "bit_and",
+    "bit_or",
+    "bit_xor",
+    "group_concat",
+    "json_arrayagg",
+    "json_objectagg",
+    "std",
+    "stddev",
+    "stddev_pop",
+    "stddev_samp",
+    "var_pop",
+    "var_samp",
+    "variance",
 ];
 const SNOWFLAKE: &[&str] = &[
-    "any_value", "stddev", "corr", "count_if", "covar_pop", "covar_samp", "listagg", "median",
-    "mode", "stddev_pop", "stddev_samp", "var_pop", "var_samp", "variance_pop", "variance",
-    "variance_samp", "max_by", "min_by", "array_agg", "approx_count_distinct",
-    "percentile_cont", "percentile_disc", "bool_and", "bool_or", "hll",
+    "any_value",
+    "stddev",
+    "corr",
+    "count_if",
+    "covar_pop",
+    "covar_samp",
+    "listagg",
+    "median",
+    "mode",
+    "stddev_pop",
+    "stddev_samp",
+    "var_pop",
+    "var_samp",
+    "variance_pop",
+    "variance",
+    "variance_samp",
+    "max_by",
+    "min_by",
+    "array_agg",
+    "approx_count_distinct",
+    "percentile_cont",
+    "percentile_disc",
+    "bool_and",
+    "bool_or",
+    "hll",
 ];
 const DUCKDB: &[&str] = &[
-    "any_value", "arg_max", "arg_min", "max_by", "min_by", "array_agg", "list", "string_agg",
-    "group_concat", "median", "mode", "quantile_cont", "quantile_disc", "stddev", "stddev_pop",
-    "stddev_samp", "var_pop", "var_samp", "variance", "corr", "count_if", "bool_and", "bool_or",
-    "approx_count_distinct", "first", "last", "product", "histogram",
+    "any_value",
+    "arg_max",
+    "arg_min",
+    "max_by",
+    "min_by",
+    "array_agg",
+    "list",
+    "string_agg",
+    "group_concat",
+    "median",
+    "mode",
+    "quantile_cont",
+    "quantile_disc",
+    "stddev",
+    "stddev_pop",
+    "stddev_samp",
+    "var_pop",
+    "var_samp",
+    "variance",
+    "corr",
+    "count_if",
+    "bool_and",
+    "bool_or",
+    "approx_count_distinct",
+    "first",
+    "last",
+    "product",
+    "histogram",
 ];
 const BIGQUERY: &[&str] = &[
-    "any_value", "array_agg", "string_agg", "countif", "logical_and", "logical_or", "stddev",
-    "stddev_pop", "stddev_samp", "var_pop", "var_samp", "variance", "corr", "covar_pop",
-    "covar_samp", "approx_count_distinct", "approx_quantiles", "max_by", "min_by", "bit_and",
-    "bit_or", "bit_xor",
+    "any_value",
+    "array_agg",
+    "string_agg",
+    "countif",
+    "logical_and",
+    "logical_or",
+    "stddev",
+    "stddev_pop",
+    "stddev_samp",
+    "var_pop",
+    "var_samp",
+    "variance",
+    "corr",
+    "covar_pop",
+    "covar_samp",
+    "approx_count_distinct",
+    "approx_quantiles",
+    "max_by",
+    "min_by",
+    "bit_and",
+    "bit_or",
+    "bit_xor",
 ];
 const REDSHIFT: &[&str] = &[
-    "listagg", "median", "percentile_cont", "percentile_disc", "stddev", "stddev_pop",
-    "stddev_samp", "variance", "var_pop", "var_samp", "bool_and", "bool_or", "bit_and",
-    "bit_or", "approximate", "any_value",
+    "listagg",
+    "median",
+    "percentile_cont",
+    "percentile_disc",
+    "stddev",
+    "stddev_pop",
+    "stddev_samp",
+    "variance",
+    "var_pop",
+    "var_samp",
+    "bool_and",
+    "bool_or",
+    "bit_and",
+    "bit_or",
+    "approximate",
+    "any_value",
 ];
 
 fn pattern(names: &[&str]) -> Regex {
@@ -87,7 +196,8 @@ static PATTERNS: LazyLock<Vec<(Dialect, Regex)>> = LazyLock::new(|| {
     .collect()
 });
 
-static WINDOW: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?is)\bover\s*\(.*\)").expect("valid regex"));
+static WINDOW: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?is)\bover\s*\(.*\)").expect("valid regex"));
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Class {
@@ -107,7 +217,10 @@ impl Dialect {
     }
 
     pub fn supports_qualify(self) -> bool {
-        matches!(self, Dialect::Snowflake | Dialect::Duckdb | Dialect::Bigquery)
+        matches!(
+            self,
+            Dialect::Snowflake | Dialect::Duckdb | Dialect::Bigquery
+        )
     }
 
     pub fn classify(self, expression: &str) -> Class {
@@ -136,9 +249,15 @@ mod tests {
         assert_eq!(d.classify("sum(amount)"), Class::Aggregate);
         assert_eq!(d.classify("SUM (amount) > 1"), Class::Aggregate);
         assert_eq!(d.classify("checksum(x)"), Class::Vanilla);
-        assert_eq!(d.classify("row_number() over (partition by r)"), Class::Window);
+        assert_eq!(
+            d.classify("row_number() over (partition by r)"),
+            Class::Window
+        );
         assert_eq!(d.classify("region"), Class::Vanilla);
-        assert_eq!(Dialect::Snowflake.classify("median(price)"), Class::Aggregate);
+        assert_eq!(
+            Dialect::Snowflake.classify("median(price)"),
+            Class::Aggregate
+        );
         assert_eq!(Dialect::Mysql.classify("median(price)"), Class::Vanilla);
         assert_eq!(d.classify("sum(\n amount\n)"), Class::Aggregate);
     }

@@ -15,7 +15,11 @@ sources:
 /// Compiles `trace` of a project made of the sources above plus `yaml`.
 fn sql(yaml: &str, trace: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("project.visivo.yml"), format!("{SOURCES}{yaml}")).unwrap();
+    std::fs::write(
+        dir.path().join("project.visivo.yml"),
+        format!("{SOURCES}{yaml}"),
+    )
+    .unwrap();
     let loaded = load_project(&LoadOptions {
         working_dir: dir.path(),
         source_override: None,
@@ -57,7 +61,10 @@ traces:
 #[test]
 fn worked_example_1_cohort_where_having_order() {
     for source in ["shop_db", "pg", "my", "sf", "dk"] {
-        let text = sql(&format!("{}{REVENUE}", orders_on(source)), "revenue_by_month");
+        let text = sql(
+            &format!("{}{REVENUE}", orders_on(source)),
+            "revenue_by_month",
+        );
         insta::assert_snapshot!(format!("example1_{source}"), text);
     }
 }

@@ -5,7 +5,11 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "visivo", version, about = "BI as code: turn a Visivo project into queries, data and dashboards")]
+#[command(
+    name = "visivo",
+    version,
+    about = "BI as code: turn a Visivo project into queries, data and dashboards"
+)]
 pub struct Cli {
     /// Load environment variables from this file first, if it exists (existing variables win).
     #[arg(short = 'e', long = "env-file", default_value = ".env", global = true)]

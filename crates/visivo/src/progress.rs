@@ -31,8 +31,15 @@ impl Progress {
     pub fn event(&self, event: Event) {
         match event {
             Event::Started { kind, name } => self.started(kind, &name),
-            Event::Finished { kind, name, outcome, elapsed } => {
-                let query = visivo_project::load::discover::display_path(&self.output_dir.join(&name).join("query.sql"));
+            Event::Finished {
+                kind,
+                name,
+                outcome,
+                elapsed,
+            } => {
+                let query = visivo_project::load::discover::display_path(
+                    &self.output_dir.join(&name).join("query.sql"),
+                );
                 let lines = finished_lines(kind, &name, &outcome, elapsed, &query);
                 self.finished(&name, &lines);
             }
@@ -44,7 +51,10 @@ impl Progress {
         match &self.live {
             Some(multi) => {
                 let bar = multi.add(ProgressBar::new_spinner());
-                bar.set_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+                bar.set_style(
+                    ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
                 bar.set_message(text);
                 bar.enable_steady_tick(Duration::from_millis(100));
                 if let Ok(mut bars) = self.bars.lock() {
@@ -86,13 +96,26 @@ fn dotted(text: &str, status: &str) -> String {
     format!("{text} {}{status}", ".".repeat(dots))
 }
 
-fn finished_lines(kind: JobKind, name: &str, outcome: &Outcome, elapsed: Duration, query: &str) -> Vec<String> {
+fn finished_lines(
+    kind: JobKind,
+    name: &str,
+    outcome: &Outcome,
+    elapsed: Duration,
+    query: &str,
+) -> Vec<String> {
     let secs = format!("{:.2}s", elapsed.as_secs_f64());
     let label = kind.label();
     match outcome {
         Outcome::Succeeded { detail, warning } => {
-            let mut lines = vec![dotted(&format!("Updated data for {label} {name}"), &format!("[SUCCESS {secs}]"))];
-            let what = if kind == JobKind::Trace { "query" } else { "database file" };
+            let mut lines = vec![dotted(
+                &format!("Updated data for {label} {name}"),
+                &format!("[SUCCESS {secs}]"),
+            )];
+            let what = if kind == JobKind::Trace {
+                "query"
+            } else {
+                "database file"
+            };
             lines.push(format!("\t{what}: {detail}"));
             if let Some(w) = warning {
                 lines.push(format!("\twarning: {w}"));
@@ -101,13 +124,19 @@ fn finished_lines(kind: JobKind, name: &str, outcome: &Outcome, elapsed: Duratio
         }
         Outcome::Reused => vec![dotted(&format!("Up to date {label} {name}"), "[REUSED]")],
         Outcome::Failed(error) => {
-            let mut lines = vec![dotted(&format!("Failed query for {label} {name}"), &format!("[FAILURE {secs}]"))];
+            let mut lines = vec![dotted(
+                &format!("Failed query for {label} {name}"),
+                &format!("[FAILURE {secs}]"),
+            )];
             if kind == JobKind::Trace {
                 lines.push(format!("\tquery: {query}"));
             }
             lines.extend(error.lines().map(|l| format!("\terror: {l}")));
             lines
         }
-        Outcome::Skipped(reason) => vec![dotted(&format!("Skipped {label} {name}"), "[SKIPPED]"), format!("\t{reason}")],
+        Outcome::Skipped(reason) => vec![
+            dotted(&format!("Skipped {label} {name}"), "[SKIPPED]"),
+            format!("\t{reason}"),
+        ],
     }
 }

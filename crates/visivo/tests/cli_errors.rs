@@ -17,9 +17,17 @@ models:
 
 fn compile_fails(project: &TestProject, expected: &[&str]) -> String {
     let run = project.visivo(&["compile"]);
-    assert_eq!(run.code, 1, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 1,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
     for needle in expected {
-        assert!(run.stderr.contains(needle), "expected {needle:?} in:\n{}", run.stderr);
+        assert!(
+            run.stderr.contains(needle),
+            "expected {needle:?} in:\n{}",
+            run.stderr
+        );
     }
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     run.stderr
@@ -40,31 +48,67 @@ fn jinja_syntax_error() {
 #[test]
 fn unknown_field_with_did_you_mean() {
     let p = TestProject::new(&format!("{BASE}traces:\n  - name: t\n    model: ref(orders)\n    cohort_onn: region\n    props: {{type: bar}}\n"));
-    compile_fails(&p, &["unknown field `cohort_onn`", "project.visivo.yml:14:5", "did you mean `cohort_on`?", "traces[0] \"t\""]);
+    compile_fails(
+        &p,
+        &[
+            "unknown field `cohort_onn`",
+            "project.visivo.yml:14:5",
+            "did you mean `cohort_on`?",
+            "traces[0] \"t\"",
+        ],
+    );
 }
 
 #[test]
 fn dangling_ref_with_did_you_mean() {
-    let p = TestProject::new(&format!("{BASE}traces:\n  - name: t\n    model: ref(ordrs)\n"));
-    compile_fails(&p, &["`ref(ordrs)` does not point to any model", "project.visivo.yml:13:5", "did you mean `orders`?"]);
+    let p = TestProject::new(&format!(
+        "{BASE}traces:\n  - name: t\n    model: ref(ordrs)\n"
+    ));
+    compile_fails(
+        &p,
+        &[
+            "`ref(ordrs)` does not point to any model",
+            "project.visivo.yml:13:5",
+            "did you mean `orders`?",
+        ],
+    );
 }
 
 #[test]
 fn wrong_type_ref() {
     let p = TestProject::new(&format!("{BASE}traces:\n  - name: t\n    model: ref(db)\n"));
-    compile_fails(&p, &["`ref(db)` points to a source, but this field needs a model", ":13:"]);
+    compile_fails(
+        &p,
+        &[
+            "`ref(db)` points to a source, but this field needs a model",
+            ":13:",
+        ],
+    );
 }
 
 #[test]
 fn duplicate_name() {
     let p = TestProject::new(&format!("{BASE}  - name: orders\n    sql: select 1\n"));
-    compile_fails(&p, &["Model name 'orders' is not unique in the project (first defined at line 9)", ":11:"]);
+    compile_fails(
+        &p,
+        &[
+            "Model name 'orders' is not unique in the project (first defined at line 9)",
+            ":11:",
+        ],
+    );
 }
 
 #[test]
 fn unknown_source_type() {
     let p = TestProject::new("sources:\n  - name: db\n    type: postgress\n    database: x\n");
-    compile_fails(&p, &["unknown source type `postgress`", ":3:", "did you mean `postgresql`?"]);
+    compile_fails(
+        &p,
+        &[
+            "unknown source type `postgress`",
+            ":3:",
+            "did you mean `postgresql`?",
+        ],
+    );
 }
 
 #[test]
@@ -73,13 +117,28 @@ fn missing_env_var_is_a_warning_until_the_source_is_used() {
     let p = TestProject::new(yaml);
     let run = p.visivo(&["compile"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stderr.contains("warning: environment variable VISIVO_TEST_UNSET_PW is not set"), "{}", run.stderr);
-    assert!(run.stderr.contains("project.visivo.yml:5"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("warning: environment variable VISIVO_TEST_UNSET_PW is not set"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("project.visivo.yml:5"),
+        "{}",
+        run.stderr
+    );
     let with_trace = format!("{yaml}models:\n  - {{name: m, sql: select 1 as x, source: ref(pg)}}\ntraces:\n  - {{name: t, model: ref(m), props: {{type: bar, x: query(x)}}}}\n");
     let p = TestProject::new(&with_trace);
     let run = p.visivo(&["run"]);
     assert_eq!(run.code, 1);
-    assert!(run.stdout.contains("`password` comes from environment variable VISIVO_TEST_UNSET_PW, which is not set"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "`password` comes from environment variable VISIVO_TEST_UNSET_PW, which is not set"
+        ),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -99,25 +158,48 @@ fn include_cycle_and_missing_include() {
 #[test]
 fn unknown_column_reference() {
     let p = TestProject::new(&format!("{BASE}traces:\n  - name: t\n    model: ref(orders)\n    columns:\n      amount: amount\n    props:\n      type: bar\n      y: column(amont)\n"));
-    compile_fails(&p, &["referenced column name 'amont' is not in columns definition", ":18:", "did you mean `amount`?"]);
+    compile_fails(
+        &p,
+        &[
+            "referenced column name 'amont' is not in columns definition",
+            ":18:",
+            "did you mean `amount`?",
+        ],
+    );
 }
 
 #[test]
 fn bad_enum() {
-    let p = TestProject::new("dashboards:\n  - name: d\n    rows:\n      - height: huge\n        items: []\n");
-    compile_fails(&p, &["`huge` is not one of compact, xsmall, small, medium, large, xlarge, xxlarge", ":4:"]);
+    let p = TestProject::new(
+        "dashboards:\n  - name: d\n    rows:\n      - height: huge\n        items: []\n",
+    );
+    compile_fails(
+        &p,
+        &[
+            "`huge` is not one of compact, xsmall, small, medium, large, xlarge, xxlarge",
+            ":4:",
+        ],
+    );
 }
 
 #[test]
 fn wrong_value_type() {
-    let p = TestProject::new("sources:\n  - name: db\n    type: postgresql\n    database: x\n    port: lots\n");
+    let p = TestProject::new(
+        "sources:\n  - name: db\n    type: postgresql\n    database: x\n    port: lots\n",
+    );
     compile_fails(&p, &["invalid type: string \"lots\", expected u16", ":5:"]);
 }
 
 #[test]
 fn all_errors_reported_together() {
     let p = TestProject::new(&format!("{BASE}traces:\n  - name: a\n    model: ref(nope)\n  - name: b\n    model: ref(orders)\n    props: {{type: scater}}\n"));
-    let err = compile_fails(&p, &["does not point to any model", "scater is not a valid trace_props type"]);
+    let err = compile_fails(
+        &p,
+        &[
+            "does not point to any model",
+            "scater is not a valid trace_props type",
+        ],
+    );
     assert!(err.contains("2 errors in the project"), "{err}");
 }
 
@@ -126,7 +208,15 @@ fn item_needs_exactly_one_content_and_tables_single_selectors() {
     let p = TestProject::new(&format!(
         "{BASE}traces:\n  - {{name: t, model: ref(orders), props: {{type: bar, x: query(month)}}}}\nselectors:\n  - {{name: s, type: multiple}}\ntables:\n  - {{name: tab, traces: [ref(t)], selector: ref(s)}}\ndashboards:\n  - name: d\n    rows:\n      - items:\n          - {{}}\n          - {{markdown: x, table: ref(tab)}}\n          - {{markdown: y, width: 0}}\n"
     ));
-    compile_fails(&p, &["an item needs one of", "only one of the", "item width must be 1 or more", "has a selector with a 'multiple' type"]);
+    compile_fails(
+        &p,
+        &[
+            "an item needs one of",
+            "only one of the",
+            "item width must be 1 or more",
+            "has a selector with a 'multiple' type",
+        ],
+    );
 }
 
 #[test]

@@ -83,16 +83,23 @@ fn normalize_sql(sql: &str, is_merge: bool) -> Vec<String> {
 fn same_json(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_json(p, q)),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_json(p, q))
+        }
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w)))
         }
         _ => a == b,
     }
 }
 
 fn read_json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
+    serde_json::from_str(
+        &std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap()
 }
 
 /// The part of a 1.0.30 trace object the viewer uses.
@@ -101,13 +108,23 @@ fn viewer_trace(trace: &Value) -> Value {
 }
 
 fn viewer_selector(selector: &Value) -> Value {
-    let mut options: Vec<Value> = selector["options"].as_array().into_iter().flatten().map(viewer_trace).collect();
+    let mut options: Vec<Value> = selector["options"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(viewer_trace)
+        .collect();
     options.sort_by_key(|t| t["name"].to_string());
     serde_json::json!({"name": selector["name"], "type": selector["type"], "parent_name": selector["parent_name"], "options": options})
 }
 
 fn viewer_component(component: &Value) -> Value {
-    let mut traces: Vec<Value> = component["traces"].as_array().into_iter().flatten().map(viewer_trace).collect();
+    let mut traces: Vec<Value> = component["traces"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(viewer_trace)
+        .collect();
     traces.sort_by_key(|t| t["name"].to_string());
     serde_json::json!({
         "name": component["name"],
@@ -158,7 +175,10 @@ fn check_case(case: &str) {
     let theirs_project = read_json(&expected.join("project.json"));
     let our_project = read_json(&ours.join("project.json"));
     assert!(
-        same_json(&viewer_dashboards(&our_project), &viewer_dashboards(&theirs_project)),
+        same_json(
+            &viewer_dashboards(&our_project),
+            &viewer_dashboards(&theirs_project)
+        ),
         "{case}: project.json dashboards differ\nours:   {}\ntheirs: {}",
         viewer_dashboards(&our_project),
         viewer_dashboards(&theirs_project)
@@ -171,11 +191,19 @@ fn check_case(case: &str) {
         let trace = entry.file_name().to_string_lossy().to_string();
         let their_sql = std::fs::read_to_string(entry.path().join("query.sql")).unwrap();
         let our_sql = std::fs::read_to_string(ours.join(&trace).join("query.sql")).unwrap();
-        let is_merge = our_sql.contains("_generated_source") && !their_sql.contains("_generated_source");
-        assert_eq!(normalize_sql(&our_sql, is_merge), normalize_sql(&their_sql, is_merge), "{case}/{trace}/query.sql");
+        let is_merge =
+            our_sql.contains("_generated_source") && !their_sql.contains("_generated_source");
+        assert_eq!(
+            normalize_sql(&our_sql, is_merge),
+            normalize_sql(&their_sql, is_merge),
+            "{case}/{trace}/query.sql"
+        );
         let theirs = read_json(&entry.path().join("data.json"));
         let our_data = read_json(&ours.join(&trace).join("data.json"));
-        assert!(same_json(&our_data, &theirs), "{case}/{trace}/data.json\nours:   {our_data}\ntheirs: {theirs}");
+        assert!(
+            same_json(&our_data, &theirs),
+            "{case}/{trace}/data.json\nours:   {our_data}\ntheirs: {theirs}"
+        );
         compared += 1;
     }
     assert!(compared > 0, "{case}: no traces compared");

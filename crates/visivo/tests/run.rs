@@ -54,7 +54,10 @@ fn worked_examples_produce_the_spec_data() {
         json!({"north":{"props.x":["2024-01","2024-02"],"props.y":[30.0,7.5],"props.marker.color":["green","grey"]},
                "south":{"props.x":["2024-01","2024-02","2024-03"],"props.y":[5.0,12.0,8.0],"props.marker.color":["grey","grey","grey"]}})
     );
-    assert_eq!(p.data("units_kpi"), json!({"units_kpi":{"columns.total_units":[10]}}));
+    assert_eq!(
+        p.data("units_kpi"),
+        json!({"units_kpi":{"columns.total_units":[10]}})
+    );
     assert_eq!(
         p.data("goal_line"),
         json!({"goal_line":{"props.x":["2024-01","2024-02","2024-03"],"props.y":[30,25,20],"props.customdata.0":[35.0,19.5,8.0]}})
@@ -71,40 +74,81 @@ fn a_bad_query_does_not_stop_the_others_and_keeps_old_data() {
     p.write("project.visivo.yml", &broken);
     let run = p.visivo(&["run"]);
     assert_eq!(run.code, 1);
-    assert!(run.stdout.contains("Failed query for trace revenue_by_month"), "{}", run.stdout);
-    assert!(run.stdout.contains("query: target/revenue_by_month/query.sql"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("Failed query for trace revenue_by_month"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("query: target/revenue_by_month/query.sql"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("no such column: amt"), "{}", run.stdout);
     assert!(run.stdout.contains("Run failed"), "{}", run.stdout);
-    assert_eq!(p.data("revenue_by_month"), good_before, "previous data.json must survive");
+    assert_eq!(
+        p.data("revenue_by_month"),
+        good_before,
+        "previous data.json must survive"
+    );
     assert!(p.target().join("revenue_by_month/error.json").exists());
-    assert_eq!(p.data("units_kpi"), json!({"units_kpi":{"columns.total_units":[10]}}));
+    assert_eq!(
+        p.data("units_kpi"),
+        json!({"units_kpi":{"columns.total_units":[10]}})
+    );
 }
 
 #[test]
 fn script_failures_skip_their_dependants() {
     for (args, message) in [
-        (r#"["sh", "-c", "echo broken pipe >&2; exit 1"]"#, "broken pipe"),
-        (r#"["printf", "a,b\n1,2,3\n"]"#, "Error parsing csv output of goals model's command"),
-        (r#"["no-such-program-xyz"]"#, "cannot start `no-such-program-xyz`"),
+        (
+            r#"["sh", "-c", "echo broken pipe >&2; exit 1"]"#,
+            "broken pipe",
+        ),
+        (
+            r#"["printf", "a,b\n1,2,3\n"]"#,
+            "Error parsing csv output of goals model's command",
+        ),
+        (
+            r#"["no-such-program-xyz"]"#,
+            "cannot start `no-such-program-xyz`",
+        ),
     ] {
         let p = shop();
-        let project = PROJECT.replace(r#"["printf", "month,goal\n2024-01,30\n2024-02,25\n2024-03,20\n"]"#, args);
+        let project = PROJECT.replace(
+            r#"["printf", "month,goal\n2024-01,30\n2024-02,25\n2024-03,20\n"]"#,
+            args,
+        );
         p.write("project.visivo.yml", &project);
         let run = p.visivo(&["run"]);
         assert_eq!(run.code, 1);
         assert!(run.stdout.contains(message), "{message} in {}", run.stdout);
-        assert!(run.stdout.contains("skipped because model 'goals' failed"), "{}", run.stdout);
-        assert_eq!(p.data("units_kpi"), json!({"units_kpi":{"columns.total_units":[10]}}));
+        assert!(
+            run.stdout.contains("skipped because model 'goals' failed"),
+            "{}",
+            run.stdout
+        );
+        assert_eq!(
+            p.data("units_kpi"),
+            json!({"units_kpi":{"columns.total_units":[10]}})
+        );
     }
 }
 
 #[test]
 fn hanging_scripts_time_out() {
     let p = shop();
-    let project = PROJECT.replace(r#"    table_name: goals"#, "    table_name: goals\n    timeout: 1").replace(
-        r#"["printf", "month,goal\n2024-01,30\n2024-02,25\n2024-03,20\n"]"#,
-        r#"["sleep", "60"]"#,
-    );
+    let project = PROJECT
+        .replace(
+            r#"    table_name: goals"#,
+            "    table_name: goals\n    timeout: 1",
+        )
+        .replace(
+            r#"["printf", "month,goal\n2024-01,30\n2024-02,25\n2024-03,20\n"]"#,
+            r#"["sleep", "60"]"#,
+        );
     p.write("project.visivo.yml", &project);
     let started = std::time::Instant::now();
     let run = p.visivo(&["run"]);
@@ -118,7 +162,11 @@ fn a_missing_database_file_is_an_error_not_an_empty_database() {
     let p = TestProject::new(PROJECT);
     let run = p.visivo(&["run"]);
     assert_eq!(run.code, 1);
-    assert!(run.stdout.contains("shop.db does not exist"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("shop.db does not exist"),
+        "{}",
+        run.stdout
+    );
     assert!(!p.path().join("shop.db").exists());
 }
 
@@ -127,13 +175,31 @@ fn second_run_reuses_results_until_something_changes() {
     let p = shop();
     assert_eq!(p.visivo(&["run"]).code, 0);
     let again = p.visivo(&["run"]);
-    assert!(again.stdout.contains("0 succeeded, 6 up to date"), "{}", again.stdout);
+    assert!(
+        again.stdout.contains("0 succeeded, 6 up to date"),
+        "{}",
+        again.stdout
+    );
     let full = p.visivo(&["run", "--full-refresh"]);
-    assert!(full.stdout.contains("6 succeeded, 0 up to date"), "{}", full.stdout);
-    p.write("project.visivo.yml", &PROJECT.replace("sum(units)", "max(units)"));
+    assert!(
+        full.stdout.contains("6 succeeded, 0 up to date"),
+        "{}",
+        full.stdout
+    );
+    p.write(
+        "project.visivo.yml",
+        &PROJECT.replace("sum(units)", "max(units)"),
+    );
     let changed = p.visivo(&["run"]);
-    assert!(changed.stdout.contains("1 succeeded, 5 up to date"), "{}", changed.stdout);
-    assert_eq!(p.data("units_kpi"), json!({"units_kpi":{"columns.total_units":[3]}}));
+    assert!(
+        changed.stdout.contains("1 succeeded, 5 up to date"),
+        "{}",
+        changed.stdout
+    );
+    assert_eq!(
+        p.data("units_kpi"),
+        json!({"units_kpi":{"columns.total_units":[3]}})
+    );
 }
 
 #[test]
@@ -145,7 +211,12 @@ fn name_filter_runs_only_the_connected_traces() {
     assert!(!p.target().join("units_kpi").exists());
     let run = p.visivo(&["run", "-nf", "nothing-called-this"]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("No item found with name: 'nothing-called-this'."), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("No item found with name: 'nothing-called-this'."),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -167,14 +238,23 @@ fn a_run_killed_midway_leaves_the_previous_data_intact() {
     std::thread::sleep(std::time::Duration::from_millis(1500));
     child.kill().unwrap();
     child.wait().unwrap();
-    assert_eq!(std::fs::read_to_string(p.target().join("goal_line/data.json")).unwrap(), before);
+    assert_eq!(
+        std::fs::read_to_string(p.target().join("goal_line/data.json")).unwrap(),
+        before
+    );
     let leftovers: Vec<_> = std::fs::read_dir(p.target())
         .unwrap()
         .filter_map(Result::ok)
         .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
         .collect();
-    assert!(leftovers.len() <= 1, "at most the killed job's own temp file: {leftovers:?}");
-    assert!(p.target().join("goals.sqlite").exists(), "the old CSV model output survives");
+    assert!(
+        leftovers.len() <= 1,
+        "at most the killed job's own temp file: {leftovers:?}"
+    );
+    assert!(
+        p.target().join("goals.sqlite").exists(),
+        "the old CSV model output survives"
+    );
 }
 
 #[test]

@@ -22,10 +22,11 @@ pub struct SqliteSource {
 impl SqliteSource {
     pub fn new(source: &Source, ctx: &ConnectContext) -> Result<Self, SourceError> {
         let name = source.name.clone().unwrap_or_default();
-        let database = source
-            .database
-            .as_deref()
-            .ok_or_else(|| SourceError(format!("source '{name}': `database` (the SQLite file) is required")))?;
+        let database = source.database.as_deref().ok_or_else(|| {
+            SourceError(format!(
+                "source '{name}': `database` (the SQLite file) is required"
+            ))
+        })?;
         let database = resolve_path(ctx.project_dir, database);
         let mut attachments = Vec::new();
         for attachment in source.attach.iter().flatten() {
@@ -35,7 +36,10 @@ impl SqliteSource {
                     attachment.schema_name
                 ))
             })?;
-            attachments.push((attachment.schema_name.clone(), resolve_path(ctx.project_dir, file)));
+            attachments.push((
+                attachment.schema_name.clone(),
+                resolve_path(ctx.project_dir, file),
+            ));
         }
         Ok(SqliteSource {
             name,
@@ -56,31 +60,49 @@ impl SqliteSource {
     }
 
     fn open(&self) -> Result<Connection, SourceError> {
-        let fail = |e: String| SourceError(format!("Error connecting to source '{}': {e}", self.name));
+        let fail =
+            |e: String| SourceError(format!("Error connecting to source '{}': {e}", self.name));
         open_with_attachments(&self.database, &self.attachments).map_err(fail)
     }
 }
 
 /// Opens `database` read-only (`:memory:` for an empty in-memory one) and attaches files.
-pub fn open_with_attachments(database: &std::path::Path, attachments: &[(String, PathBuf)]) -> Result<Connection, String> {
+pub fn open_with_attachments(
+    database: &std::path::Path,
+    attachments: &[(String, PathBuf)],
+) -> Result<Connection, String> {
     let in_memory = database.as_os_str() == ":memory:";
     let connection = if in_memory {
         Connection::open_in_memory()
     } else {
         if !database.is_file() {
             // 1.0.30's driver silently created an empty file here.
-            return Err(format!("the database file {} does not exist", database.display()));
+            return Err(format!(
+                "the database file {} does not exist",
+                database.display()
+            ));
         }
-        Connection::open_with_flags(database, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        Connection::open_with_flags(
+            database,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
     }
     .map_err(|e| e.to_string())?;
     for (schema, file) in attachments {
         if !file.is_file() {
-            return Err(format!("the attached database file {} does not exist", file.display()));
+            return Err(format!(
+                "the attached database file {} does not exist",
+                file.display()
+            ));
         }
         let uri = format!("file:{}?mode=ro", file.display());
         connection
-            .execute(&format!("ATTACH DATABASE ?1 AS \"{}\"", schema.replace('"', "\"\"")), [uri])
+            .execute(
+                &format!("ATTACH DATABASE ?1 AS \"{}\"", schema.replace('"', "\"\"")),
+                [uri],
+            )
             .map_err(|e| e.to_string())?;
     }
     Ok(connection)

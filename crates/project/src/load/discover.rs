@@ -74,7 +74,8 @@ impl<'a> Discovery<'a> {
                 .map(|p| display_path(p))
                 .collect();
             self.report.push(
-                Diagnostic::error(format!("include cycle: {}", chain.join(" → "))).at(included_from),
+                Diagnostic::error(format!("include cycle: {}", chain.join(" → ")))
+                    .at(included_from),
             );
             return;
         }
@@ -198,13 +199,18 @@ impl<'a> Discovery<'a> {
         }
     }
 
-    fn fetch_git_include(&mut self, git: &GitInclude, location: Option<Location>) -> Option<PathBuf> {
+    fn fetch_git_include(
+        &mut self,
+        git: &GitInclude,
+        location: Option<Location>,
+    ) -> Option<PathBuf> {
         let folder = format!("{}@{}", git.repo.trim_end_matches(".git"), git.reference);
         let clone = self.working_dir.join(".visivo_cache").join(folder);
         let result = checkout(git, &clone);
         if let Err(message) = result {
             self.report.push(
-                Diagnostic::error(format!("Error cloning \"{}\": {message}", git.spec)).at(location),
+                Diagnostic::error(format!("Error cloning \"{}\": {message}", git.spec))
+                    .at(location),
             );
             return None;
         }
@@ -243,7 +249,10 @@ fn include_entries(root: &Node) -> Vec<(Result<String, String>, Pos)> {
             )]
         }
     };
-    items.iter().map(|item| (include_path(item), item.pos)).collect()
+    items
+        .iter()
+        .map(|item| (include_path(item), item.pos))
+        .collect()
 }
 
 fn include_path(item: &Node) -> Result<String, String> {
@@ -251,7 +260,10 @@ fn include_path(item: &Node) -> Result<String, String> {
         return Err("an include must be a mapping like `- path: other.visivo.yml`".into());
     };
     if let Some(extra) = entries.iter().find(|e| e.key != "path") {
-        return Err(format!("unknown field `{}` on an include: only `path` is allowed", extra.key));
+        return Err(format!(
+            "unknown field `{}` on an include: only `path` is allowed",
+            extra.key
+        ));
     }
     match entries.first().map(|e| &e.value.kind) {
         Some(NodeKind::Str(path)) => Ok(path.clone()),
@@ -301,7 +313,12 @@ fn checkout(git: &GitInclude, clone: &Path) -> Result<(), String> {
     }
     run_git(Some(clone), &["checkout", "--quiet", &git.reference])?;
     let remote_branch = format!("origin/{}", git.reference);
-    if run_git(Some(clone), &["rev-parse", "--verify", "--quiet", &remote_branch]).is_ok() {
+    if run_git(
+        Some(clone),
+        &["rev-parse", "--verify", "--quiet", &remote_branch],
+    )
+    .is_ok()
+    {
         run_git(Some(clone), &["reset", "--quiet", "--hard", &remote_branch])?;
     }
     Ok(())

@@ -60,13 +60,23 @@ pub fn merge(documents: Vec<discover::Document>, report: &mut Report) -> RawProj
     raw
 }
 
-fn merge_entry(raw: &mut RawProject, entry: MapEntry, file: FileId, is_root: bool, report: &mut Report) {
+fn merge_entry(
+    raw: &mut RawProject,
+    entry: MapEntry,
+    file: FileId,
+    is_root: bool,
+    report: &mut Report,
+) {
     let key_location = Location {
         file,
         pos: entry.key_pos,
     };
     // `targets` is the old name of `sources`; normalise per file so both merge.
-    let key = if entry.key == "targets" { "sources" } else { entry.key.as_str() };
+    let key = if entry.key == "targets" {
+        "sources"
+    } else {
+        entry.key.as_str()
+    };
     if let Some(kind) = Kind::ALL.into_iter().find(|k| k.section() == key) {
         append_section(raw, kind, entry.value, file, report);
         return;
@@ -74,13 +84,16 @@ fn merge_entry(raw: &mut RawProject, entry: MapEntry, file: FileId, is_root: boo
     if !ROOT_ONLY_KEYS.contains(&key) {
         let mut known: Vec<&str> = Kind::ALL.iter().map(|k| k.section()).collect();
         known.extend(ROOT_ONLY_KEYS);
-        let mut diagnostic = Diagnostic::error(format!("unknown top-level key `{key}`")).at(Some(key_location));
+        let mut diagnostic =
+            Diagnostic::error(format!("unknown top-level key `{key}`")).at(Some(key_location));
         if let Some(hint) = crate::diagnostics::did_you_mean(key, known) {
             diagnostic = diagnostic.help(hint);
         }
         if !is_root {
             diagnostic.severity = crate::diagnostics::Severity::Warning;
-            diagnostic.message.push_str(" (ignored in an included file)");
+            diagnostic
+                .message
+                .push_str(" (ignored in an included file)");
         }
         report.push(diagnostic);
         return;
@@ -108,8 +121,12 @@ fn append_section(raw: &mut RawProject, kind: Kind, node: Node, file: FileId, re
         NodeKind::Null => return,
         _ => {
             report.push(
-                Diagnostic::error(format!("`{}` must be a list", kind.section()))
-                    .at(Some(Location { file, pos: node.pos })),
+                Diagnostic::error(format!("`{}` must be a list", kind.section())).at(Some(
+                    Location {
+                        file,
+                        pos: node.pos,
+                    },
+                )),
             );
             return;
         }
@@ -124,7 +141,13 @@ fn append_section(raw: &mut RawProject, kind: Kind, node: Node, file: FileId, re
 /// Converts a node to JSON, recording the location of it and of everything below it.
 pub fn to_json(node: &Node, file: FileId, path: &str, spans: &mut SpanMap) -> serde_json::Value {
     use serde_json::Value;
-    spans.insert(path.to_string(), Location { file, pos: node.pos });
+    spans.insert(
+        path.to_string(),
+        Location {
+            file,
+            pos: node.pos,
+        },
+    );
     match &node.kind {
         NodeKind::Null => Value::Null,
         NodeKind::Bool(b) => Value::Bool(*b),
@@ -143,7 +166,13 @@ pub fn to_json(node: &Node, file: FileId, path: &str, spans: &mut SpanMap) -> se
                 .iter()
                 .map(|e| {
                     let child = format!("{path}.{}", e.key);
-                    spans.insert(child.clone(), Location { file, pos: e.key_pos });
+                    spans.insert(
+                        child.clone(),
+                        Location {
+                            file,
+                            pos: e.key_pos,
+                        },
+                    );
                     (e.key.clone(), to_json(&e.value, file, &child, spans))
                 })
                 .collect(),
@@ -152,7 +181,12 @@ pub fn to_json(node: &Node, file: FileId, path: &str, spans: &mut SpanMap) -> se
 }
 
 /// Reads every file of the project in `working_dir` and merges them.
-pub fn load(working_dir: &std::path::Path, profile: Option<std::path::PathBuf>, files: &mut Files, report: &mut Report) -> RawProject {
+pub fn load(
+    working_dir: &std::path::Path,
+    profile: Option<std::path::PathBuf>,
+    files: &mut Files,
+    report: &mut Report,
+) -> RawProject {
     let mut discovery = discover::Discovery::new(working_dir, files, report);
     discovery.profile = profile;
     let documents = discovery.run();

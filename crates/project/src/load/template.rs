@@ -62,7 +62,9 @@ pub fn render(text: &str, file: &Path) -> Result<(String, Vec<(String, usize)>),
 }
 
 fn template_message(e: &Error) -> String {
-    let mut message = e.detail().map_or_else(|| e.kind().to_string(), str::to_string);
+    let mut message = e
+        .detail()
+        .map_or_else(|| e.kind().to_string(), str::to_string);
     let mut source = std::error::Error::source(e);
     while let Some(inner) = source {
         message.push_str(&format!(": {inner}"));
@@ -94,7 +96,9 @@ fn environment(dir: &Path, unset: Arc<Mutex<Vec<String>>>) -> Environment<'stati
             }
         }
     });
-    env.add_function("now", || -> f64 { Utc::now().timestamp_micros() as f64 / 1e6 });
+    env.add_function("now", || -> f64 {
+        Utc::now().timestamp_micros() as f64 / 1e6
+    });
     env.add_function("timedelta", timedelta);
     env.add_function("to_unix", |text: String| -> Result<f64, Error> {
         parse_datetime(&text)
@@ -102,23 +106,29 @@ fn environment(dir: &Path, unset: Arc<Mutex<Vec<String>>>) -> Environment<'stati
             .ok_or_else(|| invalid(format!("to_unix could not parse the date '{text}'")))
     });
     env.add_function("to_iso", |ts: f64| -> Result<String, Error> { to_iso(ts) });
-    env.add_function("to_str_format", |ts: f64, format: String| -> Result<String, Error> {
-        let t = timestamp(ts)?;
-        let mut out = String::new();
-        use std::fmt::Write;
-        write!(out, "{}", t.format(&format))
-            .map_err(|_| invalid(format!("invalid strftime format '{format}'")))?;
-        Ok(out)
-    });
+    env.add_function(
+        "to_str_format",
+        |ts: f64, format: String| -> Result<String, Error> {
+            let t = timestamp(ts)?;
+            let mut out = String::new();
+            use std::fmt::Write;
+            write!(out, "{}", t.format(&format))
+                .map_err(|_| invalid(format!("invalid strftime format '{format}'")))?;
+            Ok(out)
+        },
+    );
     let base: PathBuf = dir.to_path_buf();
-    env.add_function("read_json_file", move |path: String| -> Result<Value, Error> {
-        let resolved = base.join(&path);
-        let text = std::fs::read_to_string(&resolved)
-            .map_err(|_| invalid(format!("File not found at: {}", resolved.display())))?;
-        let json: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| invalid(format!("{} is not valid JSON: {e}", resolved.display())))?;
-        Ok(Value::from(minijinja::value::Serde(json)))
-    });
+    env.add_function(
+        "read_json_file",
+        move |path: String| -> Result<Value, Error> {
+            let resolved = base.join(&path);
+            let text = std::fs::read_to_string(&resolved)
+                .map_err(|_| invalid(format!("File not found at: {}", resolved.display())))?;
+            let json: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| invalid(format!("{} is not valid JSON: {e}", resolved.display())))?;
+            Ok(Value::from(minijinja::value::Serde(json)))
+        },
+    );
     env
 }
 
@@ -210,7 +220,13 @@ fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
         }
     }
     const DATES: [&str; 8] = [
-        "%Y-%m-%d", "%Y/%m/%d", "%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%m/%d/%Y",
+        "%Y-%m-%d",
+        "%Y/%m/%d",
+        "%b %d, %Y",
+        "%B %d, %Y",
+        "%d %b %Y",
+        "%d %B %Y",
+        "%m/%d/%Y",
         "%Y%m%d",
     ];
     DATES.iter().find_map(|format| {
@@ -232,12 +248,21 @@ mod tests {
     #[test]
     fn builtin_functions_match_visivo() {
         assert_eq!(r("{{ to_unix('2024-01-01') }}"), "1704067200.0");
-        assert_eq!(r("{{ to_unix('Dec 31, 2024 10:00 -05:00') }}"), "1735657200.0");
+        assert_eq!(
+            r("{{ to_unix('Dec 31, 2024 10:00 -05:00') }}"),
+            "1735657200.0"
+        );
         assert_eq!(r("{{ timedelta(days=1, hours=1) }}"), "90000.0");
         assert_eq!(r("{{ to_iso(1704067200) }}"), "2024-01-01");
         assert_eq!(r("{{ to_iso(1704067201) }}"), "2024-01-01T00:00:01+00:00");
-        assert_eq!(r("{{ to_iso(1704067201.5) }}"), "2024-01-01T00:00:01.500000+00:00");
-        assert_eq!(r("{{ to_str_format(1704067200, '%A, %d %B %Y') }}"), "Monday, 01 January 2024");
+        assert_eq!(
+            r("{{ to_iso(1704067201.5) }}"),
+            "2024-01-01T00:00:01.500000+00:00"
+        );
+        assert_eq!(
+            r("{{ to_str_format(1704067200, '%A, %d %B %Y') }}"),
+            "Monday, 01 January 2024"
+        );
         assert_eq!(r("{% raw %}{{ keep }}{% endraw %}"), "{{ keep }}");
         assert_eq!(r("{{ nothing }}"), "");
     }
@@ -245,7 +270,10 @@ mod tests {
     #[test]
     fn env_var_escapes_and_marks_unset() {
         std::env::set_var("VISIVO_TEMPLATE_TEST", r#"say "hi" \ ok"#);
-        assert_eq!(r("{{ env_var('VISIVO_TEMPLATE_TEST') }}"), r#"say \"hi\" \\ ok"#);
+        assert_eq!(
+            r("{{ env_var('VISIVO_TEMPLATE_TEST') }}"),
+            r#"say \"hi\" \\ ok"#
+        );
         let (text, unset) = render(
             "a: 1\nb: \"{{ env_var('VISIVO_SURELY_UNSET') }}\"",
             Path::new("/tmp/x.yml"),

@@ -283,7 +283,11 @@ fn parse_sexagesimal(text: &str) -> Option<i64> {
     let mut total: i64 = first.parse().ok()?;
     for part in parts {
         let valid = !part.is_empty() && part.len() <= 2 && part.bytes().all(|b| b.is_ascii_digit());
-        let n: i64 = if valid { part.parse().ok()? } else { return None };
+        let n: i64 = if valid {
+            part.parse().ok()?
+        } else {
+            return None;
+        };
         if n >= 60 {
             return None;
         }

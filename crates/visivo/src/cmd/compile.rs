@@ -21,8 +21,11 @@ pub fn compile(args: &ProjectArgs) -> Result<ExitCode> {
 pub fn compile_project(project: &Project, args: &ProjectArgs) -> Result<Vec<CompiledTrace>> {
     let output = &args.output_dir;
     let json = visivo_project::export::project_json(project, env!("CARGO_PKG_VERSION"));
-    write_atomic(&output.join("project.json"), serde_json::to_string(&json)?.as_bytes())
-        .with_context(|| format!("writing {}", output.join("project.json").display()))?;
+    write_atomic(
+        &output.join("project.json"),
+        serde_json::to_string(&json)?.as_bytes(),
+    )
+    .with_context(|| format!("writing {}", output.join("project.json").display()))?;
     let selected: Vec<String> = match &args.name_filter {
         None => project.traces.keys().cloned().collect(),
         Some(name) => match visivo_project::graph::traces_for_filter(project, name) {
@@ -45,5 +48,6 @@ pub fn compile_project(project: &Project, args: &ProjectArgs) -> Result<Vec<Comp
 
 fn write_query(output: &Path, compiled: &CompiledTrace) -> Result<()> {
     let path = trace_dir(output, &compiled.trace).join("query.sql");
-    write_atomic(&path, compiled.sql.as_bytes()).with_context(|| format!("writing {}", path.display()))
+    write_atomic(&path, compiled.sql.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
 }

@@ -28,10 +28,18 @@ pub fn run_project(args: &RunArgs) -> Result<Option<Summary>> {
         threads: args.threads.max(1),
         full_refresh: args.full_refresh,
     };
-    let jobs = visivo_engine::plan::plan(&project, &compiled, &options.output_dir, &options.project_dir)
-        .map_err(anyhow::Error::msg)?;
+    let jobs = visivo_engine::plan::plan(
+        &project,
+        &compiled,
+        &options.output_dir,
+        &options.project_dir,
+    )
+    .map_err(anyhow::Error::msg)?;
     match &args.project.source {
-        Some(source) => println!("Running project across {} threads and default source {source}", options.threads),
+        Some(source) => println!(
+            "Running project across {} threads and default source {source}",
+            options.threads
+        ),
         None => println!("Running project across {} threads", options.threads),
     }
     let progress = Arc::new(Progress::new(&options.output_dir));
@@ -39,7 +47,9 @@ pub fn run_project(args: &RunArgs) -> Result<Option<Summary>> {
         let progress = progress.clone();
         Arc::new(move |event| progress.event(event))
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let summary = runtime.block_on(run_jobs(jobs, options, listener));
     progress.finish();
     print_summary(&summary);
@@ -52,13 +62,18 @@ fn print_summary(summary: &Summary) {
     let reused = summary.count(|o| matches!(o, Outcome::Reused));
     let failed = summary.count(|o| matches!(o, Outcome::Failed(_)));
     let skipped = summary.count(|o| matches!(o, Outcome::Skipped(_)));
-    let counts = format!("{succeeded} succeeded, {reused} up to date (re-used), {failed} failed, {skipped} skipped");
+    let counts = format!(
+        "{succeeded} succeeded, {reused} up to date (re-used), {failed} failed, {skipped} skipped"
+    );
     if failed + skipped == 0 {
         println!("\nRun finished in {secs:.2}s: {counts}");
         println!("Done");
         return;
     }
-    println!("\nRun failed in {secs:.2}s with {} error(s): {counts}", failed + skipped);
+    println!(
+        "\nRun failed in {secs:.2}s with {} error(s): {counts}",
+        failed + skipped
+    );
     for (kind, name, outcome) in &summary.results {
         if let Outcome::Failed(e) | Outcome::Skipped(e) = outcome {
             println!("  ✖ {} {name}: {}", kind.label(), first_line(e));
