@@ -58,7 +58,9 @@ pub fn connect(source: &Source, ctx: &ConnectContext) -> Result<Arc<dyn Connecto
     let name = source.name.clone().unwrap_or_default();
     match source.source_type {
         SourceType::Sqlite => Ok(Arc::new(sqlite::SqliteSource::new(source, ctx)?)),
-        SourceType::Postgresql | SourceType::Redshift => Ok(Arc::new(postgres::PostgresSource::new(source)?)),
+        SourceType::Postgresql | SourceType::Redshift => {
+            Ok(Arc::new(postgres::PostgresSource::new(source)?))
+        }
         SourceType::Mysql => Ok(Arc::new(mysql::MysqlSource::new(source)?)),
         other => Err(SourceError(format!(
             "source '{name}': the {other:?} engine is not available in this build"
@@ -83,7 +85,10 @@ fn check_env_vars(source: &Source) -> Result<(), SourceError> {
         ("credentials_json", &source.credentials_json),
     ];
     for (field, value) in fields {
-        if let Some(var) = value.as_deref().and_then(|v| unset_vars_in(v).first().copied()) {
+        if let Some(var) = value
+            .as_deref()
+            .and_then(|v| unset_vars_in(v).first().copied())
+        {
             return Err(SourceError(format!(
                 "source '{}': `{field}` comes from environment variable {var}, which is not set",
                 source.name.as_deref().unwrap_or_default()

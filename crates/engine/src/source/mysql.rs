@@ -8,8 +8,8 @@
 //! *is* a database; when both are set `db_schema` is ignored).
 
 use super::postgres::{
-    decimal_cell, error_chain, float_cell, iso_datetime, iso_time, scrub, Out, Pipe, Pool, Stop, BATCH_ROWS,
-    DEFAULT_CONNECT_TIMEOUT,
+    decimal_cell, error_chain, float_cell, iso_datetime, iso_time, scrub, Out, Pipe, Pool, Stop,
+    BATCH_ROWS, DEFAULT_CONNECT_TIMEOUT,
 };
 use super::{Connector, RowSink, SourceError};
 use crate::value::{Cell, ResultSet};
@@ -60,9 +60,17 @@ impl MysqlSource {
                 )))
             }
         };
-        let user = match source.username.clone().or_else(|| std::env::var("USER").ok()) {
+        let user = match source
+            .username
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+        {
             Some(user) => user,
-            None => return Err(SourceError(format!("source '{name}': `username` is required"))),
+            None => {
+                return Err(SourceError(format!(
+                    "source '{name}': `username` is required"
+                )))
+            }
         };
         Ok(MysqlSource {
             host: source.host.clone().unwrap_or_else(|| "localhost".into()),
@@ -75,8 +83,16 @@ impl MysqlSource {
                 .or_else(|| source.db_schema.clone())
                 .filter(|d| !d.is_empty()),
             tls,
-            connect_timeout: Duration::from_secs(source.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT).max(1)),
-            query_timeout: source.query_timeout.filter(|t| *t > 0).map(Duration::from_secs),
+            connect_timeout: Duration::from_secs(
+                source
+                    .connect_timeout
+                    .unwrap_or(DEFAULT_CONNECT_TIMEOUT)
+                    .max(1),
+            ),
+            query_timeout: source
+                .query_timeout
+                .filter(|t| *t > 0)
+                .map(Duration::from_secs),
             pool: Pool::new(source.pool_size()),
             name,
         })
@@ -120,7 +136,10 @@ impl MysqlSource {
 
     async fn connect_with(&self, tls: Tls) -> Result<Conn, String> {
         match tokio::time::timeout(self.connect_timeout, Conn::new(self.options(tls))).await {
-            Err(_) => Err(format!("no connection within {} s (connect_timeout)", self.connect_timeout.as_secs())),
+            Err(_) => Err(format!(
+                "no connection within {} s (connect_timeout)",
+                self.connect_timeout.as_secs()
+            )),
             Ok(Err(e)) => Err(mysql_error(&e)),
             Ok(Ok(conn)) => Ok(conn),
         }
@@ -158,7 +177,10 @@ impl MysqlSource {
                     // Stop the statement on the server; `conn` is dropped, not reused.
                     let killing = async {
                         let mut killer = self.connect_with(self.tls).await?;
-                        killer.query_drop(format!("KILL QUERY {connection_id}")).await.map_err(|e| e.to_string())?;
+                        killer
+                            .query_drop(format!("KILL QUERY {connection_id}"))
+                            .await
+                            .map_err(|e| e.to_string())?;
                         killer.disconnect().await.map_err(|e| e.to_string())
                     };
                     let _ = tokio::time::timeout(self.connect_timeout, killing).await;
@@ -190,11 +212,18 @@ async fn run(conn: &mut Conn, sql: &str, out: &mut Out<'_>) -> Result<(), Stop> 
     };
     let mut result = conn.query_iter(sql).await.map_err(query_error)?;
     let columns: Vec<Column> = result.columns().map(|c| c.to_vec()).unwrap_or_default();
-    out.columns(columns.iter().map(|c| c.name_str().into_owned()).collect()).await?;
+    out.columns(columns.iter().map(|c| c.name_str().into_owned()).collect())
+        .await?;
     let mut batch = Vec::new();
     while let Some(row) = result.next().await.map_err(query_error)? {
         let values = row.unwrap();
-        batch.push(columns.iter().zip(values).map(|(column, value)| decode(column, value)).collect());
+        batch.push(
+            columns
+                .iter()
+                .zip(values)
+                .map(|(column, value)| decode(column, value))
+                .collect(),
+        );
         if batch.len() >= BATCH_ROWS {
             out.rows(std::mem::take(&mut batch)).await?;
         }
@@ -228,7 +257,11 @@ pub fn decode(column: &Column, value: Value) -> Cell {
         Value::Bytes(bytes) => bytes,
         // The text protocol sends bytes only; typed values can only come from elsewhere.
         Value::Int(i) => return Cell::Int(i),
-        Value::UInt(u) => return i64::try_from(u).map(Cell::Int).unwrap_or_else(|_| decimal_cell(&u.to_string())),
+        Value::UInt(u) => {
+            return i64::try_from(u)
+                .map(Cell::Int)
+                .unwrap_or_else(|_| decimal_cell(&u.to_string()))
+        }
         Value::Float(f) => return Cell::Float(f64::from(f)),
         Value::Double(f) => return Cell::Float(f),
         other => return Cell::Text(other.as_sql(true)),
@@ -279,7 +312,10 @@ pub fn decode(column: &Column, value: Value) -> Cell {
         | ColumnType::MYSQL_TYPE_VAR_STRING
         | ColumnType::MYSQL_TYPE_VARCHAR
         | ColumnType::MYSQL_TYPE_STRING
-            if binary && !column.flags().intersects(ColumnFlags::ENUM_FLAG | ColumnFlags::SET_FLAG) =>
+            if binary
+                && !column
+                    .flags()
+                    .intersects(ColumnFlags::ENUM_FLAG | ColumnFlags::SET_FLAG) =>
         {
             Cell::Text(format!("\\x{}", hex::encode(&bytes)))
         }
@@ -291,7 +327,12 @@ pub fn decode(column: &Column, value: Value) -> Cell {
 fn mysql_error(error: &mysql_async::Error) -> String {
     match error {
         mysql_async::Error::Server(server) => server.to_string(),
-        other => error_chain(other),
+        // mysql_async's I/O errors name themselves twice.
+        other => error_chain(other).replacen(
+            "Input/output error: Input/output error: ",
+            "Input/output error: ",
+            1,
+        ),
     }
 }
 
@@ -326,5 +367,51 @@ impl std::fmt::Debug for MysqlSource {
             .field("database", &self.database)
             .field("tls", &self.tls)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bytes(s: &[u8]) -> Value {
+        Value::Bytes(s.to_vec())
+    }
+
+    #[test]
+    fn decodes_by_column_type() {
+        let json = Column::new(ColumnType::MYSQL_TYPE_JSON).with_character_set(45);
+        assert_eq!(
+            decode(&json, bytes(br#"{"a": [1, 2.5]}"#)),
+            Cell::Json(serde_json::json!({"a": [1, 2.5]}))
+        );
+        let bit = Column::new(ColumnType::MYSQL_TYPE_BIT)
+            .with_column_length(4)
+            .with_character_set(63);
+        assert_eq!(decode(&bit, bytes(&[0b0101])), Cell::Text("0101".into()));
+        let wide = Column::new(ColumnType::MYSQL_TYPE_BIT)
+            .with_column_length(10)
+            .with_character_set(63);
+        assert_eq!(
+            decode(&wide, bytes(&[0b10, 0b1])),
+            Cell::Text("1000000001".into())
+        );
+        let blob = Column::new(ColumnType::MYSQL_TYPE_BLOB).with_character_set(BINARY_CHARSET);
+        assert_eq!(
+            decode(&blob, bytes(&[1, 255])),
+            Cell::Text("\\x01ff".into())
+        );
+        let text = Column::new(ColumnType::MYSQL_TYPE_BLOB).with_character_set(45);
+        assert_eq!(
+            decode(&text, bytes("héllo".as_bytes())),
+            Cell::Text("héllo".into())
+        );
+        let unsigned =
+            Column::new(ColumnType::MYSQL_TYPE_LONGLONG).with_flags(ColumnFlags::UNSIGNED_FLAG);
+        assert_eq!(
+            decode(&unsigned, bytes(b"18446744073709551615")),
+            Cell::Text("18446744073709551615".into())
+        );
+        assert_eq!(decode(&unsigned, Value::NULL), Cell::Null);
     }
 }

@@ -72,9 +72,17 @@ impl PostgresSource {
                 )))
             }
         };
-        let user = match source.username.clone().or_else(|| std::env::var("USER").ok()) {
+        let user = match source
+            .username
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+        {
             Some(user) => user,
-            None => return Err(SourceError(format!("source '{name}': `username` is required"))),
+            None => {
+                return Err(SourceError(format!(
+                    "source '{name}': `username` is required"
+                )))
+            }
         };
         Ok(PostgresSource {
             engine,
@@ -85,8 +93,16 @@ impl PostgresSource {
             database: source.database.clone(),
             schema: source.db_schema.clone().filter(|s| !s.trim().is_empty()),
             tls,
-            connect_timeout: Duration::from_secs(source.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT).max(1)),
-            query_timeout: source.query_timeout.filter(|t| *t > 0).map(Duration::from_secs),
+            connect_timeout: Duration::from_secs(
+                source
+                    .connect_timeout
+                    .unwrap_or(DEFAULT_CONNECT_TIMEOUT)
+                    .max(1),
+            ),
+            query_timeout: source
+                .query_timeout
+                .filter(|t| *t > 0)
+                .map(Duration::from_secs),
             pool: Pool::new(source.pool_size()),
             name,
         })
@@ -160,7 +176,11 @@ impl PostgresSource {
             Ok(Ok(client)) => client,
         };
         // Output formats this module parses; servers that don't know a setting keep their default.
-        for setting in ["SET DateStyle TO ISO", "SET extra_float_digits TO 3", "SET bytea_output TO hex"] {
+        for setting in [
+            "SET DateStyle TO ISO",
+            "SET extra_float_digits TO 3",
+            "SET bytea_output TO hex",
+        ] {
             let _ = client.simple_query(setting).await;
         }
         if let Some(schema) = &self.schema {
@@ -168,7 +188,12 @@ impl PostgresSource {
             client
                 .simple_query(&format!("SET search_path TO {}", list.join(", ")))
                 .await
-                .map_err(|e| self.connect_error(&format!("setting search_path to '{schema}' failed: {}", pg_error(&e))))?;
+                .map_err(|e| {
+                    self.connect_error(&format!(
+                        "setting search_path to '{schema}' failed: {}",
+                        pg_error(&e)
+                    ))
+                })?;
         }
         Ok(client)
     }
@@ -221,8 +246,16 @@ impl PostgresSource {
 async fn run(client: &Client, sql: &str, out: &mut Out<'_>) -> Result<(), Stop> {
     let query_error = |e: tokio_postgres::Error| Stop::Query(pg_error(&e));
     let statement = client.prepare(sql).await.map_err(query_error)?;
-    let types: Vec<Type> = statement.columns().iter().map(|c| c.type_().clone()).collect();
-    let names: Vec<String> = statement.columns().iter().map(|c| c.name().to_string()).collect();
+    let types: Vec<Type> = statement
+        .columns()
+        .iter()
+        .map(|c| c.type_().clone())
+        .collect();
+    let names: Vec<String> = statement
+        .columns()
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect();
     drop(statement);
     out.columns(names).await?;
     let stream = client.simple_query_raw(sql).await.map_err(query_error)?;
@@ -239,7 +272,13 @@ async fn run(client: &Client, sql: &str, out: &mut Out<'_>) -> Result<(), Stop> 
                         types.len()
                     )));
                 }
-                batch.push(types.iter().enumerate().map(|(i, ty)| decode(ty, row.get(i))).collect());
+                batch.push(
+                    types
+                        .iter()
+                        .enumerate()
+                        .map(|(i, ty)| decode(ty, row.get(i)))
+                        .collect(),
+                );
                 if batch.len() >= BATCH_ROWS {
                     out.rows(std::mem::take(&mut batch)).await?;
                 }
@@ -247,7 +286,9 @@ async fn run(client: &Client, sql: &str, out: &mut Out<'_>) -> Result<(), Stop> 
             SimpleQueryMessage::RowDescription(_) => {
                 results += 1;
                 if results > 1 {
-                    return Err(Stop::Query("the SQL holds more than one statement returning rows".into()));
+                    return Err(Stop::Query(
+                        "the SQL holds more than one statement returning rows".into(),
+                    ));
                 }
             }
             _ => {}
@@ -347,7 +388,9 @@ pub(crate) fn cell_to_json(cell: Cell) -> serde_json::Value {
     match cell {
         Cell::Null => Value::Null,
         Cell::Int(i) => Value::from(i),
-        Cell::Float(f) => serde_json::Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null),
+        Cell::Float(f) => serde_json::Number::from_f64(f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
         Cell::Text(s) => Value::String(s),
         Cell::Bool(b) => Value::Bool(b),
         Cell::Json(v) => v,
@@ -362,7 +405,11 @@ fn parse_array(
     element: &dyn Fn(Option<&str>) -> serde_json::Value,
 ) -> Option<serde_json::Value> {
     // Arrays whose lower bound isn't 1 carry their dimensions first: `[0:1]={1,2}`.
-    let body = if text.starts_with('[') { text.split_once('=')?.1 } else { text };
+    let body = if text.starts_with('[') {
+        text.split_once('=')?.1
+    } else {
+        text
+    };
     let chars: Vec<char> = body.chars().collect();
     let mut position = 0;
     let value = parse_array_level(&chars, &mut position, delimiter, element)?;
@@ -423,7 +470,11 @@ fn parse_array_level(
                     }
                 }
                 let item = item.trim();
-                items.push(if item.eq_ignore_ascii_case("NULL") { element(None) } else { element(Some(item)) });
+                items.push(if item.eq_ignore_ascii_case("NULL") {
+                    element(None)
+                } else {
+                    element(Some(item))
+                });
             }
         }
         match chars.get(*position)? {
@@ -451,9 +502,15 @@ pub fn decimal_cell(text: &str) -> Cell {
         _ => {}
     }
     let plain_number = !text.is_empty()
-        && text.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+');
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+');
     match text.parse::<f64>() {
-        Ok(f) if plain_number && f.is_finite() && normalize_decimal(text) == normalize_decimal(&f.to_string()) => {
+        Ok(f)
+            if plain_number
+                && f.is_finite()
+                && normalize_decimal(text) == normalize_decimal(&f.to_string()) =>
+        {
             Cell::Float(if f == 0.0 { 0.0 } else { f })
         }
         _ => Cell::Text(text.to_string()),
@@ -502,7 +559,9 @@ pub(crate) fn iso_time(text: &str) -> Option<String> {
     let (clock, fraction) = text.split_once('.').unwrap_or((text, ""));
     let parts: Vec<&str> = clock.trim_start_matches('-').split(':').collect();
     let valid = parts.len() == 3
-        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
         && parts[1].len() == 2
         && parts[2].len() == 2
         && fraction.len() <= 9
@@ -521,7 +580,14 @@ pub(crate) fn iso_time(text: &str) -> Option<String> {
 /// `YYYY-MM-DD HH:MM:SS[.f…]` → `YYYY-MM-DDTHH:MM:SS[.ffffff]`.
 pub(crate) fn iso_datetime(text: &str) -> Option<String> {
     let (date, time) = text.split_once(' ')?;
-    let date_ok = date.len() == 10 && date.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    let date_ok = date.len() == 10
+        && date.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
     if !date_ok {
         return None;
     }
@@ -574,7 +640,10 @@ pub(crate) fn iso_interval(text: &str) -> Option<String> {
             hours = parts.next()?.parse().ok()?;
             minutes = parts.next()?.parse().ok()?;
             let s = parts.next()?;
-            if parts.next().is_some() || s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+            if parts.next().is_some()
+                || s.is_empty()
+                || !s.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            {
                 return None;
             }
             seconds = s.to_string();
@@ -705,7 +774,12 @@ impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
         cert: &rustls::pki_types::CertificateDer<'_>,
         dss: &rustls::DigitallySignedStruct,
     ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -714,7 +788,12 @@ impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
         cert: &rustls::pki_types::CertificateDer<'_>,
         dss: &rustls::DigitallySignedStruct,
     ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
@@ -745,7 +824,11 @@ impl<C> Pool<C> {
     /// Waits for a free slot; returns it with an idle connection (and when it was last used), if
     /// there is one. Dropping the permit frees the slot.
     pub(crate) async fn acquire(&self) -> (SemaphorePermit<'_>, Option<(C, Instant)>) {
-        let permit = self.permits.acquire().await.expect("the pool's semaphore is never closed");
+        let permit = self
+            .permits
+            .acquire()
+            .await
+            .expect("the pool's semaphore is never closed");
         let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
         (permit, idle)
     }
@@ -853,7 +936,11 @@ impl Pipe {
         let written = self.writer.await.map_err(|e| SourceError(e.to_string()))?;
         match finished {
             Ok(()) => written.map_err(SourceError),
-            Err(Stop::SinkFailed) => Err(SourceError(written.err().unwrap_or_else(|| "the rows could not be stored".into()))),
+            Err(Stop::SinkFailed) => Err(SourceError(
+                written
+                    .err()
+                    .unwrap_or_else(|| "the rows could not be stored".into()),
+            )),
             Err(stop) => Err(stop.into_error()),
         }
     }
@@ -896,25 +983,58 @@ mod tests {
         assert_eq!(decimal_cell("0.1"), Cell::Float(0.1));
         assert_eq!(decimal_cell("-42"), Cell::Float(-42.0));
         assert_eq!(decimal_cell("0.000000123"), Cell::Float(0.000000123));
-        assert_eq!(decimal_cell("12345678901234567"), Cell::Text("12345678901234567".into()));
-        assert_eq!(decimal_cell("9007199254740992"), Cell::Float(9007199254740992.0));
-        assert_eq!(decimal_cell("123456789.123456789"), Cell::Text("123456789.123456789".into()));
-        assert_eq!(decimal_cell("0.10000000000000000555"), Cell::Text("0.10000000000000000555".into()));
+        assert_eq!(
+            decimal_cell("12345678901234567"),
+            Cell::Text("12345678901234567".into())
+        );
+        assert_eq!(
+            decimal_cell("9007199254740992"),
+            Cell::Float(9007199254740992.0)
+        );
+        assert_eq!(
+            decimal_cell("123456789.123456789"),
+            Cell::Text("123456789.123456789".into())
+        );
+        assert_eq!(
+            decimal_cell("0.10000000000000000555"),
+            Cell::Text("0.10000000000000000555".into())
+        );
         assert!(matches!(decimal_cell("NaN"), Cell::Float(f) if f.is_nan()));
         assert_eq!(decimal_cell("Infinity"), Cell::Float(f64::INFINITY));
     }
 
     #[test]
     fn date_times() {
-        assert_eq!(iso_datetime("2024-01-02 03:04:05").unwrap(), "2024-01-02T03:04:05");
-        assert_eq!(iso_datetime("2024-01-02 03:04:05.5").unwrap(), "2024-01-02T03:04:05.500000");
-        assert_eq!(iso_datetime("2024-01-02 03:04:05.000").unwrap(), "2024-01-02T03:04:05");
+        assert_eq!(
+            iso_datetime("2024-01-02 03:04:05").unwrap(),
+            "2024-01-02T03:04:05"
+        );
+        assert_eq!(
+            iso_datetime("2024-01-02 03:04:05.5").unwrap(),
+            "2024-01-02T03:04:05.500000"
+        );
+        assert_eq!(
+            iso_datetime("2024-01-02 03:04:05.000").unwrap(),
+            "2024-01-02T03:04:05"
+        );
         assert_eq!(iso_datetime("infinity"), None);
         assert_eq!(iso_datetime("0044-03-15 12:00:00 BC"), None);
-        assert_eq!(utc_datetime("2024-01-02 03:04:05+00").unwrap(), "2024-01-02T03:04:05+00:00");
-        assert_eq!(utc_datetime("2024-01-02 03:04:05.25+05:30").unwrap(), "2024-01-01T21:34:05.250000+00:00");
-        assert_eq!(utc_datetime("2024-12-31 21:30:00-03:30").unwrap(), "2025-01-01T01:00:00+00:00");
-        assert_eq!(utc_datetime("1850-01-01 00:00:00+00:53:28").unwrap(), "1849-12-31T23:06:32+00:00");
+        assert_eq!(
+            utc_datetime("2024-01-02 03:04:05+00").unwrap(),
+            "2024-01-02T03:04:05+00:00"
+        );
+        assert_eq!(
+            utc_datetime("2024-01-02 03:04:05.25+05:30").unwrap(),
+            "2024-01-01T21:34:05.250000+00:00"
+        );
+        assert_eq!(
+            utc_datetime("2024-12-31 21:30:00-03:30").unwrap(),
+            "2025-01-01T01:00:00+00:00"
+        );
+        assert_eq!(
+            utc_datetime("1850-01-01 00:00:00+00:53:28").unwrap(),
+            "1849-12-31T23:06:32+00:00"
+        );
         assert_eq!(iso_time("03:04:05.123").unwrap(), "03:04:05.123000");
         assert_eq!(iso_time("-838:59:59.000000").unwrap(), "-838:59:59");
         assert_eq!(iso_time("03:04"), None);
@@ -922,7 +1042,10 @@ mod tests {
 
     #[test]
     fn intervals() {
-        assert_eq!(iso_interval("1 year 2 mons 3 days 04:05:06.5").unwrap(), "P1Y2M3DT4H5M6.5S");
+        assert_eq!(
+            iso_interval("1 year 2 mons 3 days 04:05:06.5").unwrap(),
+            "P1Y2M3DT4H5M6.5S"
+        );
         assert_eq!(iso_interval("00:00:00").unwrap(), "PT0S");
         assert_eq!(iso_interval("-1 days +02:03:00").unwrap(), "P-1DT2H3M");
         assert_eq!(iso_interval("-04:05:06").unwrap(), "PT-4H-5M-6S");
@@ -934,14 +1057,26 @@ mod tests {
 
     #[test]
     fn arrays() {
-        let text = |t: Option<&str>| t.map(serde_json::Value::from).unwrap_or(serde_json::Value::Null);
-        assert_eq!(parse_array("{}", ',', &text).unwrap(), serde_json::json!([]));
+        let text = |t: Option<&str>| {
+            t.map(serde_json::Value::from)
+                .unwrap_or(serde_json::Value::Null)
+        };
+        assert_eq!(
+            parse_array("{}", ',', &text).unwrap(),
+            serde_json::json!([])
+        );
         assert_eq!(
             parse_array(r#"{a,"b c","d\"e",NULL,"NULL"}"#, ',', &text).unwrap(),
             serde_json::json!(["a", "b c", "d\"e", null, "NULL"])
         );
-        assert_eq!(parse_array("{{1,2},{3,4}}", ',', &text).unwrap(), serde_json::json!([["1", "2"], ["3", "4"]]));
-        assert_eq!(parse_array("[0:1]={x,y}", ',', &text).unwrap(), serde_json::json!(["x", "y"]));
+        assert_eq!(
+            parse_array("{{1,2},{3,4}}", ',', &text).unwrap(),
+            serde_json::json!([["1", "2"], ["3", "4"]])
+        );
+        assert_eq!(
+            parse_array("[0:1]={x,y}", ',', &text).unwrap(),
+            serde_json::json!(["x", "y"])
+        );
         assert_eq!(parse_array("{broken", ',', &text), None);
         assert_eq!(
             decode(&Type::INT4_ARRAY, Some("{1,NULL,3}")),
@@ -951,7 +1086,10 @@ mod tests {
 
     #[test]
     fn passwords_are_scrubbed() {
-        assert_eq!(scrub("user x pw s3cret!", Some("s3cret!")), "user x pw **********");
+        assert_eq!(
+            scrub("user x pw s3cret!", Some("s3cret!")),
+            "user x pw **********"
+        );
         assert_eq!(scrub("nothing", Some("")), "nothing");
     }
 }
