@@ -9,6 +9,7 @@ pub mod graph;
 pub mod lift;
 pub mod load;
 pub mod model;
+pub mod plotly;
 pub mod schema;
 pub mod validate;
 

@@ -267,6 +267,12 @@ impl Validator<'_> {
                 d.help = hint;
             }
         }
+        if let Some(Value::String(trace_type)) = trace.props.get("type") {
+            for problem in crate::plotly::check_props(trace_type, &trace.props) {
+                let d = self.error(Kind::Trace, name, Some(&problem.path), problem.message);
+                d.help = problem.help;
+            }
+        }
         if trace.props.contains_key("name") {
             self.error(
                 Kind::Trace,

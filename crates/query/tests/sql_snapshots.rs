@@ -153,7 +153,7 @@ traces:
       x: column(label)
       y: query(count(*))
       hovertemplate: "my_query(foo)"
-      z: [query(a), query(b)]
+      customdata: [query(a), query(b)]
     filters:
       - query(sum(amount) > 1)
       - query(count(*) > 2)
