@@ -56,9 +56,6 @@ pub(crate) fn one_or_two(name: &str, args: Vec<Value>) -> EvalResult<(Value, Opt
 
 /// Python's `round(x[, ndigits])`: half to even; an int without `ndigits`.
 fn round(x: &Value, digits: Option<&Value>) -> EvalResult {
-    if let Value::Array(_) = x {
-        return crate::numpy::round(x, digits);
-    }
     let Some(num) = x.as_num() else {
         return Err(format!(
             "type {} doesn't define __round__ method",

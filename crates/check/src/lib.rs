@@ -9,6 +9,20 @@
 //! structurally against the trace's data while parsing: the longest cohort
 //! name followed by `.` and then the longest key of that cohort.
 //!
+//! Differences from 1.0.30, by design:
+//! * an expression that evaluates to a false value fails
+//!   (`Expected <logic> to be true, but was <value>.`) unless
+//!   [`EvalOptions::legacy_pass_on_false`];
+//! * references are never found inside string literals or inside longer
+//!   names (`Fib` in `Fibonacci`), and a misspelt cohort or key fails with
+//!   the available names;
+//! * only the listed functions and matchers exist (anything else is a parse
+//!   error), integers are 64-bit (overflow fails instead of growing), a
+//!   negative base with a fractional exponent fails instead of giving a
+//!   complex number, and sequences cannot be repeated with `*`;
+//! * numpy arrays print their elements Python-style separated by spaces
+//!   (`[0.5 1.0]` where numpy prints `[0.5 1. ]`).
+//!
 //! ```
 //! let data = serde_json::json!({"north": {"props.y": [30.0, 12]}});
 //! let options = visivo_check::EvalOptions::default();

@@ -78,7 +78,7 @@ fn unique(v: &Value) -> EvalResult {
 
 /// `numpy.round(x, decimals=0)`: half to even; floats stay floats and
 /// sequences become arrays.
-pub(crate) fn round(x: &Value, decimals: Option<&Value>) -> EvalResult {
+fn round(x: &Value, decimals: Option<&Value>) -> EvalResult {
     let digits = ndigits(decimals)?.unwrap_or(0);
     round_digits(x, digits)
 }

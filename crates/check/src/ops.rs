@@ -7,7 +7,6 @@ use crate::value::{Num, Value};
 
 pub(crate) type EvalResult<T = Value> = Result<T, String>;
 
-const DIVISION_BY_ZERO: &str = "division by zero";
 const TOO_LARGE: &str = "integer result too large";
 
 /// `a <op> b` for `+ - * / // % **`.
@@ -28,6 +27,12 @@ fn concat(op: ArithOp, a: &Value, b: &Value) -> EvalResult {
         (ArithOp::Add, Value::List(x), Value::List(y)) => {
             Ok(Value::List(x.iter().chain(y).cloned().collect()))
         }
+        (ArithOp::Add, Value::Str(_) | Value::List(_), _) => Err(format!(
+            "can only concatenate {} (not \"{}\") to {}",
+            a.type_name(),
+            b.type_name(),
+            a.type_name()
+        )),
         _ => Err(format!(
             "unsupported operand type(s) for {}: '{}' and '{}'",
             op.symbol(),
@@ -42,11 +47,11 @@ fn int_arith(op: ArithOp, a: i64, b: i64) -> EvalResult {
         ArithOp::Add => a.checked_add(b),
         ArithOp::Sub => a.checked_sub(b),
         ArithOp::Mul => a.checked_mul(b),
+        ArithOp::Div if b == 0 => return Err("division by zero".to_string()),
         ArithOp::Div => return float_arith(op, a as f64, b as f64),
         ArithOp::Pow => return int_pow(a, b),
-        ArithOp::FloorDiv | ArithOp::Mod if b == 0 => {
-            return Err("integer division or modulo by zero".to_string())
-        }
+        ArithOp::FloorDiv if b == 0 => return Err("integer division or modulo by zero".to_string()),
+        ArithOp::Mod if b == 0 => return Err("integer modulo by zero".to_string()),
         ArithOp::FloorDiv => floor_div(a, b),
         ArithOp::Mod => floor_mod(a, b),
     };
@@ -89,9 +94,10 @@ fn int_pow(base: i64, exp: i64) -> EvalResult {
 }
 
 fn float_arith(op: ArithOp, a: f64, b: f64) -> EvalResult {
-    let divides = matches!(op, ArithOp::Div | ArithOp::FloorDiv | ArithOp::Mod);
-    if divides && b == 0.0 {
-        return Err(DIVISION_BY_ZERO.to_string());
+    if b == 0.0 {
+        if let Some(message) = float_zero_division(op) {
+            return Err(message.to_string());
+        }
     }
     let result = match op {
         ArithOp::Add => a + b,
@@ -103,6 +109,15 @@ fn float_arith(op: ArithOp, a: f64, b: f64) -> EvalResult {
         ArithOp::Pow => return float_pow(a, b),
     };
     Ok(Value::Float(result))
+}
+
+fn float_zero_division(op: ArithOp) -> Option<&'static str> {
+    match op {
+        ArithOp::Div => Some("float division by zero"),
+        ArithOp::FloorDiv => Some("float floor division by zero"),
+        ArithOp::Mod => Some("float modulo"),
+        _ => None,
+    }
 }
 
 fn float_mod(a: f64, b: f64) -> f64 {
@@ -123,7 +138,7 @@ fn float_pow(a: f64, b: f64) -> EvalResult {
     }
     let result = a.powf(b);
     if result.is_infinite() && a.is_finite() && b.is_finite() {
-        return Err("numerical result out of range".to_string());
+        return Err("(34, 'Numerical result out of range')".to_string());
     }
     Ok(Value::Float(result))
 }

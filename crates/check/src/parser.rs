@@ -9,10 +9,12 @@ use crate::value::Value;
 use crate::ParseError;
 
 /// Deepest nesting of parentheses, brackets, calls and unary operators.
-pub(crate) const MAX_DEPTH: usize = 64;
+const MAX_DEPTH: usize = 64;
 
 /// Words that cannot start or continue a name.
-const KEYWORDS: &[&str] = &["and", "or", "not", "in", "is", "if", "else", "True", "False", "None"];
+const KEYWORDS: &[&str] = &[
+    "and", "or", "not", "in", "is", "if", "else", "True", "False", "None",
+];
 
 type PResult<T> = Result<T, ParseError>;
 

@@ -46,14 +46,32 @@ fn arithmetic_follows_python() {
 #[test]
 fn arithmetic_errors_are_python_errors() {
     fails_with("1 / 0", "division by zero");
-    fails_with("1 % 0", "integer division or modulo by zero");
-    fails_with("1.0 // 0", "division by zero");
-    fails_with("'a' + 1", "unsupported operand type(s) for +: 'str' and 'int'");
-    fails_with("[1] * 2", "unsupported operand type(s) for *: 'list' and 'int'");
+    fails_with("1.0 / 0", "float division by zero");
+    fails_with("1 // 0", "integer division or modulo by zero");
+    fails_with("1 % 0", "integer modulo by zero");
+    fails_with("1.0 // 0", "float floor division by zero");
+    fails_with("5 % 0.0", "float modulo");
+    fails_with("'a' + 1", "can only concatenate str (not \"int\") to str");
+    fails_with("[1] + (1,)", "expected ')' but found ',' (at byte 8)");
+    fails_with(
+        "[1] + 'a'",
+        "can only concatenate list (not \"str\") to list",
+    );
+    fails_with(
+        "1 + 'a'",
+        "unsupported operand type(s) for +: 'int' and 'str'",
+    );
+    fails_with(
+        "[1] * 2",
+        "unsupported operand type(s) for *: 'list' and 'int'",
+    );
     fails_with("-'a'", "bad operand type for unary -: 'str'");
     fails_with("0.0 ** -1", "0.0 cannot be raised to a negative power");
-    fails_with("(-8) ** 0.5", "negative number cannot be raised to a fractional power");
-    fails_with("10.0 ** 400", "numerical result out of range");
+    fails_with(
+        "(-8) ** 0.5",
+        "negative number cannot be raised to a fractional power",
+    );
+    fails_with("10.0 ** 400", "(34, 'Numerical result out of range')");
 }
 
 #[test]
@@ -64,7 +82,10 @@ fn huge_integers_fail_fast_instead_of_hanging() {
     equals("1 ** 99999999999", "1");
     equals("(-1) ** 99999999999", "-1");
     equals("0 ** 99999999999", "0");
-    fails_starting("99999999999999999999", "invalid number literal '99999999999999999999'");
+    fails_starting(
+        "99999999999999999999",
+        "invalid number literal '99999999999999999999'",
+    );
 }
 
 #[test]
@@ -77,9 +98,18 @@ fn comparisons_and_chains() {
     passes("None == None");
     passes("not (1 > 2)");
     passes("3 >= 3 > 2 <= 2");
-    fails_with("1 < 3 < 2", "Expected <1 < 3 < 2> to be true, but was <False>.");
-    fails_with("1 < 'a'", "'<' not supported between instances of 'int' and 'str'");
-    fails_with("1 == 'a'", "Expected <1 == 'a'> to be true, but was <False>.");
+    fails_with(
+        "1 < 3 < 2",
+        "Expected <1 < 3 < 2> to be true, but was <False>.",
+    );
+    fails_with(
+        "1 < 'a'",
+        "'<' not supported between instances of 'int' and 'str'",
+    );
+    fails_with(
+        "1 == 'a'",
+        "Expected <1 == 'a'> to be true, but was <False>.",
+    );
 }
 
 #[test]
@@ -105,7 +135,10 @@ fn membership() {
     passes("'x' not in north.props.text");
     passes("'ven' in 'revenue'");
     passes("'props.x' in 'north.props.x'");
-    fails_with("1 in 'abc'", "'in <string>' requires string as left operand, not int");
+    fails_with(
+        "1 in 'abc'",
+        "'in <string>' requires string as left operand, not int",
+    );
     fails_with("1 in 2", "argument of type 'int' is not iterable");
 }
 
@@ -120,9 +153,15 @@ fn indexing_with_negative_indexes() {
     equals("north.props.x[1 + 1]", "3");
     fails_with("north.props.x[4]", "list index out of range");
     fails_with("north.props.x[-5]", "list index out of range");
-    fails_with("north.props.x[-9223372036854775807]", "list index out of range");
+    fails_with(
+        "north.props.x[-9223372036854775807]",
+        "list index out of range",
+    );
     fails_with("'abc'[3]", "string index out of range");
-    fails_with("north.props.x[1.0]", "list indices must be integers or slices, not float");
+    fails_with(
+        "north.props.x[1.0]",
+        "list indices must be integers or slices, not float",
+    );
     fails_with("north.props.x[0][0]", "'int' object is not subscriptable");
 }
 
@@ -188,9 +227,15 @@ fn round_is_half_to_even() {
     shows("round(2.5)", "2");
     shows("round(2.0, 0)", "2.0");
     fails_with("round(float('nan'))", "cannot convert float NaN to integer");
-    fails_with("round(float('inf'))", "cannot convert float infinity to integer");
+    fails_with(
+        "round(float('inf'))",
+        "cannot convert float infinity to integer",
+    );
     fails_with("round([1.5])", "type list doesn't define __round__ method");
-    fails_with("round(1.5, 1.0)", "'float' object cannot be interpreted as an integer");
+    fails_with(
+        "round(1.5, 1.0)",
+        "'float' object cannot be interpreted as an integer",
+    );
 }
 
 #[test]
@@ -200,19 +245,37 @@ fn builtin_errors() {
     fails_with("round()", "round() takes 1 or 2 arguments (0 given)");
     fails_with("min([])", "min() arg is an empty sequence");
     fails_with("max()", "max expected at least 1 argument, got 0");
-    fails_with("max(1, 'a')", "'>' not supported between instances of 'str' and 'int'");
-    fails_with("sum(['a'])", "unsupported operand type(s) for +: 'int' and 'str'");
-    fails_with("sorted([1, 'a'])", "'<' not supported between instances of 'str' and 'int'");
+    fails_with(
+        "max(1, 'a')",
+        "'>' not supported between instances of 'str' and 'int'",
+    );
+    fails_with(
+        "sum(['a'])",
+        "unsupported operand type(s) for +: 'int' and 'str'",
+    );
+    fails_with(
+        "sorted([1, 'a'])",
+        "'<' not supported between instances of 'str' and 'int'",
+    );
     fails_with("sorted(3)", "'int' object is not iterable");
     fails_with("float('x')", "could not convert string to float: 'x'");
-    fails_with("int('1.5')", "invalid literal for int() with base 10: '1.5'");
-    fails_with("float(None)", "float() argument must be a string or a real number, not 'NoneType'");
+    fails_with(
+        "int('1.5')",
+        "invalid literal for int() with base 10: '1.5'",
+    );
+    fails_with(
+        "float(None)",
+        "float() argument must be a string or a real number, not 'NoneType'",
+    );
 }
 
 #[test]
 fn sorting_tolerates_nan() {
     equals("len(sorted([float('nan'), 1, float('nan'), 0]))", "4");
-    equals("sorted([3, 1, 2, 1.5, 0, -1, 10, 2])", "[-1, 0, 1, 1.5, 2, 2, 3, 10]");
+    equals(
+        "sorted([3, 1, 2, 1.5, 0, -1, 10, 2])",
+        "[-1, 0, 1, 1.5, 2, 2, 3, 10]",
+    );
 }
 
 #[test]

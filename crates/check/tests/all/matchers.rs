@@ -42,9 +42,15 @@ fn is_true_and_is_false() {
     passes("assert_that([1]).is_true()");
     passes("assert_that(0).is_false()");
     passes("assert_that('').is_false()");
-    fails_with("assert_that(False).is_true()", "Expected <True>, but was not.");
+    fails_with(
+        "assert_that(False).is_true()",
+        "Expected <True>, but was not.",
+    );
     fails_with("assert_that([]).is_true()", "Expected <True>, but was not.");
-    fails_with("assert_that(1 == 1).is_false()", "Expected <False>, but was not.");
+    fails_with(
+        "assert_that(1 == 1).is_false()",
+        "Expected <False>, but was not.",
+    );
 }
 
 #[test]
@@ -157,9 +163,18 @@ fn is_length() {
         "assert_that([1, 2]).is_length(3)",
         "Expected <[1, 2]> to be of length <3>, but was <2>.",
     );
-    fails_with("assert_that([1]).is_length(1.0)", "given arg must be an int");
-    fails_with("assert_that([1]).is_length(-1)", "given arg must be a positive int");
-    fails_with("assert_that(1).is_length(1)", "object of type 'int' has no len()");
+    fails_with(
+        "assert_that([1]).is_length(1.0)",
+        "given arg must be an int",
+    );
+    fails_with(
+        "assert_that([1]).is_length(-1)",
+        "given arg must be a positive int",
+    );
+    fails_with(
+        "assert_that(1).is_length(1)",
+        "object of type 'int' has no len()",
+    );
 }
 
 #[test]

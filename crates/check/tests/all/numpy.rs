@@ -27,8 +27,14 @@ fn aggregates() {
 
 #[test]
 fn sums_are_pairwise_like_numpy() {
-    equals("numpy.sum([0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1])", "1.0");
-    equals("sum([0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1])", "0.9999999999999999");
+    equals(
+        "numpy.sum([0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1])",
+        "1.0",
+    );
+    equals(
+        "sum([0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1])",
+        "0.9999999999999999",
+    );
 }
 
 #[test]
@@ -37,7 +43,10 @@ fn all_any_and_unique() {
     passes("numpy.any([0, 0, 3])");
     passes("not numpy.any([])");
     passes("numpy.all([])");
-    shows("numpy.unique(north.props.marker.color)", "['blue' 'green' 'red']");
+    shows(
+        "numpy.unique(north.props.marker.color)",
+        "['blue' 'green' 'red']",
+    );
     equals("list(numpy.unique(Fib.props.x))", "[1, 2]");
     shows("numpy.unique([3, 1, 2, 1, 3.0])", "[1 2 3]");
     equals("len(numpy.unique(Fibonacci.props.x))", "5");
@@ -53,7 +62,11 @@ fn round_and_abs() {
     shows("numpy.round([1.25, 2.35], 1)", "[1.2 2.4]");
     shows("numpy.abs([-1, 2, -3.5])", "[1 2 3.5]");
     shows("numpy.abs(-2)", "2");
-    shows("round(numpy.asarray([1.5, 2.5]))", "[2.0 2.0]");
+    shows("numpy.round(numpy.asarray([1.5, 2.5]))", "[2.0 2.0]");
+    fails_with(
+        "round(numpy.asarray([1.5]))",
+        "type ndarray doesn't define __round__ method",
+    );
 }
 
 #[test]
@@ -67,7 +80,10 @@ fn asarray_makes_operations_element_wise() {
     shows("10 - numpy.asarray([1, 2])", "[9 8]");
     shows("numpy.asarray([1, 2]) / 2", "[0.5 1.0]");
     shows("-numpy.asarray([1, 2])", "[-1 -2]");
-    shows("numpy.asarray([[1, 2], [3, 4]]) > 2", "[[False False] [True True]]");
+    shows(
+        "numpy.asarray([[1, 2], [3, 4]]) > 2",
+        "[[False False] [True True]]",
+    );
     shows("numpy.asarray([1, 2, 3]) < [2]", "[True False False]");
     shows("numpy.asarray(north.props.x)[1:3]", "[2 3]");
     equals("numpy.asarray(north.props.x)[-1]", "4");
@@ -125,14 +141,17 @@ fn numpy_errors() {
     );
     fails_with(
         "numpy.asarray(['a']) + 1",
-        "unsupported operand type(s) for +: 'str' and 'int'",
+        "can only concatenate str (not \"int\") to str",
     );
 }
 
 #[test]
 fn unknown_functions_fail_clearly() {
     fails_with("numpy.foo([1])", "unknown function 'numpy.foo' (at byte 0)");
-    fails_with("np.sum", "function 'np.sum' must be called with (...) (at byte 0)");
+    fails_with(
+        "np.sum",
+        "function 'np.sum' must be called with (...) (at byte 0)",
+    );
     fails_with("exec('1')", "unknown function 'exec' (at byte 0)");
     fails_with(
         "assert_that(__import__('os'))",

@@ -65,7 +65,10 @@ fn evaluate_reports_passes_without_a_message() {
 #[test]
 fn parse_errors_carry_a_byte_offset() {
     let err = parse_error("1 +");
-    assert_eq!((err.offset, err.message.as_str()), (3, "unexpected end of expression"));
+    assert_eq!(
+        (err.offset, err.message.as_str()),
+        (3, "unexpected end of expression")
+    );
     assert_eq!(err.to_string(), "unexpected end of expression (at byte 3)");
     let err = parse_error("assert_that(1).is_equal_to(1");
     assert_eq!(
@@ -73,28 +76,49 @@ fn parse_errors_carry_a_byte_offset() {
         (28, "expected ')' but found end of expression")
     );
     let err = parse_error("1 $ 2");
-    assert_eq!((err.offset, err.message.as_str()), (2, "unexpected character '$'"));
+    assert_eq!(
+        (err.offset, err.message.as_str()),
+        (2, "unexpected character '$'")
+    );
     let err = parse_error("x == 'abc");
-    assert_eq!((err.offset, err.message.as_str()), (5, "unterminated string literal"));
+    assert_eq!(
+        (err.offset, err.message.as_str()),
+        (5, "unterminated string literal")
+    );
     let err = parse_error("");
-    assert_eq!((err.offset, err.message.as_str()), (0, "unexpected end of expression"));
+    assert_eq!(
+        (err.offset, err.message.as_str()),
+        (0, "unexpected end of expression")
+    );
     let err = parse_error("1 2");
-    assert_eq!((err.offset, err.message.as_str()), (2, "unexpected number 2"));
+    assert_eq!(
+        (err.offset, err.message.as_str()),
+        (2, "unexpected number 2")
+    );
     let err = parse_error("north.props.x[0:1:2]");
-    assert_eq!((err.offset, err.message.as_str()), (17, "expected ']' but found ':'"));
+    assert_eq!(
+        (err.offset, err.message.as_str()),
+        (17, "expected ']' but found ':'")
+    );
     let err = parse_error("assert_that(1).'x'");
     assert_eq!(
         (err.offset, err.message.as_str()),
         (15, "expected a matcher name after '.' but found string 'x'")
     );
     let err = parse_error("assert_that(1).1");
-    assert_eq!((err.offset, err.message.as_str()), (14, "unexpected number 0.1"));
+    assert_eq!(
+        (err.offset, err.message.as_str()),
+        (14, "unexpected number 0.1")
+    );
     let err = parse_error("lambda: 1");
     assert_eq!((err.offset, err.message.as_str()), (6, "unexpected ':'"));
     let err = parse_error("1 if True else 2");
     assert_eq!((err.offset, err.message.as_str()), (2, "unexpected 'if'"));
     let err = parse_error("1 + §");
-    assert_eq!((err.offset, err.message.as_str()), (4, "unexpected character '§'"));
+    assert_eq!(
+        (err.offset, err.message.as_str()),
+        (4, "unexpected character '§'")
+    );
 }
 
 #[test]

@@ -9,8 +9,18 @@ fn check_never_panics(logic: &str) {
     let data = data();
     if let Ok(expr) = parse(logic, &data) {
         for legacy_pass_on_false in [false, true] {
-            let outcome = evaluate(&expr, &data, &EvalOptions { legacy_pass_on_false });
-            assert_eq!(outcome.passed, outcome.message.is_none(), "{logic}: {outcome:?}");
+            let outcome = evaluate(
+                &expr,
+                &data,
+                &EvalOptions {
+                    legacy_pass_on_false,
+                },
+            );
+            assert_eq!(
+                outcome.passed,
+                outcome.message.is_none(),
+                "{logic}: {outcome:?}"
+            );
         }
     }
 }
@@ -46,17 +56,56 @@ const BINARY: &[&str] = &[
 ];
 
 const FUNCTIONS: &[&str] = &[
-    "round", "len", "abs", "min", "max", "sum", "sorted", "float", "int", "str", "bool", "all",
-    "any", "list", "numpy.sum", "numpy.mean", "numpy.min", "numpy.max", "numpy.std", "numpy.all",
-    "numpy.any", "numpy.unique", "numpy.asarray", "numpy.median", "numpy.round", "numpy.abs",
-    "numpy.count_nonzero", "np.asarray",
+    "round",
+    "len",
+    "abs",
+    "min",
+    "max",
+    "sum",
+    "sorted",
+    "float",
+    "int",
+    "str",
+    "bool",
+    "all",
+    "any",
+    "list",
+    "numpy.sum",
+    "numpy.mean",
+    "numpy.min",
+    "numpy.max",
+    "numpy.std",
+    "numpy.all",
+    "numpy.any",
+    "numpy.unique",
+    "numpy.asarray",
+    "numpy.median",
+    "numpy.round",
+    "numpy.abs",
+    "numpy.count_nonzero",
+    "np.asarray",
 ];
 
 const MATCHERS: &[&str] = &[
-    "is_equal_to", "is_not_equal_to", "is_true", "is_false", "is_greater_than",
-    "is_greater_than_or_equal_to", "is_less_than", "is_less_than_or_equal_to", "is_between",
-    "is_close_to", "is_length", "contains", "does_not_contain", "is_none", "is_not_none",
-    "is_empty", "is_not_empty", "is_in", "is_not_in",
+    "is_equal_to",
+    "is_not_equal_to",
+    "is_true",
+    "is_false",
+    "is_greater_than",
+    "is_greater_than_or_equal_to",
+    "is_less_than",
+    "is_less_than_or_equal_to",
+    "is_between",
+    "is_close_to",
+    "is_length",
+    "contains",
+    "does_not_contain",
+    "is_none",
+    "is_not_none",
+    "is_empty",
+    "is_not_empty",
+    "is_in",
+    "is_not_in",
 ];
 
 fn args(inner: BoxedStrategy<String>) -> impl Strategy<Value = String> {
@@ -72,11 +121,14 @@ fn expression() -> impl Strategy<Value = String> {
             (prop::sample::select(&["-", "+", "not "][..]), inner.clone())
                 .prop_map(|(op, a)| format!("({op}({a}))")),
             (inner.clone(), inner.clone()).prop_map(|(a, i)| format!("({a})[{i}]")),
-            (inner.clone(), -6i64..6, -6i64..6)
-                .prop_map(|(a, i, j)| format!("({a})[{i}:{j}]")),
+            (inner.clone(), -6i64..6, -6i64..6).prop_map(|(a, i, j)| format!("({a})[{i}:{j}]")),
             (prop::sample::select(FUNCTIONS), args(inner.clone()))
                 .prop_map(|(f, a)| format!("{f}({a})")),
-            (inner.clone(), prop::sample::select(MATCHERS), args(inner.clone()))
+            (
+                inner.clone(),
+                prop::sample::select(MATCHERS),
+                args(inner.clone())
+            )
                 .prop_map(|(v, m, a)| format!("assert_that({v}).{m}({a})")),
             prop::collection::vec(inner, 0..4).prop_map(|items| format!("[{}]", items.join(", "))),
         ]

@@ -11,7 +11,10 @@ fn examples_from_visivo() {
     passes("assert_that(Normal Fibonacci.props.x[0]).is_equal_to(5)");
     passes("assert_that(numpy.all(numpy.asarray(Double Simple Line.props.y) < 13)).is_true()");
     passes("assert_that(False).is_false()");
-    fails_with("assert_that(False).is_true()", "Expected <True>, but was not.");
+    fails_with(
+        "assert_that(False).is_true()",
+        "Expected <True>, but was not.",
+    );
 }
 
 #[test]
@@ -56,7 +59,10 @@ fn unknown_cohorts_list_the_available_ones() {
         "assert_that(Simple Line.props.x).is_empty()",
         "Unknown name 'Simple Line.props.x': the test",
     );
-    fails_starting("x", "Unknown name 'x': the test does not reference a valid data cohort.");
+    fails_starting(
+        "x",
+        "Unknown name 'x': the test does not reference a valid data cohort.",
+    );
 }
 
 #[test]
