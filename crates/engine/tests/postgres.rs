@@ -487,5 +487,11 @@ async fn tls_modes() {
         let error = required.query("select 1").await.unwrap_err().0;
         assert!(error.contains("source 'pg_require'"), "{error}");
     }
+    // `sslmode: "{{ env_var('X') }}"` with X unset names the variable.
+    let marker = visivo_project::load::template::unset_marker("VISIVO_UNSET_SSLMODE");
+    let error = PostgresSource::new(&source("pg_unset_mode", json!({ "sslmode": marker })))
+        .unwrap_err()
+        .0;
+    assert!(error.contains("VISIVO_UNSET_SSLMODE"), "{error}");
     assert!(PostgresSource::new(&source("pg_bad_mode", json!({"sslmode": "sometimes"}))).is_err());
 }

@@ -9,7 +9,7 @@
 
 use super::postgres::{
     decimal_cell, error_chain, float_cell, iso_datetime, iso_time, scrub, Out, Pipe, Pool, Stop,
-    BATCH_ROWS, DEFAULT_CONNECT_TIMEOUT,
+    Tls, BATCH_ROWS, DEFAULT_CONNECT_TIMEOUT,
 };
 use super::{Connector, RowSink, SourceError};
 use crate::value::{Cell, ResultSet};
@@ -24,14 +24,6 @@ use visivo_project::Source;
 const BINARY_CHARSET: u16 = 63;
 /// An idle connection older than this is pinged before it is used again.
 const PING_AFTER: Duration = Duration::from_secs(30);
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Tls {
-    Disable,
-    Prefer,
-    Require,
-    VerifyFull,
-}
 
 pub struct MysqlSource {
     name: String,
@@ -49,17 +41,7 @@ pub struct MysqlSource {
 impl MysqlSource {
     pub fn new(source: &Source) -> Result<Self, SourceError> {
         let name = source.name.clone().unwrap_or_default();
-        let tls = match source.sslmode.as_deref().map(str::to_ascii_lowercase).as_deref() {
-            None | Some("disable") => Tls::Disable,
-            Some("prefer") => Tls::Prefer,
-            Some("require") => Tls::Require,
-            Some("verify-full") => Tls::VerifyFull,
-            Some(other) => {
-                return Err(SourceError(format!(
-                    "source '{name}': sslmode '{other}' is not supported; use disable, prefer, require or verify-full"
-                )))
-            }
-        };
+        let tls = Tls::from_source(&name, source.sslmode.as_deref())?;
         let user = match source
             .username
             .clone()

@@ -24,6 +24,7 @@ use tokio::sync::{mpsc, Semaphore, SemaphorePermit};
 use tokio_postgres::types::{Kind, Type};
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 use tokio_postgres_rustls::MakeRustlsConnect;
+use visivo_project::load::template::unset_vars_in;
 use visivo_project::{Source, SourceType};
 
 /// Rows handed to a sink at once.
@@ -31,12 +32,35 @@ pub(crate) const BATCH_ROWS: usize = 10_000;
 /// Seconds to wait for a connection when `connect_timeout` is not set.
 pub(crate) const DEFAULT_CONNECT_TIMEOUT: u64 = 10;
 
+/// `sslmode`, shared with mysql.rs.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Tls {
+pub(crate) enum Tls {
     Disable,
     Prefer,
     Require,
     VerifyFull,
+}
+
+impl Tls {
+    pub(crate) fn from_source(name: &str, sslmode: Option<&str>) -> Result<Tls, SourceError> {
+        let Some(mode) = sslmode else {
+            return Ok(Tls::Disable);
+        };
+        if let Some(var) = unset_vars_in(mode).first() {
+            return Err(SourceError(format!(
+                "source '{name}': `sslmode` comes from environment variable {var}, which is not set"
+            )));
+        }
+        match mode.trim().to_ascii_lowercase().as_str() {
+            "" | "disable" => Ok(Tls::Disable),
+            "prefer" => Ok(Tls::Prefer),
+            "require" => Ok(Tls::Require),
+            "verify-full" => Ok(Tls::VerifyFull),
+            other => Err(SourceError(format!(
+                "source '{name}': sslmode '{other}' is not supported; use disable, prefer, require or verify-full"
+            ))),
+        }
+    }
 }
 
 pub struct PostgresSource {
@@ -61,17 +85,7 @@ impl PostgresSource {
             SourceType::Redshift => ("redshift", 5439),
             _ => ("postgresql", 5432),
         };
-        let tls = match source.sslmode.as_deref().map(str::to_ascii_lowercase).as_deref() {
-            None | Some("disable") => Tls::Disable,
-            Some("prefer") => Tls::Prefer,
-            Some("require") => Tls::Require,
-            Some("verify-full") => Tls::VerifyFull,
-            Some(other) => {
-                return Err(SourceError(format!(
-                    "source '{name}': sslmode '{other}' is not supported; use disable, prefer, require or verify-full"
-                )))
-            }
-        };
+        let tls = Tls::from_source(&name, source.sslmode.as_deref())?;
         let user = match source
             .username
             .clone()
