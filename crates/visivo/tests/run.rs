@@ -267,3 +267,61 @@ fn aggregate_groups_rows_by_cohort() {
     let text = std::fs::read_to_string(p.target().join("data.json")).unwrap();
     assert_eq!(text, r#"{"a":{"props.x":[2.5]},"b":{"props.x":[1.0,3.0]}}"#);
 }
+
+#[test]
+fn merges_of_merges_across_two_source_files() {
+    let p = TestProject::new(
+        r#"
+sources:
+  - {name: shop, type: sqlite, database: shop.db}
+  - {name: hr, type: sqlite, database: hr.db}
+models:
+  - {name: orders, sql: select * from orders, source: ref(shop)}
+  - {name: staff, sql: select * from staff, source: ref(hr)}
+  - name: per_region
+    models: [ref(orders), ref(staff)]
+    sql: select o.region, sum(o.amount) as amount, s.people from orders.model o join staff.model s on o.region = s.region group by o.region, s.people
+  - name: goals
+    args: ["printf", "region,goal\nnorth,50\nsouth,20\n"]
+  - name: scored
+    models: [ref(per_region), ref(goals)]
+    sql: select p.region, p.amount / p.people as per_person, g.goal from per_region.model p join goals.model g on p.region = g.region
+traces:
+  - name: per_person
+    model: ref(scored)
+    props: {type: bar, x: query(region), y: query(per_person), customdata: [query(goal)]}
+    order_by: [query(region)]
+"#,
+    );
+    orders_db(&p.path().join("shop.db"));
+    let hr = rusqlite::Connection::open(p.path().join("hr.db")).unwrap();
+    hr.execute_batch("create table staff (region text, people integer); insert into staff values ('north', 2), ('south', 5);").unwrap();
+    let run = p.visivo(&["run"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        p.data("per_person"),
+        json!({"per_person":{"props.x":["north","south"],"props.y":[18.75,5.0],"props.customdata.0":[50,20]}})
+    );
+}
+
+#[test]
+fn sqlite_query_timeout_stops_a_runaway_query() {
+    let p = TestProject::new(
+        r#"
+sources:
+  - {name: db, type: sqlite, database: shop.db, query_timeout: 1}
+models:
+  - name: forever
+    source: ref(db)
+    sql: with recursive n(i) as (select 1 union all select i + 1 from n) select count(*) as c from n
+traces:
+  - {name: slow, model: ref(forever), props: {type: bar, x: query(c)}}
+"#,
+    );
+    orders_db(&p.path().join("shop.db"));
+    let started = std::time::Instant::now();
+    let run = p.visivo(&["run"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("stopped after the query_timeout of 1s"), "{}", run.stdout);
+    assert!(started.elapsed().as_secs() < 20);
+}

@@ -7,6 +7,7 @@ use crate::value::{Cell, ResultSet};
 use async_trait::async_trait;
 use rusqlite::{Connection, OpenFlags};
 use std::path::PathBuf;
+use std::time::Duration;
 use visivo_project::Source;
 
 const BATCH_ROWS: usize = 10_000;
@@ -17,6 +18,7 @@ pub struct SqliteSource {
     /// (schema name, file)
     attachments: Vec<(String, PathBuf)>,
     concurrency: usize,
+    query_timeout: Option<Duration>,
 }
 
 impl SqliteSource {
@@ -46,6 +48,7 @@ impl SqliteSource {
             database,
             attachments,
             concurrency: ctx.threads.max(1),
+            query_timeout: source.query_timeout.map(Duration::from_secs),
         })
     }
 
@@ -56,6 +59,7 @@ impl SqliteSource {
             database,
             attachments,
             concurrency: 1,
+            query_timeout: None,
         }
     }
 
@@ -137,12 +141,42 @@ pub fn run_query(
     Ok(())
 }
 
+impl SqliteSource {
+    /// Runs `work` on a blocking thread with a fresh connection; past `query_timeout` the
+    /// statement is interrupted.
+    async fn with_connection<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(Connection) -> Result<T, String> + Send + 'static,
+    ) -> Result<T, SourceError> {
+        let connection = self.open()?;
+        let interrupt = connection.get_interrupt_handle();
+        let mut task = tokio::task::spawn_blocking(move || work(connection));
+        let joined = match self.query_timeout {
+            None => (&mut task).await,
+            Some(limit) => match tokio::time::timeout(limit, &mut task).await {
+                Ok(joined) => joined,
+                Err(_) => {
+                    interrupt.interrupt();
+                    let _ = task.await;
+                    return Err(SourceError(format!(
+                        "source '{}': the query was stopped after the query_timeout of {}s",
+                        self.name,
+                        limit.as_secs()
+                    )));
+                }
+            },
+        };
+        joined
+            .map_err(|e| SourceError(e.to_string()))?
+            .map_err(SourceError)
+    }
+}
+
 #[async_trait]
 impl Connector for SqliteSource {
     async fn query(&self, sql: &str) -> Result<ResultSet, SourceError> {
-        let connection = self.open()?;
         let sql = sql.to_string();
-        tokio::task::spawn_blocking(move || {
+        self.with_connection(move |connection| {
             let mut result = ResultSet::default();
             run_query(
                 &connection,
@@ -159,14 +193,11 @@ impl Connector for SqliteSource {
             .map(|_| result)
         })
         .await
-        .map_err(|e| SourceError(e.to_string()))?
-        .map_err(SourceError)
     }
 
     async fn stream(&self, sql: &str, sink: Box<dyn RowSink>) -> Result<(), SourceError> {
-        let connection = self.open()?;
         let sql = sql.to_string();
-        tokio::task::spawn_blocking(move || {
+        self.with_connection(move |connection| {
             let sink = std::cell::RefCell::new(sink);
             run_query(
                 &connection,
@@ -178,8 +209,6 @@ impl Connector for SqliteSource {
             result
         })
         .await
-        .map_err(|e| SourceError(e.to_string()))?
-        .map_err(SourceError)
     }
 
     fn concurrency(&self) -> usize {
