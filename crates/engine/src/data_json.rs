@@ -176,7 +176,14 @@ fn push_float(json: &mut String, f: f64) {
 }
 
 fn push_string(json: &mut String, s: &str) {
-    json.push_str(&Value::String(s.to_string()).to_string());
+    let needs_escaping = s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\');
+    if needs_escaping {
+        json.push_str(&serde_json::to_string(s).unwrap_or_default());
+    } else {
+        json.push('"');
+        json.push_str(s);
+        json.push('"');
+    }
 }
 
 #[cfg(test)]
@@ -235,6 +242,18 @@ mod tests {
             grouped.json,
             r#"{"2":{"a":[12345678901234567],"b":[1.0]},"2.5":{"a":[3],"b":[null]},"10":{"a":[null],"b":[0.3333333333]}}"#
         );
+    }
+
+    #[test]
+    fn strings_are_escaped_only_when_needed() {
+        let result = rs(
+            &["t", "cohort_on"],
+            vec![vec![Cell::Text("say \"hi\"\n/é".into()), Cell::Text("a".into())]],
+        );
+        let json = group_by_cohort(&result).unwrap().json;
+        assert_eq!(json, r#"{"a":{"t":["say \"hi\"\n/é"]}}"#);
+        let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(parsed["a"]["t"][0], "say \"hi\"\n/é");
     }
 
     #[test]
