@@ -17,6 +17,9 @@ pub struct Cli {
     /// Accepted for compatibility with Visivo 1.0.30; no effect.
     #[arg(long = "force-complete-property-loading", global = true, hide = true)]
     pub force_complete_property_loading: bool,
+    /// Accepted for compatibility with Visivo 1.0.30 (which wrote a Python profile); no effect.
+    #[arg(long = "profile", global = true, hide = true)]
+    pub profile: bool,
     #[command(subcommand)]
     pub command: Command,
 }

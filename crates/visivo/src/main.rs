@@ -8,7 +8,14 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse_from(cli::normalize_args(std::env::args_os()));
+    let cli = match cli::Cli::try_parse_from(cli::normalize_args(std::env::args_os())) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // Help and --version succeed; every usage mistake exits 1, as Visivo did.
+            return if e.use_stderr() { ExitCode::FAILURE } else { ExitCode::SUCCESS };
+        }
+    };
     cli::load_env_file(&cli.env_file);
     match cmd::dispatch(cli.command) {
         Ok(code) => code,

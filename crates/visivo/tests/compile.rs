@@ -141,3 +141,15 @@ fn schema_is_draft_07_and_describes_the_project_file() {
     }
     assert_eq!(schema["additionalProperties"], false);
 }
+
+#[test]
+fn usage_mistakes_exit_1_and_help_exits_0() {
+    let p = TestProject::new("name: x\n");
+    assert_eq!(p.visivo(&[]).code, 1);
+    assert_eq!(p.visivo(&["compile", "--bogus"]).code, 1);
+    assert_eq!(p.visivo(&["--version"]).code, 0);
+    assert_eq!(p.visivo(&["--help"]).code, 0);
+    let run = p.visivo(&["compile", "-fcpl", "--profile", "-nf=x"]);
+    assert_eq!(run.code, 1, "the flags parse; the name filter matches nothing");
+    assert!(run.stderr.contains("No item found with name: 'x'."), "{}", run.stderr);
+}
