@@ -12,10 +12,19 @@
 #   CHROMIUM          browser binary (default /usr/bin/chromium).
 #   VIEWER_ROOT_DIR   folder holding index.html + data/ (file:// and live-reload
 #                     tests; set automatically when this script serves).
+#   VISIVO_BIN        a built `visivo` binary (absolute, or relative to the current
+#                     directory or the repository).
+#                     When set, tests/serve.test.mjs also runs: the real `visivo serve`
+#                     and `visivo dist` on a copy of examples/quickstart. Without it
+#                     that file is skipped.
+#
+#   CI: cargo build -p visivo && VISIVO_BIN=target/debug/visivo bash tests/browser/run.sh
+#   (with CARGO_TARGET_DIR set, point VISIVO_BIN at $CARGO_TARGET_DIR/debug/visivo)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
+CALLER_DIR="$PWD"
 cd "$HERE"
 
 export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
@@ -25,6 +34,20 @@ if [ ! -x "$CHROMIUM" ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   fi
   [ -x "$CHROMIUM" ] || { echo "no chromium available" >&2; exit 1; }
+fi
+
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "node/npm not found; installing Debian's packages" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
+
+if [ -n "${VISIVO_BIN:-}" ]; then
+  case "$VISIVO_BIN" in
+    /*) ;;
+    *) if [ -e "$CALLER_DIR/$VISIVO_BIN" ]; then VISIVO_BIN="$CALLER_DIR/$VISIVO_BIN"; else VISIVO_BIN="$REPO/$VISIVO_BIN"; fi ;;
+  esac
+  [ -x "$VISIVO_BIN" ] || { echo "VISIVO_BIN=$VISIVO_BIN is not an executable" >&2; exit 1; }
+  export VISIVO_BIN
 fi
 
 if [ ! -f "$REPO/viewer/dist/index.html" ]; then

@@ -12,8 +12,9 @@ export const ARTIFACTS = path.join(ROOT, 'artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
 
 export const BASE_URL = process.env.VIEWER_BASE_URL;
-if (!BASE_URL) throw new Error('VIEWER_BASE_URL is not set: run tests/browser/run.sh');
-export const BASE = BASE_URL.endsWith('/') ? BASE_URL : `${BASE_URL}/`;
+// serve.test.mjs starts its own servers (VISIVO_BIN) and needs no VIEWER_BASE_URL.
+if (!BASE_URL && !process.env.VISIVO_BIN) throw new Error('VIEWER_BASE_URL is not set: run tests/browser/run.sh');
+export const BASE = !BASE_URL || BASE_URL.endsWith('/') ? BASE_URL : `${BASE_URL}/`;
 export const SUBPATH_URL = process.env.VIEWER_SUBPATH_URL || null;
 export const ROOT_DIR = process.env.VIEWER_ROOT_DIR || null;
 export const TEST_EVENTS = process.env.VIEWER_TEST_EVENTS === '1';

@@ -6,6 +6,7 @@ use anyhow::Result;
 use std::process::ExitCode;
 use std::sync::Arc;
 use visivo_engine::run::{run as run_jobs, Outcome, RunOptions, Summary};
+use visivo_project::Project;
 
 pub fn run(args: &RunArgs) -> Result<ExitCode> {
     match run_project(args)? {
@@ -20,7 +21,12 @@ pub fn run_project(args: &RunArgs) -> Result<Option<Summary>> {
     let Some(project) = load(&args.project) else {
         return Ok(None);
     };
-    let compiled = compile_project(&project, &args.project)?;
+    run_loaded(&project, args).map(Some)
+}
+
+/// Compiles and runs a loaded project (`serve` loads it itself, to watch its files).
+pub fn run_loaded(project: &Project, args: &RunArgs) -> Result<Summary> {
+    let compiled = compile_project(project, &args.project)?;
     println!("Project compiled");
     let options = RunOptions {
         output_dir: args.project.output_dir.clone(),
@@ -29,7 +35,7 @@ pub fn run_project(args: &RunArgs) -> Result<Option<Summary>> {
         full_refresh: args.full_refresh,
     };
     let jobs = visivo_engine::plan::plan(
-        &project,
+        project,
         &compiled,
         &options.output_dir,
         &options.project_dir,
@@ -53,7 +59,7 @@ pub fn run_project(args: &RunArgs) -> Result<Option<Summary>> {
     let summary = runtime.block_on(run_jobs(jobs, options, listener));
     progress.finish();
     print_summary(&summary);
-    Ok(Some(summary))
+    Ok(summary)
 }
 
 fn print_summary(summary: &Summary) {
