@@ -23,6 +23,9 @@
 //! * numpy arrays print their elements Python-style separated by spaces
 //!   (`[0.5 1.0]` where numpy prints `[0.5 1. ]`).
 //!
+//! Beside the interpreter: [`junit`] writes results as JUnit XML, and [`alerts`] (feature
+//! `alerts`, on by default) delivers console, Slack and email alerts about failures.
+//!
 //! ```
 //! let data = serde_json::json!({"north": {"props.y": [30.0, 12]}});
 //! let options = visivo_check::EvalOptions::default();
@@ -34,9 +37,12 @@
 //! # Ok::<(), visivo_check::ParseError>(())
 //! ```
 
+#[cfg(feature = "alerts")]
+pub mod alerts;
 mod ast;
 mod builtins;
 mod eval;
+pub mod junit;
 mod lexer;
 mod matchers;
 mod names;
