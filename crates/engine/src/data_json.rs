@@ -248,7 +248,10 @@ mod tests {
     fn strings_are_escaped_only_when_needed() {
         let result = rs(
             &["t", "cohort_on"],
-            vec![vec![Cell::Text("say \"hi\"\n/é".into()), Cell::Text("a".into())]],
+            vec![vec![
+                Cell::Text("say \"hi\"\n/é".into()),
+                Cell::Text("a".into()),
+            ]],
         );
         let json = group_by_cohort(&result).unwrap().json;
         assert_eq!(json, r#"{"a":{"t":["say \"hi\"\n/é"]}}"#);

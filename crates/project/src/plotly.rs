@@ -18,10 +18,22 @@ struct Schema {
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum Attribute {
-    Object { children: BTreeMap<String, Attribute> },
-    Items { items: Box<Attribute> },
-    Enumerated { #[serde(rename = "enum")] values: Vec<Value>, #[serde(rename = "arrayOk")] array_ok: bool },
-    Leaf { #[serde(rename = "type")] value_type: String },
+    Object {
+        children: BTreeMap<String, Attribute>,
+    },
+    Items {
+        items: Box<Attribute>,
+    },
+    Enumerated {
+        #[serde(rename = "enum")]
+        values: Vec<Value>,
+        #[serde(rename = "arrayOk")]
+        array_ok: bool,
+    },
+    Leaf {
+        #[serde(rename = "type")]
+        value_type: String,
+    },
 }
 
 static SCHEMA: LazyLock<Option<Schema>> =
@@ -45,12 +57,24 @@ pub fn check_props(trace_type: &str, props: &Map<String, Value>) -> Vec<PropProb
         if key == "type" || key == "name" {
             continue;
         }
-        check_key(attributes, key, value, &format!("props.{key}"), &mut problems);
+        check_key(
+            attributes,
+            key,
+            value,
+            &format!("props.{key}"),
+            &mut problems,
+        );
     }
     problems
 }
 
-fn check_key(attributes: &BTreeMap<String, Attribute>, key: &str, value: &Value, path: &str, problems: &mut Vec<PropProblem>) {
+fn check_key(
+    attributes: &BTreeMap<String, Attribute>,
+    key: &str,
+    value: &Value,
+    path: &str,
+    problems: &mut Vec<PropProblem>,
+) {
     match attributes.get(key) {
         Some(attribute) => check_value(attribute, value, path, problems),
         None => problems.push(PropProblem {
@@ -96,7 +120,9 @@ fn check_value(attribute: &Attribute, value: &Value, path: &str, problems: &mut 
                 help: None,
             }),
         },
-        Attribute::Enumerated { values, array_ok } => check_enumerated(values, *array_ok, value, path, problems),
+        Attribute::Enumerated { values, array_ok } => {
+            check_enumerated(values, *array_ok, value, path, problems)
+        }
         Attribute::Leaf { value_type } => {
             let scalar_given_object = value.is_object() && value_type != "any";
             let data_array_not_list = value_type == "data_array" && !value.is_array();
@@ -116,7 +142,13 @@ fn check_value(attribute: &Attribute, value: &Value, path: &str, problems: &mut 
     }
 }
 
-fn check_enumerated(values: &[Value], array_ok: bool, value: &Value, path: &str, problems: &mut Vec<PropProblem>) {
+fn check_enumerated(
+    values: &[Value],
+    array_ok: bool,
+    value: &Value,
+    path: &str,
+    problems: &mut Vec<PropProblem>,
+) {
     if let (Value::Array(list), true) = (value, array_ok) {
         for v in list {
             check_enumerated(values, false, v, path, problems);
@@ -124,13 +156,22 @@ fn check_enumerated(values: &[Value], array_ok: bool, value: &Value, path: &str,
         return;
     }
     // Some enumerations hold patterns (`/^x([2-9]|[1-9][0-9]+)?$/`): not checked here.
-    let has_pattern = values.iter().any(|v| v.as_str().is_some_and(|s| s.starts_with('/')));
-    let matches = values.iter().any(|v| v == value || v.as_f64().is_some() && v.as_f64() == value.as_f64());
+    let has_pattern = values
+        .iter()
+        .any(|v| v.as_str().is_some_and(|s| s.starts_with('/')));
+    let matches = values
+        .iter()
+        .any(|v| v == value || v.as_f64().is_some() && v.as_f64() == value.as_f64());
     if has_pattern || matches {
         return;
     }
-    let names: Vec<String> = values.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect();
-    let given = value.as_str().map_or_else(|| value.to_string(), str::to_string);
+    let names: Vec<String> = values
+        .iter()
+        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+        .collect();
+    let given = value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_string);
     problems.push(PropProblem {
         path: path.to_string(),
         message: format!("`{given}` is not one of {}", names.join(", ")),
@@ -146,7 +187,14 @@ mod tests {
     fn problems(trace_type: &str, props: Value) -> Vec<String> {
         check_props(trace_type, props.as_object().unwrap())
             .into_iter()
-            .map(|p| format!("{}: {}{}", p.path, p.message, p.help.map(|h| format!(" ({h})")).unwrap_or_default()))
+            .map(|p| {
+                format!(
+                    "{}: {}{}",
+                    p.path,
+                    p.message,
+                    p.help.map(|h| format!(" ({h})")).unwrap_or_default()
+                )
+            })
             .collect()
     }
 
@@ -164,11 +212,30 @@ mod tests {
 
     #[test]
     fn reports_unknown_attributes_and_bad_values() {
-        let bad = json!({"marker": {"colr": "red"}, "orientation": "horizontal", "x": 5, "line": 3});
+        let bad =
+            json!({"marker": {"colr": "red"}, "orientation": "horizontal", "x": 5, "line": 3});
         let found = problems("scatter", bad);
-        assert!(found.iter().any(|p| p.contains("props.marker.colr: `colr` is not a plotly attribute here (did you mean `color`?)")), "{found:?}");
-        assert!(found.iter().any(|p| p.contains("props.orientation: `horizontal` is not one of v, h")), "{found:?}");
-        assert!(found.iter().any(|p| p.contains("props.x: expected a list")), "{found:?}");
-        assert!(found.iter().any(|p| p.contains("props.line: expected a mapping")), "{found:?}");
+        assert!(
+            found.iter().any(|p| p.contains(
+                "props.marker.colr: `colr` is not a plotly attribute here (did you mean `color`?)"
+            )),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains("props.orientation: `horizontal` is not one of v, h")),
+            "{found:?}"
+        );
+        assert!(
+            found.iter().any(|p| p.contains("props.x: expected a list")),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains("props.line: expected a mapping")),
+            "{found:?}"
+        );
     }
 }
