@@ -48,6 +48,10 @@ pub fn compile_project(project: &Project, args: &ProjectArgs) -> Result<Vec<Comp
 
 fn write_query(output: &Path, compiled: &CompiledTrace) -> Result<()> {
     let path = trace_dir(output, &compiled.trace).join("query.sql");
+    // Unchanged text: no write (and no fsync), so `serve` reloads stay fast on big projects.
+    if std::fs::read(&path).is_ok_and(|old| old == compiled.sql.as_bytes()) {
+        return Ok(());
+    }
     write_atomic(&path, compiled.sql.as_bytes())
         .with_context(|| format!("writing {}", path.display()))
 }
