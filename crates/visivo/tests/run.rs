@@ -322,6 +322,10 @@ traces:
     let started = std::time::Instant::now();
     let run = p.visivo(&["run"]);
     assert_eq!(run.code, 1);
-    assert!(run.stdout.contains("stopped after the query_timeout of 1s"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("stopped after the query_timeout of 1s"),
+        "{}",
+        run.stdout
+    );
     assert!(started.elapsed().as_secs() < 20);
 }
