@@ -1,7 +1,11 @@
 //! Databases behind one trait. Adding an engine means one module here plus its tests.
 
+pub mod bigquery;
+#[cfg(feature = "duckdb")]
+pub mod duckdb;
 pub mod mysql;
 pub mod postgres;
+pub mod snowflake;
 pub mod sqlite;
 
 use crate::value::ResultSet;
@@ -55,15 +59,21 @@ pub struct ConnectContext<'a> {
 
 pub fn connect(source: &Source, ctx: &ConnectContext) -> Result<Arc<dyn Connector>, SourceError> {
     check_env_vars(source)?;
-    let name = source.name.clone().unwrap_or_default();
     match source.source_type {
         SourceType::Sqlite => Ok(Arc::new(sqlite::SqliteSource::new(source, ctx)?)),
         SourceType::Postgresql | SourceType::Redshift => {
             Ok(Arc::new(postgres::PostgresSource::new(source)?))
         }
         SourceType::Mysql => Ok(Arc::new(mysql::MysqlSource::new(source)?)),
-        other => Err(SourceError(format!(
-            "source '{name}': the {other:?} engine is not available in this build"
+        SourceType::Snowflake => Ok(Arc::new(snowflake::SnowflakeSource::new(source, ctx)?)),
+        SourceType::Bigquery => Ok(Arc::new(bigquery::BigQuerySource::new(source, ctx)?)),
+        #[cfg(feature = "duckdb")]
+        SourceType::Duckdb => Ok(Arc::new(self::duckdb::DuckdbSource::new(source, ctx)?)),
+        #[cfg(not(feature = "duckdb"))]
+        SourceType::Duckdb => Err(SourceError(format!(
+            "source '{}': DuckDB support is not compiled into this build; rebuild with \
+             `cargo build --features duckdb`",
+            source.name.as_deref().unwrap_or_default()
         ))),
     }
 }

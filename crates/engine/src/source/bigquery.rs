@@ -1,0 +1,712 @@
+//! Google BigQuery through its REST API v2, authenticated with a service-account key.
+//!
+//! The key (`credentials_json`, the key file's text — usually from an environment variable — or
+//! `credentials_path`, else the file named by `GOOGLE_APPLICATION_CREDENTIALS`) signs an RS256
+//! JWT that the key's `token_uri` exchanges for an access token (scope
+//! `https://www.googleapis.com/auth/bigquery`), kept until shortly before it expires.
+//!
+//! A query is `POST {base}/bigquery/v2/projects/{project}/queries` (base: `api_url`, else
+//! `https://bigquery.googleapis.com`) with standard SQL, the default dataset and
+//! `formatOptions.useInt64Timestamp` (timestamps as exact microseconds). While `jobComplete` is
+//! false the job is polled with `GET …/queries/{jobId}`; further pages follow `pageToken`, each
+//! handed to the caller as it arrives. Values are decoded by `schema.fields`; see [`decode`].
+
+use super::postgres::{
+    cell_to_json, decimal_cell, float_cell, iso_datetime, iso_time, Out, Pipe, Stop,
+};
+use super::snowflake::{
+    encode_component, http_client, iso_from_parts, request_error, retryable, unix_now, RsaSigner,
+    USER_AGENT,
+};
+use super::{resolve_path, ConnectContext, Connector, RowSink, SourceError};
+use crate::value::{Cell, ResultSet};
+use async_trait::async_trait;
+use serde_json::{json, Map, Value};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+use visivo_project::Source;
+
+const SCOPE: &str = "https://www.googleapis.com/auth/bigquery";
+const DEFAULT_TOKEN_URI: &str = "https://oauth2.googleapis.com/token";
+const DEFAULT_CONNECT_TIMEOUT: u64 = 10;
+/// How long one `jobs.query` / `jobs.getQueryResults` call waits on the server for the job.
+const SERVER_WAIT_MS: u64 = 10_000;
+const MAX_POLL_INTERVAL: Duration = Duration::from_secs(1);
+const RETRIES: u32 = 5;
+
+/// The parts of a service-account key file this module uses.
+struct ServiceAccount {
+    client_email: String,
+    private_key_id: Option<String>,
+    token_uri: String,
+    signer: RsaSigner,
+}
+
+pub struct BigQuerySource {
+    name: String,
+    project: String,
+    dataset: Option<String>,
+    base_url: String,
+    account: ServiceAccount,
+    query_timeout: Option<Duration>,
+    connect_timeout: Duration,
+    client: reqwest::Client,
+    /// The access token and when to stop using it.
+    token: tokio::sync::Mutex<Option<(String, Instant)>>,
+    permits: Semaphore,
+    concurrency: usize,
+}
+
+impl BigQuerySource {
+    pub fn new(source: &Source, ctx: &ConnectContext) -> Result<Self, SourceError> {
+        let name = source.name.clone().unwrap_or_default();
+        let fail = |message: String| SourceError(format!("source '{name}': {message}"));
+        let (key_text, origin) = match (&source.credentials_json, &source.credentials_path) {
+            (Some(text), _) if !text.trim().is_empty() => {
+                (text.clone(), "credentials_json".to_string())
+            }
+            (_, Some(path)) => {
+                let path = resolve_path(ctx.project_dir, path);
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    fail(format!(
+                        "cannot read the service-account key {}: {e}",
+                        path.display()
+                    ))
+                })?;
+                (text, format!("the key file {}", path.display()))
+            }
+            _ => match std::env::var("GOOGLE_APPLICATION_CREDENTIALS") {
+                Ok(path) if !path.is_empty() => {
+                    let text = std::fs::read_to_string(&path).map_err(|e| {
+                        fail(format!(
+                            "cannot read the service-account key {path} (from \
+                             GOOGLE_APPLICATION_CREDENTIALS): {e}"
+                        ))
+                    })?;
+                    (text, format!("the key file {path}"))
+                }
+                _ => {
+                    return Err(fail(
+                        "BigQuery needs a service-account key: `credentials_json` (the key \
+                         file's JSON, e.g. \"{{ env_var('BQ_KEY_JSON') }}\") or \
+                         `credentials_path`"
+                            .into(),
+                    ))
+                }
+            },
+        };
+        let key: Value = serde_json::from_str(&key_text)
+            .map_err(|e| fail(format!("{origin} is not a JSON service-account key: {e}")))?;
+        let field = |k: &str| key.get(k).and_then(Value::as_str).map(str::to_string);
+        if let Some(kind) = field("type").filter(|t| t != "service_account") {
+            return Err(fail(format!(
+                "{origin} is a '{kind}' credential; only service-account keys \
+                 (\"type\": \"service_account\") are supported"
+            )));
+        }
+        let client_email =
+            field("client_email").ok_or_else(|| fail(format!("{origin} has no client_email")))?;
+        let private_key =
+            field("private_key").ok_or_else(|| fail(format!("{origin} has no private_key")))?;
+        let signer = RsaSigner::from_pem(&private_key)
+            .map_err(|e| fail(format!("the private_key of {origin} is not usable: {e}")))?;
+        let project = source
+            .project
+            .clone()
+            .filter(|p| !p.is_empty())
+            .or_else(|| field("project_id"))
+            .ok_or_else(|| fail("`project` (the Google Cloud project id) is required".into()))?;
+        let base_url = source
+            .api_url
+            .as_deref()
+            .unwrap_or("https://bigquery.googleapis.com")
+            .trim_end_matches('/')
+            .to_string();
+        let connect_timeout =
+            Duration::from_secs(source.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT));
+        let client = http_client(connect_timeout).map_err(fail)?;
+        let concurrency = source.pool_size();
+        Ok(BigQuerySource {
+            name,
+            project,
+            dataset: source
+                .dataset
+                .clone()
+                .or_else(|| source.database.clone())
+                .filter(|d| !d.is_empty()),
+            base_url,
+            account: ServiceAccount {
+                client_email,
+                private_key_id: field("private_key_id"),
+                token_uri: field("token_uri").unwrap_or_else(|| DEFAULT_TOKEN_URI.to_string()),
+                signer,
+            },
+            query_timeout: source.query_timeout.map(Duration::from_secs),
+            connect_timeout,
+            client,
+            token: tokio::sync::Mutex::new(None),
+            permits: Semaphore::new(concurrency),
+            concurrency,
+        })
+    }
+
+    fn connect_error(&self, message: &str) -> Stop {
+        Stop::Error(format!(
+            "Error connecting to source '{}' (bigquery project '{}', service account '{}'): \
+             {message}. Ensure the database is running and the connection properties are correct.",
+            self.name, self.project, self.account.client_email
+        ))
+    }
+
+    fn query_error(&self, message: &str) -> Stop {
+        Stop::Error(format!(
+            "Error running query on source '{}' (bigquery project '{}'): {message}",
+            self.name, self.project
+        ))
+    }
+
+    fn timeout_error(&self, limit: Duration) -> Stop {
+        Stop::Error(format!(
+            "Query on source '{}' timed out after {} s (query_timeout) and was cancelled",
+            self.name,
+            limit.as_secs()
+        ))
+    }
+
+    /// A valid access token: the cached one, or a new one from the token endpoint.
+    async fn access_token(&self) -> Result<String, Stop> {
+        let mut cached = self.token.lock().await;
+        if let Some((token, until)) = cached.as_ref() {
+            if Instant::now() < *until {
+                return Ok(token.clone());
+            }
+        }
+        let now = unix_now();
+        let mut header = json!({"alg": "RS256", "typ": "JWT"});
+        if let Some(kid) = &self.account.private_key_id {
+            header["kid"] = Value::from(kid.as_str());
+        }
+        let claims = json!({
+            "iss": self.account.client_email,
+            "scope": SCOPE,
+            "aud": self.account.token_uri,
+            "iat": now,
+            "exp": now + 3600,
+        });
+        let assertion = self
+            .account
+            .signer
+            .jwt(&header, &claims)
+            .map_err(|e| self.connect_error(&e))?;
+        let form = format!(
+            "grant_type={}&assertion={}",
+            encode_component("urn:ietf:params:oauth:grant-type:jwt-bearer"),
+            encode_component(&assertion)
+        );
+        let response = self
+            .client
+            .post(&self.account.token_uri)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .header(reqwest::header::USER_AGENT, USER_AGENT)
+            .body(form)
+            .send()
+            .await
+            .map_err(|e| {
+                self.connect_error(&format!("getting an access token: {}", request_error(&e)))
+            })?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(|e| {
+            self.connect_error(&format!("getting an access token: {}", request_error(&e)))
+        })?;
+        let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let token = parsed.get("access_token").and_then(Value::as_str);
+        match token {
+            Some(token) if status.is_success() => {
+                let lifetime = parsed
+                    .get("expires_in")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(3600);
+                let until = Instant::now() + Duration::from_secs(lifetime.saturating_sub(60));
+                *cached = Some((token.to_string(), until));
+                Ok(token.to_string())
+            }
+            _ => {
+                let error = parsed.get("error").and_then(Value::as_str);
+                let description = parsed.get("error_description").and_then(Value::as_str);
+                let detail = match (error, description) {
+                    (Some(e), Some(d)) => format!("{e}: {d}"),
+                    (Some(e), None) => e.to_string(),
+                    _ => google_message(&parsed, &body),
+                };
+                Err(self.connect_error(&format!(
+                    "the token endpoint {} refused the service-account key: HTTP {status}: \
+                     {detail}",
+                    self.account.token_uri
+                )))
+            }
+        }
+    }
+
+    /// Sends an authorized request (again on 429/5xx and once with a new token on 401).
+    async fn send(
+        &self,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<(reqwest::StatusCode, Value), Stop> {
+        let mut wait = Duration::from_millis(500);
+        let mut attempt = 1;
+        let mut renewed = false;
+        loop {
+            let token = self.access_token().await?;
+            let response = build()
+                .bearer_auth(token)
+                .header(reqwest::header::ACCEPT, "application/json")
+                .header(reqwest::header::USER_AGENT, USER_AGENT)
+                .send()
+                .await
+                .map_err(|e| self.connect_error(&request_error(&e)))?;
+            let status = response.status();
+            let body = response
+                .bytes()
+                .await
+                .map_err(|e| self.connect_error(&request_error(&e)))?;
+            if status == reqwest::StatusCode::UNAUTHORIZED && !renewed {
+                // The token may have been revoked or expired early: get a fresh one once.
+                *self.token.lock().await = None;
+                renewed = true;
+                continue;
+            }
+            if (retryable(status) || status.as_u16() == 500) && attempt < RETRIES {
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(8));
+                attempt += 1;
+                continue;
+            }
+            let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            if status.is_success() {
+                return Ok((status, parsed));
+            }
+            let message = format!("HTTP {status}: {}", google_message(&parsed, &body));
+            return Err(match status.as_u16() {
+                401 => self.connect_error(&message),
+                _ => self.query_error(&message),
+            });
+        }
+    }
+
+    fn results_url(&self, job: &JobRef, page_token: Option<&str>) -> String {
+        let mut url = format!(
+            "{}/bigquery/v2/projects/{}/queries/{}?formatOptions.useInt64Timestamp=true&timeoutMs={SERVER_WAIT_MS}",
+            self.base_url,
+            encode_component(&job.project),
+            encode_component(&job.id)
+        );
+        if let Some(location) = &job.location {
+            url.push_str(&format!("&location={}", encode_component(location)));
+        }
+        if let Some(token) = page_token {
+            url.push_str(&format!("&pageToken={}", encode_component(token)));
+        }
+        url
+    }
+
+    async fn run(
+        &self,
+        sql: &str,
+        out: &mut Out<'_>,
+        job_slot: &Mutex<Option<JobRef>>,
+    ) -> Result<(), Stop> {
+        let mut request = Map::new();
+        request.insert("query".into(), Value::from(sql));
+        request.insert("useLegacySql".into(), Value::Bool(false));
+        if let Some(dataset) = &self.dataset {
+            request.insert(
+                "defaultDataset".into(),
+                json!({"projectId": self.project, "datasetId": dataset}),
+            );
+        }
+        request.insert("timeoutMs".into(), Value::from(SERVER_WAIT_MS));
+        request.insert("formatOptions".into(), json!({"useInt64Timestamp": true}));
+        // Makes a retried request join the first one's job instead of starting another.
+        request.insert("requestId".into(), Value::from(random_id()));
+        if let Some(limit) = self.query_timeout {
+            request.insert(
+                "jobTimeoutMs".into(),
+                Value::from(limit.as_millis().to_string()),
+            );
+        }
+        let body = serde_json::to_vec(&Value::Object(request)).expect("JSON values serialize");
+        let url = format!(
+            "{}/bigquery/v2/projects/{}/queries",
+            self.base_url,
+            encode_component(&self.project)
+        );
+        let (_, mut page) = self
+            .send(|| {
+                self.client
+                    .post(&url)
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body.clone())
+            })
+            .await?;
+        let job = page.get("jobReference").map(|r| JobRef {
+            project: r
+                .get("projectId")
+                .and_then(Value::as_str)
+                .unwrap_or(&self.project)
+                .to_string(),
+            id: r
+                .get("jobId")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            location: r
+                .get("location")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        });
+        if let Some(job) = &job {
+            *job_slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(job.clone());
+        }
+        let mut interval = Duration::from_millis(50);
+        while page.get("jobComplete").and_then(Value::as_bool) == Some(false) {
+            let job = job.as_ref().filter(|j| !j.id.is_empty()).ok_or_else(|| {
+                self.query_error("the query is still running but BigQuery named no job")
+            })?;
+            tokio::time::sleep(interval).await;
+            interval = (interval * 2).min(MAX_POLL_INTERVAL);
+            let url = self.results_url(job, None);
+            page = self.send(|| self.client.get(&url)).await?.1;
+        }
+        let fields: Vec<Field> = page
+            .pointer("/schema/fields")
+            .and_then(Value::as_array)
+            .map(|fields| fields.iter().map(Field::from_json).collect())
+            .unwrap_or_default();
+        out.columns(fields.iter().map(|f| f.name.clone()).collect())
+            .await?;
+        loop {
+            self.emit(&fields, &page, out).await?;
+            let Some(token) = page
+                .get("pageToken")
+                .and_then(Value::as_str)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+            else {
+                return Ok(());
+            };
+            let job = job.as_ref().filter(|j| !j.id.is_empty()).ok_or_else(|| {
+                self.query_error("the result has more pages but BigQuery named no job")
+            })?;
+            let url = self.results_url(job, Some(&token));
+            page = self.send(|| self.client.get(&url)).await?.1;
+        }
+    }
+
+    async fn emit(&self, fields: &[Field], page: &Value, out: &mut Out<'_>) -> Result<(), Stop> {
+        let Some(rows) = page.get("rows").and_then(Value::as_array) else {
+            return Ok(());
+        };
+        let mut batch = Vec::with_capacity(rows.len());
+        for row in rows {
+            let values = row
+                .get("f")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            if values.len() != fields.len() {
+                return Err(self.query_error(&format!(
+                    "a row has {} values where the schema has {} fields",
+                    values.len(),
+                    fields.len()
+                )));
+            }
+            batch.push(
+                fields
+                    .iter()
+                    .zip(values)
+                    .map(|(field, cell)| decode(field, cell.get("v").unwrap_or(&Value::Null)))
+                    .collect(),
+            );
+        }
+        out.rows(batch).await
+    }
+
+    async fn cancel(&self, job: &JobRef) {
+        let mut url = format!(
+            "{}/bigquery/v2/projects/{}/jobs/{}/cancel",
+            self.base_url,
+            encode_component(&job.project),
+            encode_component(&job.id)
+        );
+        if let Some(location) = &job.location {
+            url.push_str(&format!("?location={}", encode_component(location)));
+        }
+        let cancelling = async {
+            let token = self.access_token().await.ok()?;
+            self.client
+                .post(url)
+                .bearer_auth(token)
+                .header(reqwest::header::USER_AGENT, USER_AGENT)
+                .send()
+                .await
+                .ok()
+        };
+        let _ = tokio::time::timeout(self.connect_timeout, cancelling).await;
+    }
+
+    async fn execute(&self, sql: &str, out: &mut Out<'_>) -> Result<(), Stop> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .expect("the semaphore is never closed");
+        let job = Mutex::new(None);
+        let work = self.run(sql, out, &job);
+        let Some(limit) = self.query_timeout else {
+            return work.await;
+        };
+        match tokio::time::timeout(limit, work).await {
+            Ok(result) => result,
+            Err(_) => {
+                let job = job.lock().unwrap_or_else(|e| e.into_inner()).take();
+                if let Some(job) = job.filter(|j| !j.id.is_empty()) {
+                    self.cancel(&job).await;
+                }
+                Err(self.timeout_error(limit))
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct JobRef {
+    project: String,
+    id: String,
+    location: Option<String>,
+}
+
+#[async_trait]
+impl Connector for BigQuerySource {
+    async fn query(&self, sql: &str) -> Result<ResultSet, SourceError> {
+        let mut result = ResultSet::default();
+        match self.execute(sql, &mut Out::Collect(&mut result)).await {
+            Ok(()) => Ok(result),
+            Err(stop) => Err(stop.into_error()),
+        }
+    }
+
+    async fn stream(&self, sql: &str, sink: Box<dyn RowSink>) -> Result<(), SourceError> {
+        let mut pipe = Pipe::spawn(sink);
+        let result = self.execute(sql, &mut Out::Pipe(&mut pipe)).await;
+        pipe.finish(result).await
+    }
+
+    fn concurrency(&self) -> usize {
+        self.concurrency
+    }
+}
+
+impl std::fmt::Debug for BigQuerySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BigQuerySource")
+            .field("name", &self.name)
+            .field("project", &self.project)
+            .field("dataset", &self.dataset)
+            .field("base_url", &self.base_url)
+            .field("client_email", &self.account.client_email)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Google's error text: `error.message` plus the first `errors[].reason`.
+fn google_message(parsed: &Value, body: &[u8]) -> String {
+    let error = parsed.get("error");
+    match error.and_then(|e| e.get("message")).and_then(Value::as_str) {
+        Some(message) => {
+            let reason = error
+                .and_then(|e| e.pointer("/errors/0/reason"))
+                .and_then(Value::as_str);
+            match reason {
+                Some(reason) => format!("{message} (reason {reason})"),
+                None => message.to_string(),
+            }
+        }
+        None if body.is_empty() => "no details".into(),
+        None => String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned(),
+    }
+}
+
+fn random_id() -> String {
+    use ring::rand::SecureRandom;
+    let mut bytes = [0u8; 16];
+    let _ = ring::rand::SystemRandom::new().fill(&mut bytes);
+    format!("visivo-{}", hex::encode(bytes))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding `rows[].f[].v` by `schema.fields`.
+
+/// One entry of `schema.fields` (nested for RECORD).
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub name: String,
+    /// Upper-cased legacy or standard name: `INTEGER`/`INT64`, `RECORD`/`STRUCT`, …
+    pub kind: String,
+    pub repeated: bool,
+    pub fields: Vec<Field>,
+}
+
+impl Field {
+    pub fn from_json(value: &Value) -> Field {
+        Field {
+            name: value
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            kind: value
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("STRING")
+                .to_ascii_uppercase(),
+            repeated: value.get("mode").and_then(Value::as_str) == Some("REPEATED"),
+            fields: value
+                .get("fields")
+                .and_then(Value::as_array)
+                .map(|f| f.iter().map(Field::from_json).collect())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// One value (`v`) by its field:
+///
+/// | BigQuery type | `Cell` |
+/// |---|---|
+/// | INTEGER / INT64 | `Int` |
+/// | NUMERIC, BIGNUMERIC | the decimal rule: `Float` when exact, else `Text` |
+/// | FLOAT / FLOAT64 | `Float` (`NaN`, `Infinity` too) |
+/// | BOOLEAN / BOOL | `Bool` |
+/// | STRING, BYTES (base64), DATE, GEOGRAPHY (WKT), INTERVAL, RANGE | `Text` as sent |
+/// | DATETIME | `Text` `"2024-02-29T13:14:15"` (`.ffffff` when there are fractions) |
+/// | TIME | `Text` `"13:14:15"` / `"13:14:15.250000"` |
+/// | TIMESTAMP (microseconds since the epoch) | `Text`, UTC: `"2024-02-29T13:14:15.250000+00:00"` |
+/// | JSON | `Json` |
+/// | RECORD / STRUCT | `Json` object by field name |
+/// | REPEATED (any type) | `Json` array |
+pub fn decode(field: &Field, value: &Value) -> Cell {
+    if value.is_null() {
+        return Cell::Null;
+    }
+    if field.repeated {
+        let element = Field {
+            repeated: false,
+            ..field.clone()
+        };
+        let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
+        return Cell::Json(Value::Array(
+            items
+                .iter()
+                .map(|item| cell_to_json(decode(&element, item.get("v").unwrap_or(&Value::Null))))
+                .collect(),
+        ));
+    }
+    if matches!(field.kind.as_str(), "RECORD" | "STRUCT") {
+        let values = value
+            .get("f")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let mut object = Map::new();
+        for (sub, cell) in field.fields.iter().zip(values) {
+            object.insert(
+                sub.name.clone(),
+                cell_to_json(decode(sub, cell.get("v").unwrap_or(&Value::Null))),
+            );
+        }
+        return Cell::Json(Value::Object(object));
+    }
+    let text = match value {
+        Value::String(s) => s.as_str(),
+        other => return decode_text(field, &other.to_string()),
+    };
+    decode_text(field, text)
+}
+
+fn decode_text(field: &Field, text: &str) -> Cell {
+    let keep = || Cell::Text(text.to_string());
+    match field.kind.as_str() {
+        "INTEGER" | "INT64" => text
+            .parse::<i64>()
+            .map(Cell::Int)
+            .unwrap_or_else(|_| keep()),
+        "NUMERIC" | "BIGNUMERIC" | "DECIMAL" | "BIGDECIMAL" => decimal_cell(text),
+        "FLOAT" | "FLOAT64" => float_cell(text),
+        "BOOLEAN" | "BOOL" => match text.to_ascii_lowercase().as_str() {
+            "true" => Cell::Bool(true),
+            "false" => Cell::Bool(false),
+            _ => keep(),
+        },
+        "DATETIME" => iso_datetime(&text.replacen('T', " ", 1))
+            .map(Cell::Text)
+            .unwrap_or_else(keep),
+        "TIME" => iso_time(text).map(Cell::Text).unwrap_or_else(keep),
+        "TIMESTAMP" => timestamp(text).map(Cell::Text).unwrap_or_else(keep),
+        "JSON" => serde_json::from_str(text)
+            .map(Cell::Json)
+            .unwrap_or_else(|_| keep()),
+        _ => keep(),
+    }
+}
+
+/// Microseconds since the epoch (`useInt64Timestamp`) → ISO-8601 in UTC. Float seconds
+/// (`1.709212455E9`, what BigQuery sends without that option) are read too.
+fn timestamp(text: &str) -> Option<String> {
+    let micros = match text.parse::<i64>() {
+        Ok(micros) => micros,
+        Err(_) => {
+            let seconds: f64 = text.parse().ok()?;
+            (seconds * 1e6).round() as i64
+        }
+    };
+    let secs = micros.div_euclid(1_000_000);
+    let nanos = (micros.rem_euclid(1_000_000) * 1000) as u32;
+    iso_from_parts(secs, nanos, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(kind: &str) -> Field {
+        Field::from_json(&json!({"name": "x", "type": kind}))
+    }
+
+    #[test]
+    fn scalars() {
+        assert_eq!(decode(&field("INTEGER"), &json!("-7")), Cell::Int(-7));
+        assert_eq!(decode(&field("NUMERIC"), &json!("1.50")), Cell::Float(1.5));
+        assert_eq!(
+            decode(&field("BIGNUMERIC"), &json!("0.1000000000000000055511")),
+            Cell::Text("0.1000000000000000055511".into())
+        );
+        assert!(matches!(decode(&field("FLOAT"), &json!("NaN")), Cell::Float(f) if f.is_nan()));
+        assert_eq!(
+            decode(&field("TIMESTAMP"), &json!("-1")),
+            Cell::Text("1969-12-31T23:59:59.999999+00:00".into())
+        );
+        assert_eq!(
+            decode(&field("TIMESTAMP"), &json!("1.709212455E9")),
+            Cell::Text("2024-02-29T13:14:15+00:00".into())
+        );
+        assert_eq!(
+            decode(&field("DATETIME"), &json!("2024-02-29T13:14:15.250")),
+            Cell::Text("2024-02-29T13:14:15.250000".into())
+        );
+        assert_eq!(decode(&field("STRING"), &Value::Null), Cell::Null);
+    }
+}

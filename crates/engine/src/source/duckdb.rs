@@ -1,0 +1,384 @@
+//! DuckDB files (only with the `duckdb` cargo feature: the bundled DuckDB library is C++ that
+//! takes a long time to compile).
+//!
+//! Every query opens its own read-only connection on `database` (relative to the project
+//! directory; `:memory:` for an empty in-memory database), so several traces read one file at
+//! once and Visivo never writes to it. `db_schema` becomes the connection's default schema
+//! (`SET schema = '<db_schema>'`). Past `query_timeout` the query is interrupted.
+//!
+//! Values are read as DuckDB's own values and converted by [`cell`].
+
+use super::postgres::{cell_to_json, decimal_cell};
+use super::snowflake::{fraction_text, iso_from_parts};
+use super::{resolve_path, ConnectContext, Connector, RowSink, SourceError};
+use crate::value::{Cell, ResultSet};
+use ::duckdb::arrow::datatypes::DataType;
+use ::duckdb::types::{TimeUnit, Value as Duck};
+use ::duckdb::{AccessMode, Config, Connection};
+use async_trait::async_trait;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::time::Duration;
+use visivo_project::Source;
+
+const BATCH_ROWS: usize = 10_000;
+
+pub struct DuckdbSource {
+    name: String,
+    database: PathBuf,
+    schema: Option<String>,
+    query_timeout: Option<Duration>,
+    concurrency: usize,
+}
+
+impl DuckdbSource {
+    pub fn new(source: &Source, ctx: &ConnectContext) -> Result<Self, SourceError> {
+        let name = source.name.clone().unwrap_or_default();
+        let database = source.database.as_deref().ok_or_else(|| {
+            SourceError(format!(
+                "source '{name}': `database` (the DuckDB file) is required"
+            ))
+        })?;
+        let database = if database == ":memory:" {
+            PathBuf::from(database)
+        } else {
+            resolve_path(ctx.project_dir, database)
+        };
+        Ok(DuckdbSource {
+            name,
+            database,
+            schema: source.db_schema.clone().filter(|s| !s.is_empty()),
+            query_timeout: source.query_timeout.map(Duration::from_secs),
+            // Read-only connections share the file, like SQLite's.
+            concurrency: ctx.threads.max(1),
+        })
+    }
+
+    fn open(&self) -> Result<Connection, SourceError> {
+        let fail = |e: String| {
+            SourceError(format!(
+                "Error connecting to source '{}' (duckdb file {}): {e}. Ensure the database is \
+                 running and the connection properties are correct.",
+                self.name,
+                self.database.display()
+            ))
+        };
+        let connection = if self.database.as_os_str() == ":memory:" {
+            Connection::open_in_memory().map_err(|e| fail(e.to_string()))?
+        } else {
+            if !self.database.is_file() {
+                return Err(fail("the database file does not exist".into()));
+            }
+            let config = Config::default()
+                .access_mode(AccessMode::ReadOnly)
+                .map_err(|e| fail(e.to_string()))?;
+            Connection::open_with_flags(&self.database, config).map_err(|e| fail(e.to_string()))?
+        };
+        if let Some(schema) = &self.schema {
+            connection
+                .execute_batch(&format!("SET schema = '{}'", schema.replace('\'', "''")))
+                .map_err(|e| fail(format!("setting the schema to '{schema}' failed: {e}")))?;
+        }
+        Ok(connection)
+    }
+
+    /// Runs `work` on a blocking thread with a fresh connection; past `query_timeout` the query
+    /// is interrupted.
+    async fn with_connection<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(Connection) -> Result<T, String> + Send + 'static,
+    ) -> Result<T, SourceError> {
+        let connection = self.open()?;
+        let interrupt = connection.interrupt_handle();
+        let name = self.name.clone();
+        let mut task = tokio::task::spawn_blocking(move || {
+            work(connection).map_err(|e| format!("Error running query on source '{name}': {e}"))
+        });
+        let joined = match self.query_timeout {
+            None => (&mut task).await,
+            Some(limit) => match tokio::time::timeout(limit, &mut task).await {
+                Ok(joined) => joined,
+                Err(_) => {
+                    interrupt.interrupt();
+                    let _ = task.await;
+                    return Err(SourceError(format!(
+                        "Query on source '{}' timed out after {} s (query_timeout) and was cancelled",
+                        self.name,
+                        limit.as_secs()
+                    )));
+                }
+            },
+        };
+        joined
+            .map_err(|e| SourceError(e.to_string()))?
+            .map_err(SourceError)
+    }
+}
+
+/// Runs `sql`, handing the column names (known only once the statement ran) and then batches
+/// of rows on.
+fn run_query(
+    connection: &Connection,
+    sql: &str,
+    mut on_columns: impl FnMut(&[String]) -> Result<(), String>,
+    mut on_batch: impl FnMut(Vec<Vec<Cell>>) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut statement = connection.prepare(sql).map_err(|e| e.to_string())?;
+    let mut rows = statement.query([]).map_err(|e| e.to_string())?;
+    // Names and types come from the executed statement (`column_names()` panics before).
+    let (columns, zoned): (Vec<String>, Vec<bool>) = match rows.as_ref() {
+        Some(statement) => {
+            let names = statement.column_names();
+            let zoned = (0..names.len())
+                .map(|i| matches!(statement.column_type(i), DataType::Timestamp(_, Some(_))))
+                .collect();
+            (names, zoned)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    on_columns(&columns)?;
+    let mut batch = Vec::with_capacity(BATCH_ROWS.min(1024));
+    while let Some(row) = rows.next().map_err(|e| e.to_string())? {
+        let mut cells = Vec::with_capacity(columns.len());
+        for (i, zoned) in zoned.iter().enumerate() {
+            let value: Duck = row.get(i).map_err(|e| e.to_string())?;
+            cells.push(cell(value, *zoned));
+        }
+        batch.push(cells);
+        if batch.len() >= BATCH_ROWS {
+            on_batch(std::mem::take(&mut batch))?;
+        }
+    }
+    if !batch.is_empty() {
+        on_batch(batch)?;
+    }
+    Ok(())
+}
+
+/// A DuckDB value as a [`Cell`]:
+///
+/// | DuckDB | `Cell` |
+/// |---|---|
+/// | TINYINT … BIGINT, UTINYINT … UINTEGER | `Int` |
+/// | UBIGINT, HUGEINT, UHUGEINT | `Int` when it fits 64 bits, else `Text` with every digit |
+/// | DECIMAL | the decimal rule: `Float` when exact, else `Text` |
+/// | FLOAT, DOUBLE | `Float` (FLOAT as the decimal it prints as: `0.1`, not `0.100000001…`) |
+/// | BOOLEAN | `Bool` |
+/// | VARCHAR, ENUM, UUID | `Text` |
+/// | DATE | `"2024-02-29"` |
+/// | TIME | `"13:14:15"` / `"13:14:15.250000"` |
+/// | TIMESTAMP (any precision) | `"2024-02-29T13:14:15"` (`.ffffff` when there are fractions) |
+/// | TIMESTAMPTZ | the instant in UTC: `"2024-02-29T13:14:15+00:00"` |
+/// | INTERVAL | ISO-8601 duration: `"P1M2DT3H"` |
+/// | BLOB | `"\\x01ff"` (`\x` and lowercase hex) |
+/// | LIST, ARRAY | `Json` array |
+/// | STRUCT, MAP | `Json` object (a MAP with non-text keys: array of `{key, value}`) |
+/// | UNION | its current member |
+pub fn cell(value: Duck, zoned: bool) -> Cell {
+    match value {
+        Duck::Null => Cell::Null,
+        Duck::Boolean(b) => Cell::Bool(b),
+        Duck::TinyInt(i) => Cell::Int(i.into()),
+        Duck::SmallInt(i) => Cell::Int(i.into()),
+        Duck::Int(i) => Cell::Int(i.into()),
+        Duck::BigInt(i) => Cell::Int(i),
+        Duck::UTinyInt(i) => Cell::Int(i.into()),
+        Duck::USmallInt(i) => Cell::Int(i.into()),
+        Duck::UInt(i) => Cell::Int(i.into()),
+        Duck::UBigInt(i) => i64::try_from(i)
+            .map(Cell::Int)
+            .unwrap_or_else(|_| Cell::Text(i.to_string())),
+        Duck::HugeInt(i) => i64::try_from(i)
+            .map(Cell::Int)
+            .unwrap_or_else(|_| Cell::Text(i.to_string())),
+        Duck::UHugeInt(i) => i64::try_from(i)
+            .map(Cell::Int)
+            .unwrap_or_else(|_| Cell::Text(i.to_string())),
+        Duck::Float(f) => Cell::Float(f.to_string().parse().unwrap_or(f64::from(f))),
+        Duck::Double(f) => Cell::Float(f),
+        Duck::Decimal(d) => decimal_cell(&d.to_string()),
+        Duck::Timestamp(unit, value) => {
+            let micros = unit.to_micros(value);
+            let (secs, nanos) = match unit {
+                TimeUnit::Nanosecond => (
+                    value.div_euclid(1_000_000_000),
+                    value.rem_euclid(1_000_000_000) as u32,
+                ),
+                _ => (
+                    micros.div_euclid(1_000_000),
+                    (micros.rem_euclid(1_000_000) * 1000) as u32,
+                ),
+            };
+            iso_from_parts(secs, nanos, zoned)
+                .map(Cell::Text)
+                .unwrap_or_else(|| Cell::Text(format!("{value}")))
+        }
+        Duck::Text(s) | Duck::Enum(s) => Cell::Text(s),
+        Duck::Blob(bytes) | Duck::Geometry(bytes) => {
+            Cell::Text(format!("\\x{}", hex::encode(bytes)))
+        }
+        Duck::Date32(days) => chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
+            .and_then(|epoch| epoch.checked_add_signed(chrono::Duration::try_days(days.into())?))
+            .map(|d| Cell::Text(d.format("%Y-%m-%d").to_string()))
+            .unwrap_or_else(|| Cell::Text(days.to_string())),
+        Duck::Time64(unit, value) => {
+            let nanos_total: i64 = match unit {
+                TimeUnit::Nanosecond => value,
+                other => other.to_micros(value).saturating_mul(1000),
+            };
+            let secs = nanos_total.div_euclid(1_000_000_000);
+            let nanos = nanos_total.rem_euclid(1_000_000_000) as u32;
+            Cell::Text(format!(
+                "{:02}:{:02}:{:02}{}",
+                secs / 3600,
+                secs / 60 % 60,
+                secs % 60,
+                fraction_text(nanos)
+            ))
+        }
+        Duck::Interval {
+            months,
+            days,
+            nanos,
+        } => Cell::Text(iso_duration(months, days, nanos)),
+        Duck::List(items) | Duck::Array(items) => Cell::Json(Value::Array(
+            items
+                .into_iter()
+                .map(|v| cell_to_json(cell(v, false)))
+                .collect(),
+        )),
+        Duck::Struct(fields) => Cell::Json(Value::Object(
+            fields
+                .iter()
+                .map(|(k, v)| (k.clone(), cell_to_json(cell(v.clone(), false))))
+                .collect(),
+        )),
+        Duck::Map(entries) => {
+            let text_keys = entries.keys().all(|k| matches!(k, Duck::Text(_)));
+            if text_keys {
+                Cell::Json(Value::Object(
+                    entries
+                        .iter()
+                        .map(|(k, v)| {
+                            let Duck::Text(k) = k else { unreachable!() };
+                            (k.clone(), cell_to_json(cell(v.clone(), false)))
+                        })
+                        .collect(),
+                ))
+            } else {
+                Cell::Json(Value::Array(
+                    entries
+                        .iter()
+                        .map(|(k, v)| {
+                            serde_json::json!({
+                                "key": cell_to_json(cell(k.clone(), false)),
+                                "value": cell_to_json(cell(v.clone(), false)),
+                            })
+                        })
+                        .collect(),
+                ))
+            }
+        }
+        Duck::Union(inner) => cell(*inner, zoned),
+        other => Cell::Text(format!("{other:?}")),
+    }
+}
+
+/// Months, days and nanoseconds → `P1Y2M3DT4H5M6.5S` (`PT0S` for zero).
+fn iso_duration(months: i32, days: i32, nanos: i64) -> String {
+    let mut out = String::from("P");
+    let (years, months) = (months / 12, months % 12);
+    for (value, unit) in [
+        (years as i64, 'Y'),
+        (months as i64, 'M'),
+        (days as i64, 'D'),
+    ] {
+        if value != 0 {
+            out.push_str(&format!("{value}{unit}"));
+        }
+    }
+    if nanos != 0 {
+        out.push('T');
+        let sign = if nanos < 0 { "-" } else { "" };
+        let total = nanos.unsigned_abs();
+        let hours = total / 3_600_000_000_000;
+        let minutes = total / 60_000_000_000 % 60;
+        let seconds = total / 1_000_000_000 % 60;
+        let fraction = total % 1_000_000_000;
+        if hours != 0 {
+            out.push_str(&format!("{sign}{hours}H"));
+        }
+        if minutes != 0 {
+            out.push_str(&format!("{sign}{minutes}M"));
+        }
+        if seconds != 0 || fraction != 0 {
+            let fraction = if fraction == 0 {
+                String::new()
+            } else {
+                format!(".{}", format!("{fraction:09}").trim_end_matches('0'))
+            };
+            out.push_str(&format!("{sign}{seconds}{fraction}S"));
+        }
+    }
+    if out == "P" {
+        out.push_str("T0S");
+    }
+    out
+}
+
+#[async_trait]
+impl Connector for DuckdbSource {
+    async fn query(&self, sql: &str) -> Result<ResultSet, SourceError> {
+        let sql = sql.to_string();
+        self.with_connection(move |connection| {
+            let mut result = ResultSet::default();
+            run_query(
+                &connection,
+                &sql,
+                |c| {
+                    result.columns = c.to_vec();
+                    Ok(())
+                },
+                |rows| {
+                    result.rows.extend(rows);
+                    Ok(())
+                },
+            )
+            .map(|_| result)
+        })
+        .await
+    }
+
+    async fn stream(&self, sql: &str, sink: Box<dyn RowSink>) -> Result<(), SourceError> {
+        let sql = sql.to_string();
+        self.with_connection(move |connection| {
+            let sink = std::cell::RefCell::new(sink);
+            run_query(
+                &connection,
+                &sql,
+                |c| sink.borrow_mut().columns(c),
+                |rows| sink.borrow_mut().rows(rows),
+            )?;
+            let result = sink.borrow_mut().finish();
+            result
+        })
+        .await
+    }
+
+    fn concurrency(&self) -> usize {
+        self.concurrency
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(iso_duration(14, 3, 0), "P1Y2M3D");
+        assert_eq!(iso_duration(0, 0, -5_400_000_000_000), "PT-1H-30M");
+        assert_eq!(iso_duration(0, 0, 6_500_000_000), "PT6.5S");
+        assert_eq!(iso_duration(0, 0, 0), "PT0S");
+    }
+}
