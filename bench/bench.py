@@ -4,6 +4,7 @@
     python3 bench/bench.py                      # default matrix, --repeat 3
     python3 bench/bench.py --quick              # 10 and 100 traces x 10k rows, repeat 1
     python3 bench/bench.py --config 100:10000:10000 --config 100:1000000:200000
+    python3 bench/bench.py --postgres [--config 100:1000000]   # PostgreSQL source: bench_pg.py
 
 For every project size (generated once with gen_project.py under --workdir) the
 commands are measured side by side in the same run, interleaved, each
@@ -516,6 +517,11 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--floor"]:
         floor_main(argv[1], argv[2])
+        return
+    if "--postgres" in argv:  # PostgreSQL source: see bench_pg.py
+        sys.path.insert(0, HERE)
+        import bench_pg
+        bench_pg.main(argv)
         return
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -22,10 +22,12 @@ relative to the process's current directory):
     cd OUTDIR && visivo compile && visivo run
 """
 import argparse
+import csv
 import os
 import random
 import shutil
 import sqlite3
+import subprocess
 import sys
 from datetime import date, timedelta
 
@@ -42,28 +44,79 @@ def q(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def gen_rows(rows, seed):
+    """The deterministic rows of the events table (shared by SQLite and PostgreSQL)."""
+    rng = random.Random(seed)
+    for i in range(1, rows + 1):
+        region = REGIONS[rng.randrange(len(REGIONS))]
+        category = CATEGORIES[rng.randrange(len(CATEGORIES))]
+        day = (START + timedelta(days=rng.randrange(DAYS))).isoformat()
+        amount = round(rng.uniform(0, 500), 2)
+        units = None if rng.random() < 0.03 else rng.randrange(0, 21)
+        yield (i, region, category, day, amount, units)
+
+
 def make_db(path, rows, seed):
     if os.path.exists(path):
         os.remove(path)
-    rng = random.Random(seed)
     con = sqlite3.connect(path)
     con.execute(
         "CREATE TABLE events (id INTEGER, region TEXT, category TEXT, day TEXT,"
         " amount REAL, units INTEGER)"
     )
-
-    def gen():
-        for i in range(1, rows + 1):
-            region = REGIONS[rng.randrange(len(REGIONS))]
-            category = CATEGORIES[rng.randrange(len(CATEGORIES))]
-            day = (START + timedelta(days=rng.randrange(DAYS))).isoformat()
-            amount = round(rng.uniform(0, 500), 2)
-            units = None if rng.random() < 0.03 else rng.randrange(0, 21)
-            yield (i, region, category, day, amount, units)
-
-    con.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)", gen())
+    con.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)", gen_rows(rows, seed))
     con.commit()
     con.close()
+
+
+# --------------------------------------------------------------------------------------------
+# PostgreSQL (--postgres)
+# --------------------------------------------------------------------------------------------
+
+PG_POOL = 4  # connection_pool_size of the generated source (Visivo 1.0.30's default is 1)
+PG_DEFAULTS = {"PG_HOST": "127.0.0.1", "PG_PORT": "5432", "PG_USER": "visivo",
+               "PG_PASSWORD": "visivo_pw", "PG_DATABASE": "visivo_test"}
+
+
+def pg_env():
+    """Connection settings: $PG_HOST/$PG_PORT/$PG_USER/$PG_PASSWORD/$PG_DATABASE or the CI defaults."""
+    return {k: os.environ.get(k, v) for k, v in PG_DEFAULTS.items()}
+
+
+def psql(env, *args, stdin=None):
+    e = dict(os.environ, PGPASSWORD=env["PG_PASSWORD"], PGOPTIONS="-c client_min_messages=warning")
+    cmd = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", env["PG_HOST"], "-p", env["PG_PORT"],
+           "-U", env["PG_USER"], "-d", env["PG_DATABASE"]] + list(args)
+    return subprocess.run(cmd, env=e, input=stdin, stdout=subprocess.PIPE, check=True).stdout.decode()
+
+
+def make_pg_table(env, table, rows, seed, csv_dir):
+    """Create and load `table` once: skipped when its comment says it holds these rows/seed
+    and count(*) agrees. Same columns as the SQLite table, typed: day DATE, amount DOUBLE
+    PRECISION (SQLite's REAL), id/units INTEGER. Loaded with psql's \\copy from a CSV."""
+    stamp = f"visivo bench rows={rows} seed={seed}"
+    have = psql(env, "-tA", "-c",
+                f"select coalesce(obj_description(to_regclass('{table}'), 'pg_class'), '')").strip()
+    if have == stamp:
+        n = int(psql(env, "-tA", "-c", f"select count(*) from {table}").strip())
+        if n == rows:
+            print(f"postgres: {table} already holds {rows} rows (seed {seed}), not reloaded",
+                  file=sys.stderr)
+            return False
+    csv_path = os.path.join(csv_dir, f"{table}.csv")
+    with open(csv_path, "w", newline="") as f:
+        w = csv.writer(f)
+        for r in gen_rows(rows, seed):
+            w.writerow(["" if v is None else v for v in r])
+    psql(env, "-c", f"drop table if exists {table}",
+         "-c", f"create table {table} (id integer, region text, category text, day date,"
+               " amount double precision, units integer)",
+         "-c", f"\\copy {table} from '{csv_path}' with (format csv)",
+         "-c", f"analyze {table}",
+         "-c", f"comment on table {table} is '{stamp}'")
+    os.remove(csv_path)
+    print(f"postgres: loaded {rows} rows into {table}", file=sys.stderr)
+    return True
 
 
 def sql_trace(i):
@@ -261,18 +314,30 @@ def chunks(seq, n):
     return [seq[i:i + n] for i in range(0, len(seq), n)]
 
 
-def build_yaml(n_traces, csv_rows):
+def build_yaml(n_traces, csv_rows, pg_table=None):
+    if pg_table:
+        source = [
+            "    type: postgresql",
+            "    host: \"{{ env_var('PG_HOST') }}\"",
+            # unquoted: ours rejects the string "5432" for port (the reference coerces it)
+            "    port: {{ env_var('PG_PORT') }}",
+            "    username: \"{{ env_var('PG_USER') }}\"",
+            "    password: \"{{ env_var('PG_PASSWORD') }}\"",
+            "    database: \"{{ env_var('PG_DATABASE') }}\"",
+            f"    connection_pool_size: {PG_POOL}",
+        ]
+    else:
+        source = ["    type: sqlite", "    database: events.db"]
     out = [
         "name: bench",
         "defaults:",
         "  source_name: events_db",
         "sources:",
         "  - name: events_db",
-        "    type: sqlite",
-        "    database: events.db",
+    ] + source + [
         "models:",
         "  - name: events",
-        "    sql: select * from events",
+        f"    sql: select * from {pg_table or 'events'}",
     ]
     if csv_rows > 0:
         out += [
@@ -340,15 +405,31 @@ def main(argv=None):
     p.add_argument("--csv-rows", type=int, default=0,
                    help="rows of the CSV-script model (0: no CSV-script/merge models)")
     p.add_argument("--seed", type=int, default=1234, help="seed of the events data")
+    p.add_argument("--postgres", action="store_true",
+                   help="source `type: postgresql` (connection from env_var() and a .env file, "
+                        "$PG_HOST/$PG_PORT/$PG_USER/$PG_PASSWORD/$PG_DATABASE or 127.0.0.1:5432 "
+                        "visivo/visivo_pw/visivo_test); the rows go to the table --pg-table, "
+                        "loaded once with psql \\copy (skipped when already loaded)")
+    p.add_argument("--pg-table", default="bench_events", help="PostgreSQL table (default bench_events)")
     p.add_argument("outdir")
     a = p.parse_args(argv)
     if a.traces < 0 or a.rows < 0 or a.csv_rows < 0:
         p.error("counts must be >= 0")
+    if a.postgres and a.csv_rows:
+        p.error("--csv-rows is not supported with --postgres")
 
     os.makedirs(a.outdir, exist_ok=True)
-    make_db(os.path.join(a.outdir, "events.db"), a.rows, a.seed)
+    if a.postgres:
+        env = pg_env()
+        make_pg_table(env, a.pg_table, a.rows, a.seed, a.outdir)
+        with open(os.path.join(a.outdir, ".env"), "w") as f:
+            f.writelines(f"{k}={v}\n" for k, v in env.items())
+        if os.path.exists(os.path.join(a.outdir, "events.db")):
+            os.remove(os.path.join(a.outdir, "events.db"))
+    else:
+        make_db(os.path.join(a.outdir, "events.db"), a.rows, a.seed)
     with open(os.path.join(a.outdir, "project.visivo.yml"), "w") as f:
-        f.write(build_yaml(a.traces, a.csv_rows))
+        f.write(build_yaml(a.traces, a.csv_rows, a.pg_table if a.postgres else None))
     csv_script = os.path.join(a.outdir, "gen_csv.py")
     if a.csv_rows > 0:
         shutil.copyfile(os.path.join(HERE, "gen_csv.py"), csv_script)
