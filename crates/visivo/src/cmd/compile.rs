@@ -49,16 +49,19 @@ pub fn compile_project(project: &Project, args: &ProjectArgs) -> Result<Vec<Comp
 /// Writing files is most of a compile's time (directories, temp files, renames): spread it
 /// over the cores.
 fn write_queries(output: &Path, compiled: &[CompiledTrace]) -> Result<()> {
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(8);
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(8);
     let chunk = compiled.len().div_ceil(workers).max(1);
     std::thread::scope(|scope| {
         let handles: Vec<_> = compiled
             .chunks(chunk)
             .map(|part| scope.spawn(move || part.iter().try_for_each(|c| write_query(output, c))))
             .collect();
-        handles
-            .into_iter()
-            .try_for_each(|h| h.join().unwrap_or_else(|_| bail!("a writer thread panicked")))
+        handles.into_iter().try_for_each(|h| {
+            h.join()
+                .unwrap_or_else(|_| bail!("a writer thread panicked"))
+        })
     })
 }
 
