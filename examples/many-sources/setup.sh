@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 set -a; . ./.env; set +a
 
-PGPASSWORD="$PG_PASSWORD" psql -q -v ON_ERROR_STOP=1 -h "$PG_HOST" -U "$PG_USER" -d "$PG_DATABASE" <<'SQL'
+PGPASSWORD="$PG_PASSWORD" psql -q -v ON_ERROR_STOP=1 -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_DATABASE" <<'SQL'
 drop table if exists many_sources_orders;
 create table many_sources_orders (id serial primary key, day date not null, region text not null, amount numeric(10, 2) not null);
 insert into many_sources_orders (day, region, amount)
@@ -13,7 +13,7 @@ select date '2024-01-01' + (i % 14), (array['north', 'south', 'east'])[1 + i % 3
 from generate_series(1, 300) as i;
 SQL
 
-mariadb -h "$MYSQL_HOST" -u "$MYSQL_USER" -p"$MYSQL_PASSWORD" "$MYSQL_DATABASE" <<'SQL'
+mariadb -h "$MYSQL_HOST" -P "$MYSQL_PORT" -u "$MYSQL_USER" -p"$MYSQL_PASSWORD" "$MYSQL_DATABASE" <<'SQL'
 drop table if exists many_sources_visits;
 create table many_sources_visits (day date not null, region varchar(20) not null, visits int not null);
 insert into many_sources_visits (day, region, visits)

@@ -2,6 +2,7 @@
 //! field holds the *name* of the object it points to, checked to exist and to be of the right
 //! kind; inline objects have been lifted out and are referenced by name too.
 
+use crate::lenient;
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -100,7 +101,8 @@ pub enum Alert {
         #[serde(default = "default_subject")]
         subject: String,
         to: String,
-        #[serde(default = "default_smtp_port")]
+        #[serde(default = "default_smtp_port", deserialize_with = "lenient::number")]
+        #[schemars(schema_with = "lenient::schema")]
         port: u16,
         host: String,
         #[serde(default)]
@@ -172,7 +174,8 @@ pub struct Source {
     pub database: Option<String>,
     #[serde(default)]
     pub host: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::optional_number")]
+    #[schemars(schema_with = "lenient::optional_schema")]
     pub port: Option<u16>,
     #[serde(default)]
     pub username: Option<String>,
@@ -180,13 +183,16 @@ pub struct Source {
     pub password: Option<String>,
     #[serde(default)]
     pub db_schema: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::optional_number")]
+    #[schemars(schema_with = "lenient::optional_schema")]
     pub connection_pool_size: Option<u32>,
     /// Seconds to wait for a connection (default 10).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::optional_number")]
+    #[schemars(schema_with = "lenient::optional_schema")]
     pub connect_timeout: Option<u64>,
     /// Seconds a query may run (default: no limit).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::optional_number")]
+    #[schemars(schema_with = "lenient::optional_schema")]
     pub query_timeout: Option<u64>,
     /// PostgreSQL/Redshift TLS: `disable`, `prefer`, `require`.
     #[serde(default)]
@@ -348,7 +354,8 @@ pub struct CsvScriptModel {
     #[serde(default = "default_table_name")]
     pub table_name: String,
     /// Seconds the command may run (default 300).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::optional_number")]
+    #[schemars(schema_with = "lenient::optional_schema")]
     pub timeout: Option<u64>,
 }
 

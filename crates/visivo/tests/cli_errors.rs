@@ -187,7 +187,13 @@ fn wrong_value_type() {
     let p = TestProject::new(
         "sources:\n  - name: db\n    type: postgresql\n    database: x\n    port: lots\n",
     );
-    compile_fails(&p, &["invalid type: string \"lots\", expected u16", ":5:"]);
+    compile_fails(
+        &p,
+        &[
+            "invalid value: string \"lots\", expected a whole number (or a string holding one)",
+            ":5:",
+        ],
+    );
 }
 
 #[test]

@@ -5,7 +5,7 @@
 //! `crates/engine/tests/mysql.rs`: `VISIVO_MYSQL_HOST` (`127.0.0.1`), `VISIVO_MYSQL_PORT`
 //! (`3306`), `VISIVO_MYSQL_USER` (`visivo`), `VISIVO_MYSQL_PASSWORD` (`visivo_pw`),
 //! `VISIVO_MYSQL_DATABASE` (`visivo_test`). The project reads host, user and password from an env
-//! file given with `-e`, the way docs/sources.md describes environments.
+//! file given with `-e` (the port as a quoted string, which must be coerced), the way docs/sources.md describes environments.
 
 use std::process::Command;
 use visivo_engine::source::mysql::MysqlSource;
@@ -49,7 +49,7 @@ sources:
   - name: shop
     type: mysql
     host: "{{{{ env_var('SHOP_HOST') }}}}"
-    port: {port}
+    port: "{{{{ env_var('SHOP_PORT') }}}}"
     username: "{{{{ env_var('SHOP_USER') }}}}"
     password: "{{{{ env_var('SHOP_PASSWORD') }}}}"
     database: {database}
@@ -72,7 +72,7 @@ traces:
     .unwrap();
     std::fs::write(
         dir.path().join(".env.e2e"),
-        format!("SHOP_HOST={host}\nSHOP_USER={user}\nSHOP_PASSWORD={password}\n"),
+        format!("SHOP_HOST={host}\nSHOP_PORT={port}\nSHOP_USER={user}\nSHOP_PASSWORD={password}\n"),
     )
     .unwrap();
 

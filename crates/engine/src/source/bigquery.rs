@@ -11,15 +11,14 @@
 //! false the job is polled with `GET …/queries/{jobId}`; further pages follow `pageToken`, each
 //! handed to the caller as it arrives. Values are decoded by `schema.fields`; see [`decode`].
 
-use super::postgres::{
-    cell_to_json, decimal_cell, float_cell, iso_datetime, iso_time, Out, Pipe, Stop,
-};
+use super::batches::{BatchedSource, Out, Stop};
+use super::postgres::{cell_to_json, decimal_cell, float_cell, iso_datetime, iso_time};
 use super::snowflake::{
     encode_component, http_client, iso_from_parts, request_error, retryable, unix_now, RsaSigner,
     USER_AGENT,
 };
-use super::{resolve_path, ConnectContext, Connector, RowSink, SourceError};
-use crate::value::{Cell, ResultSet};
+use super::{resolve_path, ConnectContext, SourceError};
+use crate::value::Cell;
 use async_trait::async_trait;
 use serde_json::{json, Map, Value};
 use std::sync::Mutex;
@@ -457,7 +456,17 @@ impl BigQuerySource {
         };
         let _ = tokio::time::timeout(self.connect_timeout, cancelling).await;
     }
+}
 
+#[derive(Debug, Clone)]
+struct JobRef {
+    project: String,
+    id: String,
+    location: Option<String>,
+}
+
+#[async_trait]
+impl BatchedSource for BigQuerySource {
     async fn execute(&self, sql: &str, out: &mut Out<'_>) -> Result<(), Stop> {
         let _permit = self
             .permits
@@ -479,30 +488,6 @@ impl BigQuerySource {
                 Err(self.timeout_error(limit))
             }
         }
-    }
-}
-
-#[derive(Debug, Clone)]
-struct JobRef {
-    project: String,
-    id: String,
-    location: Option<String>,
-}
-
-#[async_trait]
-impl Connector for BigQuerySource {
-    async fn query(&self, sql: &str) -> Result<ResultSet, SourceError> {
-        let mut result = ResultSet::default();
-        match self.execute(sql, &mut Out::Collect(&mut result)).await {
-            Ok(()) => Ok(result),
-            Err(stop) => Err(stop.into_error()),
-        }
-    }
-
-    async fn stream(&self, sql: &str, sink: Box<dyn RowSink>) -> Result<(), SourceError> {
-        let mut pipe = Pipe::spawn(sink);
-        let result = self.execute(sql, &mut Out::Pipe(&mut pipe)).await;
-        pipe.finish(result).await
     }
 
     fn concurrency(&self) -> usize {

@@ -1,5 +1,6 @@
 //! Databases behind one trait. Adding an engine means one module here plus its tests.
 
+pub mod batches;
 pub mod bigquery;
 #[cfg(feature = "duckdb")]
 pub mod duckdb;

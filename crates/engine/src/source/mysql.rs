@@ -1,18 +1,19 @@
 //! MySQL and MariaDB through mysql_async's text protocol: every value arrives as its text form and
 //! is decoded by the column's type ([`decode`]). Rows are read from the socket as they are
-//! consumed, so [`Connector::stream`] never holds a whole result.
+//! consumed, so [`stream`](super::Connector::stream) never holds a whole result.
 //!
 //! Connections are made lazily and kept in a pool of at most `connection_pool_size` (default 1),
 //! like the PostgreSQL source (whose pool, decimal rule and date-time helpers this module reuses).
 //! The default database is `database`, or `db_schema` when `database` is absent (in MySQL a schema
 //! *is* a database; when both are set `db_schema` is ignored).
 
+use super::batches::{BatchedSource, Out, Pool, Stop, BATCH_ROWS};
 use super::postgres::{
-    decimal_cell, error_chain, float_cell, iso_datetime, iso_time, scrub, Out, Pipe, Pool, Stop,
-    Tls, BATCH_ROWS, DEFAULT_CONNECT_TIMEOUT,
+    decimal_cell, error_chain, float_cell, iso_datetime, iso_time, scrub, Tls,
+    DEFAULT_CONNECT_TIMEOUT,
 };
-use super::{Connector, RowSink, SourceError};
-use crate::value::{Cell, ResultSet};
+use super::SourceError;
+use crate::value::Cell;
 use async_trait::async_trait;
 use mysql_async::consts::{ColumnFlags, ColumnType};
 use mysql_async::prelude::Queryable;
@@ -137,53 +138,6 @@ impl MysqlSource {
             tls => self.connect_with(tls).await,
         };
         connected.map_err(|e| self.connect_error(&e))
-    }
-
-    async fn execute(&self, sql: &str, out: &mut Out<'_>) -> Result<(), Stop> {
-        let (_permit, idle) = self.pool.acquire().await;
-        let reused = match idle {
-            Some((conn, since)) if since.elapsed() < PING_AFTER => Some(conn),
-            Some((mut conn, _)) => conn.ping().await.is_ok().then_some(conn),
-            None => None,
-        };
-        let mut conn = match reused {
-            Some(conn) => conn,
-            None => self.connect().await.map_err(|e| Stop::Error(e.0))?,
-        };
-        let connection_id = conn.id();
-        let result = match self.query_timeout {
-            None => run(&mut conn, sql, out).await,
-            Some(limit) => match tokio::time::timeout(limit, run(&mut conn, sql, out)).await {
-                Ok(result) => result,
-                Err(_) => {
-                    // Stop the statement on the server; `conn` is dropped, not reused.
-                    let killing = async {
-                        let mut killer = self.connect_with(self.tls).await?;
-                        killer
-                            .query_drop(format!("KILL QUERY {connection_id}"))
-                            .await
-                            .map_err(|e| e.to_string())?;
-                        killer.disconnect().await.map_err(|e| e.to_string())
-                    };
-                    let _ = tokio::time::timeout(self.connect_timeout, killing).await;
-                    return Err(Stop::Error(format!(
-                        "Query on source '{}' timed out after {} s (query_timeout) and was cancelled",
-                        self.name,
-                        limit.as_secs()
-                    )));
-                }
-            },
-        };
-        if matches!(result, Ok(()) | Err(Stop::Query(_))) {
-            self.pool.put(conn);
-        }
-        result.map_err(|stop| match stop {
-            Stop::Query(e) => Stop::Error(scrub(
-                &format!("Error running query on source '{}': {e}", self.name),
-                self.password.as_deref(),
-            )),
-            other => other,
-        })
     }
 }
 
@@ -319,19 +273,52 @@ fn mysql_error(error: &mysql_async::Error) -> String {
 }
 
 #[async_trait]
-impl Connector for MysqlSource {
-    async fn query(&self, sql: &str) -> Result<ResultSet, SourceError> {
-        let mut result = ResultSet::default();
-        match self.execute(sql, &mut Out::Collect(&mut result)).await {
-            Ok(()) => Ok(result),
-            Err(stop) => Err(stop.into_error()),
+impl BatchedSource for MysqlSource {
+    async fn execute(&self, sql: &str, out: &mut Out<'_>) -> Result<(), Stop> {
+        let (_permit, idle) = self.pool.acquire().await;
+        let reused = match idle {
+            Some((conn, since)) if since.elapsed() < PING_AFTER => Some(conn),
+            Some((mut conn, _)) => conn.ping().await.is_ok().then_some(conn),
+            None => None,
+        };
+        let mut conn = match reused {
+            Some(conn) => conn,
+            None => self.connect().await.map_err(|e| Stop::Error(e.0))?,
+        };
+        let connection_id = conn.id();
+        let result = match self.query_timeout {
+            None => run(&mut conn, sql, out).await,
+            Some(limit) => match tokio::time::timeout(limit, run(&mut conn, sql, out)).await {
+                Ok(result) => result,
+                Err(_) => {
+                    // Stop the statement on the server; `conn` is dropped, not reused.
+                    let killing = async {
+                        let mut killer = self.connect_with(self.tls).await?;
+                        killer
+                            .query_drop(format!("KILL QUERY {connection_id}"))
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        killer.disconnect().await.map_err(|e| e.to_string())
+                    };
+                    let _ = tokio::time::timeout(self.connect_timeout, killing).await;
+                    return Err(Stop::Error(format!(
+                        "Query on source '{}' timed out after {} s (query_timeout) and was cancelled",
+                        self.name,
+                        limit.as_secs()
+                    )));
+                }
+            },
+        };
+        if matches!(result, Ok(()) | Err(Stop::Query(_))) {
+            self.pool.put(conn);
         }
-    }
-
-    async fn stream(&self, sql: &str, sink: Box<dyn RowSink>) -> Result<(), SourceError> {
-        let mut pipe = Pipe::spawn(sink);
-        let result = self.execute(sql, &mut Out::Pipe(&mut pipe)).await;
-        pipe.finish(result).await
+        result.map_err(|stop| match stop {
+            Stop::Query(e) => Stop::Error(scrub(
+                &format!("Error running query on source '{}': {e}", self.name),
+                self.password.as_deref(),
+            )),
+            other => other,
+        })
     }
 
     fn concurrency(&self) -> usize {

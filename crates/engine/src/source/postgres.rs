@@ -4,31 +4,29 @@
 //! (NUMERIC included) and has a text form for types this module knows nothing about; the column
 //! types come from a `prepare` of the same statement. Each text value is then decoded by its
 //! column type ([`decode`]). The simple protocol streams rows as the server sends them and
-//! tokio-postgres applies back-pressure, so [`Connector::stream`] never holds a whole result.
+//! tokio-postgres applies back-pressure, so [`stream`](super::Connector::stream) never holds a whole result.
 //!
 //! Connections are made lazily and kept in a small pool of at most `connection_pool_size` (default
 //! 1). Every new connection gets `SET DateStyle TO ISO`, `SET extra_float_digits TO 3` and
 //! `SET bytea_output TO hex` (best effort: a server that refuses them still works), and
 //! `SET search_path TO <db_schema>` when `db_schema` is set.
 //!
-//! This module also holds the pieces `mysql.rs` shares: the pool, the decimal rule, the ISO
-//! date-time helpers, error scrubbing and the hand-off of batches to a blocking [`RowSink`].
+//! This module also holds the pieces other engines share: the decimal rule, the ISO date-time
+//! helpers and error scrubbing.
 
-use super::{Connector, RowSink, SourceError};
-use crate::value::{Cell, ResultSet};
+use super::batches::{BatchedSource, Out, Pool, Stop, BATCH_ROWS};
+use super::SourceError;
+use crate::value::Cell;
 use async_trait::async_trait;
 use futures_util::StreamExt;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, Semaphore, SemaphorePermit};
+use std::sync::Arc;
+use std::time::Duration;
 use tokio_postgres::types::{Kind, Type};
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 use tokio_postgres_rustls::MakeRustlsConnect;
 use visivo_project::load::template::unset_vars_in;
 use visivo_project::{Source, SourceType};
 
-/// Rows handed to a sink at once.
-pub(crate) const BATCH_ROWS: usize = 10_000;
 /// Seconds to wait for a connection when `connect_timeout` is not set.
 pub(crate) const DEFAULT_CONNECT_TIMEOUT: u64 = 10;
 
@@ -211,49 +209,6 @@ impl PostgresSource {
         }
         Ok(client)
     }
-
-    /// Runs `sql` on a pooled connection, handing columns and rows to `out`.
-    async fn execute(&self, sql: &str, out: &mut Out<'_>) -> Result<(), Stop> {
-        let (_permit, idle) = self.pool.acquire().await;
-        let client = match idle {
-            Some((client, _)) if !client.is_closed() => client,
-            _ => self.connect().await.map_err(|e| Stop::Error(e.0))?,
-        };
-        let work = run(&client, sql, out);
-        let result = match self.query_timeout {
-            None => work.await,
-            Some(limit) => match tokio::time::timeout(limit, work).await {
-                Ok(result) => result,
-                Err(_) => {
-                    let token = client.cancel_token();
-                    let cancelling = async {
-                        match self.tls_connector() {
-                            None => token.cancel_query(NoTls).await,
-                            Some(tls) => token.cancel_query(tls).await,
-                        }
-                    };
-                    let _ = tokio::time::timeout(self.connect_timeout, cancelling).await;
-                    return Err(Stop::Error(format!(
-                        "Query on source '{}' timed out after {} s (query_timeout) and was cancelled",
-                        self.name,
-                        limit.as_secs()
-                    )));
-                }
-            },
-        };
-        match &result {
-            // A failed statement leaves the connection usable; anything else may not.
-            Ok(()) | Err(Stop::Query(_)) if !client.is_closed() => self.pool.put(client),
-            _ => {}
-        }
-        result.map_err(|stop| match stop {
-            Stop::Query(e) => Stop::Error(scrub(
-                &format!("Error running query on source '{}': {e}", self.name),
-                self.password.as_deref(),
-            )),
-            other => other,
-        })
-    }
 }
 
 /// Prepares `sql` for its column types, then runs it through the text protocol.
@@ -315,19 +270,48 @@ async fn run(client: &Client, sql: &str, out: &mut Out<'_>) -> Result<(), Stop> 
 }
 
 #[async_trait]
-impl Connector for PostgresSource {
-    async fn query(&self, sql: &str) -> Result<ResultSet, SourceError> {
-        let mut result = ResultSet::default();
-        match self.execute(sql, &mut Out::Collect(&mut result)).await {
-            Ok(()) => Ok(result),
-            Err(stop) => Err(stop.into_error()),
+impl BatchedSource for PostgresSource {
+    /// Runs `sql` on a pooled connection, handing columns and rows to `out`.
+    async fn execute(&self, sql: &str, out: &mut Out<'_>) -> Result<(), Stop> {
+        let (_permit, idle) = self.pool.acquire().await;
+        let client = match idle {
+            Some((client, _)) if !client.is_closed() => client,
+            _ => self.connect().await.map_err(|e| Stop::Error(e.0))?,
+        };
+        let work = run(&client, sql, out);
+        let result = match self.query_timeout {
+            None => work.await,
+            Some(limit) => match tokio::time::timeout(limit, work).await {
+                Ok(result) => result,
+                Err(_) => {
+                    let token = client.cancel_token();
+                    let cancelling = async {
+                        match self.tls_connector() {
+                            None => token.cancel_query(NoTls).await,
+                            Some(tls) => token.cancel_query(tls).await,
+                        }
+                    };
+                    let _ = tokio::time::timeout(self.connect_timeout, cancelling).await;
+                    return Err(Stop::Error(format!(
+                        "Query on source '{}' timed out after {} s (query_timeout) and was cancelled",
+                        self.name,
+                        limit.as_secs()
+                    )));
+                }
+            },
+        };
+        match &result {
+            // A failed statement leaves the connection usable; anything else may not.
+            Ok(()) | Err(Stop::Query(_)) if !client.is_closed() => self.pool.put(client),
+            _ => {}
         }
-    }
-
-    async fn stream(&self, sql: &str, sink: Box<dyn RowSink>) -> Result<(), SourceError> {
-        let mut pipe = Pipe::spawn(sink);
-        let result = self.execute(sql, &mut Out::Pipe(&mut pipe)).await;
-        pipe.finish(result).await
+        result.map_err(|stop| match stop {
+            Stop::Query(e) => Stop::Error(scrub(
+                &format!("Error running query on source '{}': {e}", self.name),
+                self.password.as_deref(),
+            )),
+            other => other,
+        })
     }
 
     fn concurrency(&self) -> usize {
@@ -812,151 +796,6 @@ impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
 
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Shared with mysql.rs: the pool and the way rows leave a query.
-
-/// At most `size` connections, made by the caller when none is idle, kept for the next query.
-pub(crate) struct Pool<C> {
-    pub(crate) size: usize,
-    idle: Mutex<Vec<(C, Instant)>>,
-    permits: Semaphore,
-}
-
-impl<C> Pool<C> {
-    pub(crate) fn new(size: usize) -> Self {
-        let size = size.max(1);
-        Pool {
-            size,
-            idle: Mutex::new(Vec::new()),
-            permits: Semaphore::new(size),
-        }
-    }
-
-    /// Waits for a free slot; returns it with an idle connection (and when it was last used), if
-    /// there is one. Dropping the permit frees the slot.
-    pub(crate) async fn acquire(&self) -> (SemaphorePermit<'_>, Option<(C, Instant)>) {
-        let permit = self
-            .permits
-            .acquire()
-            .await
-            .expect("the pool's semaphore is never closed");
-        let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
-        (permit, idle)
-    }
-
-    /// Keeps a healthy connection for the next query.
-    pub(crate) fn put(&self, connection: C) {
-        if let Ok(mut idle) = self.idle.lock() {
-            idle.push((connection, Instant::now()));
-        }
-    }
-}
-
-/// Why a query stopped early.
-pub(crate) enum Stop {
-    /// The statement failed; the connection is still usable. (Message without the source name.)
-    Query(String),
-    /// Anything else, ready to show.
-    Error(String),
-    /// The sink refused the rows; its own error is waiting in the [`Pipe`].
-    SinkFailed,
-}
-
-impl Stop {
-    pub(crate) fn into_error(self) -> SourceError {
-        match self {
-            Stop::Query(e) | Stop::Error(e) => SourceError(e),
-            Stop::SinkFailed => SourceError("the rows could not be stored".into()),
-        }
-    }
-}
-
-/// Where a query's columns and rows go.
-pub(crate) enum Out<'a> {
-    Collect(&'a mut ResultSet),
-    Pipe(&'a mut Pipe),
-}
-
-impl Out<'_> {
-    pub(crate) async fn columns(&mut self, columns: Vec<String>) -> Result<(), Stop> {
-        match self {
-            Out::Collect(result) => {
-                result.columns = columns;
-                Ok(())
-            }
-            Out::Pipe(pipe) => pipe.send(Message::Columns(columns)).await,
-        }
-    }
-
-    pub(crate) async fn rows(&mut self, rows: Vec<Vec<Cell>>) -> Result<(), Stop> {
-        match self {
-            Out::Collect(result) => {
-                result.rows.extend(rows);
-                Ok(())
-            }
-            Out::Pipe(pipe) => pipe.send(Message::Rows(rows)).await,
-        }
-    }
-}
-
-pub(crate) enum Message {
-    Columns(Vec<String>),
-    Rows(Vec<Vec<Cell>>),
-    Finish,
-}
-
-/// Feeds a [`RowSink`] on a blocking thread, so writing one batch overlaps reading the next.
-pub(crate) struct Pipe {
-    sender: Option<mpsc::Sender<Message>>,
-    writer: tokio::task::JoinHandle<Result<(), String>>,
-}
-
-impl Pipe {
-    pub(crate) fn spawn(mut sink: Box<dyn RowSink>) -> Pipe {
-        let (sender, mut receiver) = mpsc::channel::<Message>(2);
-        let writer = tokio::task::spawn_blocking(move || {
-            while let Some(message) = receiver.blocking_recv() {
-                match message {
-                    Message::Columns(columns) => sink.columns(&columns)?,
-                    Message::Rows(rows) => sink.rows(rows)?,
-                    Message::Finish => return sink.finish(),
-                }
-            }
-            Err("the query stopped".to_string())
-        });
-        Pipe {
-            sender: Some(sender),
-            writer,
-        }
-    }
-
-    async fn send(&mut self, message: Message) -> Result<(), Stop> {
-        match &self.sender {
-            Some(sender) => sender.send(message).await.map_err(|_| Stop::SinkFailed),
-            None => Err(Stop::SinkFailed),
-        }
-    }
-
-    /// Ends the hand-off: on success the sink is finished; otherwise the first error wins.
-    pub(crate) async fn finish(mut self, result: Result<(), Stop>) -> Result<(), SourceError> {
-        let finished = match result {
-            Ok(()) => self.send(Message::Finish).await,
-            Err(stop) => Err(stop),
-        };
-        self.sender = None;
-        let written = self.writer.await.map_err(|e| SourceError(e.to_string()))?;
-        match finished {
-            Ok(()) => written.map_err(SourceError),
-            Err(Stop::SinkFailed) => Err(SourceError(
-                written
-                    .err()
-                    .unwrap_or_else(|| "the rows could not be stored".into()),
-            )),
-            Err(stop) => Err(stop.into_error()),
-        }
     }
 }
 

@@ -21,9 +21,10 @@
 //! The second half of this module holds what `bigquery.rs` shares: the HTTP client, RS256
 //! signing with ring, base64url, URL encoding and error texts.
 
-use super::postgres::{decimal_cell, float_cell, scrub, Out, Pipe, Stop};
-use super::{Connector, RowSink, SourceError};
-use crate::value::{Cell, ResultSet};
+use super::batches::{BatchedSource, Out, Stop};
+use super::postgres::{decimal_cell, float_cell, scrub};
+use super::SourceError;
+use crate::value::Cell;
 use async_trait::async_trait;
 use base64::Engine as _;
 use serde_json::{json, Value};
@@ -408,7 +409,10 @@ impl SnowflakeSource {
             let _ = tokio::time::timeout(self.connect_timeout, request.send()).await;
         }
     }
+}
 
+#[async_trait]
+impl BatchedSource for SnowflakeSource {
     async fn execute(&self, sql: &str, out: &mut Out<'_>) -> Result<(), Stop> {
         let _permit = self
             .permits
@@ -430,23 +434,6 @@ impl SnowflakeSource {
                 Err(self.timeout_error(limit))
             }
         }
-    }
-}
-
-#[async_trait]
-impl Connector for SnowflakeSource {
-    async fn query(&self, sql: &str) -> Result<ResultSet, SourceError> {
-        let mut result = ResultSet::default();
-        match self.execute(sql, &mut Out::Collect(&mut result)).await {
-            Ok(()) => Ok(result),
-            Err(stop) => Err(stop.into_error()),
-        }
-    }
-
-    async fn stream(&self, sql: &str, sink: Box<dyn RowSink>) -> Result<(), SourceError> {
-        let mut pipe = Pipe::spawn(sink);
-        let result = self.execute(sql, &mut Out::Pipe(&mut pipe)).await;
-        pipe.finish(result).await
     }
 
     fn concurrency(&self) -> usize {

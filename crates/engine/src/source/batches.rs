@@ -1,0 +1,187 @@
+//! How rows leave a network engine's query, shared by PostgreSQL, MySQL, Snowflake and BigQuery:
+//! an engine implements [`BatchedSource::execute`], writing columns and batches of rows to an
+//! [`Out`], and gets its [`Connector`] from that — collected into a [`ResultSet`] for `query`, or
+//! handed to a [`RowSink`] on a blocking thread for `stream`. Also the connection [`Pool`].
+
+use super::{Connector, RowSink, SourceError};
+use crate::value::{Cell, ResultSet};
+use async_trait::async_trait;
+use std::sync::Mutex;
+use std::time::Instant;
+use tokio::sync::{mpsc, Semaphore, SemaphorePermit};
+
+/// Rows handed to a sink at once.
+pub(crate) const BATCH_ROWS: usize = 10_000;
+
+/// A source that writes a query's columns and rows to an [`Out`].
+#[async_trait]
+pub trait BatchedSource: Send + Sync {
+    /// Runs `sql`, handing its columns and then its rows, in batches, to `out`.
+    async fn execute(&self, sql: &str, out: &mut Out<'_>) -> Result<(), Stop>;
+
+    /// How many queries may run against this source at once.
+    fn concurrency(&self) -> usize;
+}
+
+#[async_trait]
+impl<S: BatchedSource> Connector for S {
+    async fn query(&self, sql: &str) -> Result<ResultSet, SourceError> {
+        let mut result = ResultSet::default();
+        match self.execute(sql, &mut Out::Collect(&mut result)).await {
+            Ok(()) => Ok(result),
+            Err(stop) => Err(stop.into_error()),
+        }
+    }
+
+    async fn stream(&self, sql: &str, sink: Box<dyn RowSink>) -> Result<(), SourceError> {
+        let mut pipe = Pipe::spawn(sink);
+        let result = self.execute(sql, &mut Out::Pipe(&mut pipe)).await;
+        pipe.finish(result).await
+    }
+
+    fn concurrency(&self) -> usize {
+        BatchedSource::concurrency(self)
+    }
+}
+
+/// At most `size` connections, made by the caller when none is idle, kept for the next query.
+pub(crate) struct Pool<C> {
+    pub(crate) size: usize,
+    idle: Mutex<Vec<(C, Instant)>>,
+    permits: Semaphore,
+}
+
+impl<C> Pool<C> {
+    pub(crate) fn new(size: usize) -> Self {
+        let size = size.max(1);
+        Pool {
+            size,
+            idle: Mutex::new(Vec::new()),
+            permits: Semaphore::new(size),
+        }
+    }
+
+    /// Waits for a free slot; returns it with an idle connection (and when it was last used), if
+    /// there is one. Dropping the permit frees the slot.
+    pub(crate) async fn acquire(&self) -> (SemaphorePermit<'_>, Option<(C, Instant)>) {
+        let permit = self
+            .permits
+            .acquire()
+            .await
+            .expect("the pool's semaphore is never closed");
+        let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        (permit, idle)
+    }
+
+    /// Keeps a healthy connection for the next query.
+    pub(crate) fn put(&self, connection: C) {
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.push((connection, Instant::now()));
+        }
+    }
+}
+
+/// Why a query stopped early.
+pub enum Stop {
+    /// The statement failed; the connection is still usable. (Message without the source name.)
+    Query(String),
+    /// Anything else, ready to show.
+    Error(String),
+    /// The sink refused the rows; its own error is waiting in the [`Pipe`].
+    SinkFailed,
+}
+
+impl Stop {
+    pub(crate) fn into_error(self) -> SourceError {
+        match self {
+            Stop::Query(e) | Stop::Error(e) => SourceError(e),
+            Stop::SinkFailed => SourceError("the rows could not be stored".into()),
+        }
+    }
+}
+
+/// Where a query's columns and rows go.
+pub enum Out<'a> {
+    Collect(&'a mut ResultSet),
+    Pipe(&'a mut Pipe),
+}
+
+impl Out<'_> {
+    pub(crate) async fn columns(&mut self, columns: Vec<String>) -> Result<(), Stop> {
+        match self {
+            Out::Collect(result) => {
+                result.columns = columns;
+                Ok(())
+            }
+            Out::Pipe(pipe) => pipe.send(Message::Columns(columns)).await,
+        }
+    }
+
+    pub(crate) async fn rows(&mut self, rows: Vec<Vec<Cell>>) -> Result<(), Stop> {
+        match self {
+            Out::Collect(result) => {
+                result.rows.extend(rows);
+                Ok(())
+            }
+            Out::Pipe(pipe) => pipe.send(Message::Rows(rows)).await,
+        }
+    }
+}
+
+enum Message {
+    Columns(Vec<String>),
+    Rows(Vec<Vec<Cell>>),
+    Finish,
+}
+
+/// Feeds a [`RowSink`] on a blocking thread, so writing one batch overlaps reading the next.
+pub struct Pipe {
+    sender: Option<mpsc::Sender<Message>>,
+    writer: tokio::task::JoinHandle<Result<(), String>>,
+}
+
+impl Pipe {
+    pub(crate) fn spawn(mut sink: Box<dyn RowSink>) -> Pipe {
+        let (sender, mut receiver) = mpsc::channel::<Message>(2);
+        let writer = tokio::task::spawn_blocking(move || {
+            while let Some(message) = receiver.blocking_recv() {
+                match message {
+                    Message::Columns(columns) => sink.columns(&columns)?,
+                    Message::Rows(rows) => sink.rows(rows)?,
+                    Message::Finish => return sink.finish(),
+                }
+            }
+            Err("the query stopped".to_string())
+        });
+        Pipe {
+            sender: Some(sender),
+            writer,
+        }
+    }
+
+    async fn send(&mut self, message: Message) -> Result<(), Stop> {
+        match &self.sender {
+            Some(sender) => sender.send(message).await.map_err(|_| Stop::SinkFailed),
+            None => Err(Stop::SinkFailed),
+        }
+    }
+
+    /// Ends the hand-off: on success the sink is finished; otherwise the first error wins.
+    pub(crate) async fn finish(mut self, result: Result<(), Stop>) -> Result<(), SourceError> {
+        let finished = match result {
+            Ok(()) => self.send(Message::Finish).await,
+            Err(stop) => Err(stop),
+        };
+        self.sender = None;
+        let written = self.writer.await.map_err(|e| SourceError(e.to_string()))?;
+        match finished {
+            Ok(()) => written.map_err(SourceError),
+            Err(Stop::SinkFailed) => Err(SourceError(
+                written
+                    .err()
+                    .unwrap_or_else(|| "the rows could not be stored".into()),
+            )),
+            Err(stop) => Err(stop.into_error()),
+        }
+    }
+}
