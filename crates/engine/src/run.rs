@@ -5,6 +5,7 @@ use crate::data_json::group_by_cohort;
 use crate::materialize::SqliteTableWriter;
 use crate::output::write_atomic;
 use crate::plan::{sqlite_file, Job, JobKind, TraceTarget, Work};
+use crate::source::in_process::InProcess;
 use crate::source::sqlite::{open_with_attachments, run_query, SqliteSource};
 use crate::source::{connect, ConnectContext, Connector};
 use std::collections::HashMap;
@@ -292,9 +293,13 @@ async fn execute(job: &Job, shared: &Shared) -> Result<Outcome, String> {
                     attachments,
                 } => {
                     let name = format!("model_{}_generated_source", job.name);
-                    SqliteSource::for_file(name, database.clone(), attachments.clone())
-                        .query(sql)
-                        .await
+                    InProcess(SqliteSource::for_file(
+                        name,
+                        database.clone(),
+                        attachments.clone(),
+                    ))
+                    .query(sql)
+                    .await
                 }
             }
             .map_err(|e| e.to_string())?;
@@ -330,14 +335,7 @@ fn display(path: &Path) -> String {
 fn merge(sql: &str, children: &[(String, PathBuf)], target: &Path) -> Result<(), String> {
     let connection = open_with_attachments(Path::new(":memory:"), children)?;
     let mut writer = SqliteTableWriter::create(target, "model")?;
-    let writer_cell = std::cell::RefCell::new(&mut writer);
-    use crate::source::RowSink;
-    run_query(
-        &connection,
-        sql,
-        |c| writer_cell.borrow_mut().columns(c),
-        |rows| writer_cell.borrow_mut().rows(rows),
-    )?;
+    run_query(&connection, sql, &mut writer)?;
     writer.commit()
 }
 

@@ -323,7 +323,8 @@ traces:
     let run = p.visivo(&["run"]);
     assert_eq!(run.code, 1);
     assert!(
-        run.stdout.contains("stopped after the query_timeout of 1s"),
+        run.stdout
+            .contains("Query on source 'db' timed out after 1 s (query_timeout) and was cancelled"),
         "{}",
         run.stdout
     );

@@ -8,20 +8,19 @@
 //!
 //! Values are read as DuckDB's own values and converted by [`cell`].
 
+use super::in_process::{Batcher, InProcessEngine};
 use super::postgres::{cell_to_json, decimal_cell};
 use super::snowflake::{fraction_text, iso_from_parts};
-use super::{resolve_path, ConnectContext, Connector, RowSink, SourceError};
-use crate::value::{Cell, ResultSet};
+use super::{resolve_path, ConnectContext, RowSink, SourceError};
+use crate::value::Cell;
 use ::duckdb::arrow::datatypes::DataType;
 use ::duckdb::types::{TimeUnit, Value as Duck};
-use ::duckdb::{AccessMode, Config, Connection};
-use async_trait::async_trait;
+use ::duckdb::{AccessMode, Config, Connection, InterruptHandle};
 use serde_json::Value;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 use visivo_project::Source;
-
-const BATCH_ROWS: usize = 10_000;
 
 pub struct DuckdbSource {
     name: String,
@@ -53,6 +52,23 @@ impl DuckdbSource {
             concurrency: ctx.threads.max(1),
         })
     }
+}
+
+impl InProcessEngine for DuckdbSource {
+    type Connection = Connection;
+    type Interrupt = Arc<InterruptHandle>;
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn query_timeout(&self) -> Option<Duration> {
+        self.query_timeout
+    }
+
+    fn concurrency(&self) -> usize {
+        self.concurrency
+    }
 
     fn open(&self) -> Result<Connection, SourceError> {
         let fail = |e: String| {
@@ -82,47 +98,26 @@ impl DuckdbSource {
         Ok(connection)
     }
 
-    /// Runs `work` on a blocking thread with a fresh connection; past `query_timeout` the query
-    /// is interrupted.
-    async fn with_connection<T: Send + 'static>(
-        &self,
-        work: impl FnOnce(Connection) -> Result<T, String> + Send + 'static,
-    ) -> Result<T, SourceError> {
-        let connection = self.open()?;
-        let interrupt = connection.interrupt_handle();
-        let name = self.name.clone();
-        let mut task = tokio::task::spawn_blocking(move || {
-            work(connection).map_err(|e| format!("Error running query on source '{name}': {e}"))
-        });
-        let joined = match self.query_timeout {
-            None => (&mut task).await,
-            Some(limit) => match tokio::time::timeout(limit, &mut task).await {
-                Ok(joined) => joined,
-                Err(_) => {
-                    interrupt.interrupt();
-                    let _ = task.await;
-                    return Err(SourceError(format!(
-                        "Query on source '{}' timed out after {} s (query_timeout) and was cancelled",
-                        self.name,
-                        limit.as_secs()
-                    )));
-                }
-            },
-        };
-        joined
-            .map_err(|e| SourceError(e.to_string()))?
-            .map_err(SourceError)
+    fn interrupt_handle(connection: &Connection) -> Arc<InterruptHandle> {
+        connection.interrupt_handle()
+    }
+
+    fn interrupt(handle: Arc<InterruptHandle>) {
+        handle.interrupt();
+    }
+
+    fn run(connection: &Connection, sql: &str, out: &mut dyn RowSink) -> Result<(), String> {
+        run_query(connection, sql, out)
+    }
+
+    fn query_failed(&self, message: String) -> String {
+        format!("Error running query on source '{}': {message}", self.name)
     }
 }
 
 /// Runs `sql`, handing the column names (known only once the statement ran) and then batches
 /// of rows on.
-fn run_query(
-    connection: &Connection,
-    sql: &str,
-    mut on_columns: impl FnMut(&[String]) -> Result<(), String>,
-    mut on_batch: impl FnMut(Vec<Vec<Cell>>) -> Result<(), String>,
-) -> Result<(), String> {
+fn run_query(connection: &Connection, sql: &str, out: &mut dyn RowSink) -> Result<(), String> {
     let mut statement = connection.prepare(sql).map_err(|e| e.to_string())?;
     let mut rows = statement.query([]).map_err(|e| e.to_string())?;
     // Names and types come from the executed statement (`column_names()` panics before).
@@ -136,23 +131,17 @@ fn run_query(
         }
         None => (Vec::new(), Vec::new()),
     };
-    on_columns(&columns)?;
-    let mut batch = Vec::with_capacity(BATCH_ROWS.min(1024));
+    out.columns(&columns)?;
+    let mut batcher = Batcher::new(out);
     while let Some(row) = rows.next().map_err(|e| e.to_string())? {
         let mut cells = Vec::with_capacity(columns.len());
         for (i, zoned) in zoned.iter().enumerate() {
             let value: Duck = row.get(i).map_err(|e| e.to_string())?;
             cells.push(cell(value, *zoned));
         }
-        batch.push(cells);
-        if batch.len() >= BATCH_ROWS {
-            on_batch(std::mem::take(&mut batch))?;
-        }
+        batcher.push(cells)?;
     }
-    if !batch.is_empty() {
-        on_batch(batch)?;
-    }
-    Ok(())
+    batcher.finish()
 }
 
 /// A DuckDB value as a [`Cell`]:
@@ -324,50 +313,6 @@ fn iso_duration(months: i32, days: i32, nanos: i64) -> String {
         out.push_str("T0S");
     }
     out
-}
-
-#[async_trait]
-impl Connector for DuckdbSource {
-    async fn query(&self, sql: &str) -> Result<ResultSet, SourceError> {
-        let sql = sql.to_string();
-        self.with_connection(move |connection| {
-            let mut result = ResultSet::default();
-            run_query(
-                &connection,
-                &sql,
-                |c| {
-                    result.columns = c.to_vec();
-                    Ok(())
-                },
-                |rows| {
-                    result.rows.extend(rows);
-                    Ok(())
-                },
-            )
-            .map(|_| result)
-        })
-        .await
-    }
-
-    async fn stream(&self, sql: &str, sink: Box<dyn RowSink>) -> Result<(), SourceError> {
-        let sql = sql.to_string();
-        self.with_connection(move |connection| {
-            let sink = std::cell::RefCell::new(sink);
-            run_query(
-                &connection,
-                &sql,
-                |c| sink.borrow_mut().columns(c),
-                |rows| sink.borrow_mut().rows(rows),
-            )?;
-            let result = sink.borrow_mut().finish();
-            result
-        })
-        .await
-    }
-
-    fn concurrency(&self) -> usize {
-        self.concurrency
-    }
 }
 
 #[cfg(test)]

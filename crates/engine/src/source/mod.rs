@@ -4,6 +4,7 @@ pub mod batches;
 pub mod bigquery;
 #[cfg(feature = "duckdb")]
 pub mod duckdb;
+pub mod in_process;
 pub mod mysql;
 pub mod postgres;
 pub mod snowflake;
@@ -11,6 +12,7 @@ pub mod sqlite;
 
 use crate::value::ResultSet;
 use async_trait::async_trait;
+use in_process::InProcess;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use visivo_project::load::template::unset_vars_in;
@@ -61,7 +63,7 @@ pub struct ConnectContext<'a> {
 pub fn connect(source: &Source, ctx: &ConnectContext) -> Result<Arc<dyn Connector>, SourceError> {
     check_env_vars(source)?;
     match source.source_type {
-        SourceType::Sqlite => Ok(Arc::new(sqlite::SqliteSource::new(source, ctx)?)),
+        SourceType::Sqlite => Ok(Arc::new(InProcess(sqlite::SqliteSource::new(source, ctx)?))),
         SourceType::Postgresql | SourceType::Redshift => {
             Ok(Arc::new(postgres::PostgresSource::new(source)?))
         }
@@ -69,7 +71,9 @@ pub fn connect(source: &Source, ctx: &ConnectContext) -> Result<Arc<dyn Connecto
         SourceType::Snowflake => Ok(Arc::new(snowflake::SnowflakeSource::new(source, ctx)?)),
         SourceType::Bigquery => Ok(Arc::new(bigquery::BigQuerySource::new(source, ctx)?)),
         #[cfg(feature = "duckdb")]
-        SourceType::Duckdb => Ok(Arc::new(self::duckdb::DuckdbSource::new(source, ctx)?)),
+        SourceType::Duckdb => Ok(Arc::new(InProcess(self::duckdb::DuckdbSource::new(
+            source, ctx,
+        )?))),
         #[cfg(not(feature = "duckdb"))]
         SourceType::Duckdb => Err(SourceError(format!(
             "source '{}': DuckDB support is not compiled into this build; rebuild with \

@@ -1,16 +1,15 @@
 //! SQLite files (and the files CSV-script and local-merge models write).
 //!
-//! Every query opens its own read-only connection, so several traces read one file at once.
+//! Every query opens its own read-only connection, so several traces read one file at once
+//! (see `in_process.rs`).
 
-use super::{resolve_path, ConnectContext, Connector, RowSink, SourceError};
-use crate::value::{Cell, ResultSet};
-use async_trait::async_trait;
-use rusqlite::{Connection, OpenFlags};
+use super::in_process::{Batcher, InProcessEngine};
+use super::{resolve_path, ConnectContext, RowSink, SourceError};
+use crate::value::Cell;
+use rusqlite::{Connection, InterruptHandle, OpenFlags};
 use std::path::PathBuf;
 use std::time::Duration;
 use visivo_project::Source;
-
-const BATCH_ROWS: usize = 10_000;
 
 pub struct SqliteSource {
     name: String,
@@ -62,12 +61,6 @@ impl SqliteSource {
             query_timeout: None,
         }
     }
-
-    fn open(&self) -> Result<Connection, SourceError> {
-        let fail =
-            |e: String| SourceError(format!("Error connecting to source '{}': {e}", self.name));
-        open_with_attachments(&self.database, &self.attachments).map_err(fail)
-    }
 }
 
 /// Opens `database` read-only (`:memory:` for an empty in-memory one) and attaches files.
@@ -112,106 +105,55 @@ pub fn open_with_attachments(
     Ok(connection)
 }
 
-/// Runs `sql` on `connection`, handing rows to `on_batch`.
-pub fn run_query(
-    connection: &Connection,
-    sql: &str,
-    mut on_columns: impl FnMut(&[String]) -> Result<(), String>,
-    mut on_batch: impl FnMut(Vec<Vec<Cell>>) -> Result<(), String>,
-) -> Result<(), String> {
+/// Runs `sql` on `connection`, handing its column names and then batches of rows to `out`.
+pub fn run_query(connection: &Connection, sql: &str, out: &mut dyn RowSink) -> Result<(), String> {
     let mut statement = connection.prepare(sql).map_err(|e| e.to_string())?;
     let columns: Vec<String> = statement.column_names().map(str::to_string).collect();
-    on_columns(&columns)?;
+    out.columns(&columns)?;
     let width = columns.len();
     let mut rows = statement.query([]).map_err(|e| e.to_string())?;
-    let mut batch = Vec::with_capacity(BATCH_ROWS.min(1024));
+    let mut batcher = Batcher::new(out);
     while let Some(row) = rows.next().map_err(|e| e.to_string())? {
         let mut cells = Vec::with_capacity(width);
         for i in 0..width {
             cells.push(Cell::from(row.get_ref(i).map_err(|e| e.to_string())?));
         }
-        batch.push(cells);
-        if batch.len() >= BATCH_ROWS {
-            on_batch(std::mem::take(&mut batch))?;
-        }
+        batcher.push(cells)?;
     }
-    if !batch.is_empty() {
-        on_batch(batch)?;
-    }
-    Ok(())
+    batcher.finish()
 }
 
-impl SqliteSource {
-    /// Runs `work` on a blocking thread with a fresh connection; past `query_timeout` the
-    /// statement is interrupted.
-    async fn with_connection<T: Send + 'static>(
-        &self,
-        work: impl FnOnce(Connection) -> Result<T, String> + Send + 'static,
-    ) -> Result<T, SourceError> {
-        let connection = self.open()?;
-        let interrupt = connection.get_interrupt_handle();
-        let mut task = tokio::task::spawn_blocking(move || work(connection));
-        let joined = match self.query_timeout {
-            None => (&mut task).await,
-            Some(limit) => match tokio::time::timeout(limit, &mut task).await {
-                Ok(joined) => joined,
-                Err(_) => {
-                    interrupt.interrupt();
-                    let _ = task.await;
-                    return Err(SourceError(format!(
-                        "source '{}': the query was stopped after the query_timeout of {}s",
-                        self.name,
-                        limit.as_secs()
-                    )));
-                }
-            },
-        };
-        joined
-            .map_err(|e| SourceError(e.to_string()))?
-            .map_err(SourceError)
-    }
-}
+impl InProcessEngine for SqliteSource {
+    type Connection = Connection;
+    type Interrupt = InterruptHandle;
 
-#[async_trait]
-impl Connector for SqliteSource {
-    async fn query(&self, sql: &str) -> Result<ResultSet, SourceError> {
-        let sql = sql.to_string();
-        self.with_connection(move |connection| {
-            let mut result = ResultSet::default();
-            run_query(
-                &connection,
-                &sql,
-                |c| {
-                    result.columns = c.to_vec();
-                    Ok(())
-                },
-                |rows| {
-                    result.rows.extend(rows);
-                    Ok(())
-                },
-            )
-            .map(|_| result)
-        })
-        .await
+    fn name(&self) -> &str {
+        &self.name
     }
 
-    async fn stream(&self, sql: &str, sink: Box<dyn RowSink>) -> Result<(), SourceError> {
-        let sql = sql.to_string();
-        self.with_connection(move |connection| {
-            let sink = std::cell::RefCell::new(sink);
-            run_query(
-                &connection,
-                &sql,
-                |c| sink.borrow_mut().columns(c),
-                |rows| sink.borrow_mut().rows(rows),
-            )?;
-            let result = sink.borrow_mut().finish();
-            result
-        })
-        .await
+    fn query_timeout(&self) -> Option<Duration> {
+        self.query_timeout
     }
 
     fn concurrency(&self) -> usize {
         self.concurrency
+    }
+
+    fn open(&self) -> Result<Connection, SourceError> {
+        let fail =
+            |e: String| SourceError(format!("Error connecting to source '{}': {e}", self.name));
+        open_with_attachments(&self.database, &self.attachments).map_err(fail)
+    }
+
+    fn interrupt_handle(connection: &Connection) -> InterruptHandle {
+        connection.get_interrupt_handle()
+    }
+
+    fn interrupt(handle: InterruptHandle) {
+        handle.interrupt();
+    }
+
+    fn run(connection: &Connection, sql: &str, out: &mut dyn RowSink) -> Result<(), String> {
+        run_query(connection, sql, out)
     }
 }

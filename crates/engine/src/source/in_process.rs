@@ -1,0 +1,135 @@
+//! What SQLite and DuckDB share: both run inside this process, so every query opens its own
+//! connection and runs on a blocking thread, and past `query_timeout` the statement is
+//! interrupted. An engine implements [`InProcessEngine`]; [`InProcess`] makes it a [`Connector`].
+
+use super::batches::BATCH_ROWS;
+use super::{Connector, RowSink, SourceError};
+use crate::value::{Cell, ResultSet};
+use async_trait::async_trait;
+use std::time::Duration;
+
+pub trait InProcessEngine: Send + Sync + 'static {
+    type Connection: Send + 'static;
+    /// Stops the connection's running statement from another thread.
+    type Interrupt: Send + 'static;
+
+    fn name(&self) -> &str;
+    fn query_timeout(&self) -> Option<Duration>;
+    fn concurrency(&self) -> usize;
+    fn open(&self) -> Result<Self::Connection, SourceError>;
+    fn interrupt_handle(connection: &Self::Connection) -> Self::Interrupt;
+    fn interrupt(handle: Self::Interrupt);
+    /// Runs `sql`, handing its column names and then batches of rows (see [`Batcher`]) to `out`.
+    fn run(connection: &Self::Connection, sql: &str, out: &mut dyn RowSink) -> Result<(), String>;
+    /// How a failed query's message reaches the user.
+    fn query_failed(&self, message: String) -> String {
+        message
+    }
+}
+
+/// An in-process engine as a [`Connector`].
+pub struct InProcess<E>(pub E);
+
+impl<E: InProcessEngine> InProcess<E> {
+    /// Runs `work` on a blocking thread with a fresh connection.
+    async fn with_connection<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(E::Connection) -> Result<T, String> + Send + 'static,
+    ) -> Result<T, SourceError> {
+        let connection = self.0.open()?;
+        let interrupt = E::interrupt_handle(&connection);
+        let mut task = tokio::task::spawn_blocking(move || work(connection));
+        let joined = match self.0.query_timeout() {
+            None => (&mut task).await,
+            Some(limit) => match tokio::time::timeout(limit, &mut task).await {
+                Ok(joined) => joined,
+                Err(_) => {
+                    E::interrupt(interrupt);
+                    let _ = task.await;
+                    return Err(SourceError(format!(
+                        "Query on source '{}' timed out after {} s (query_timeout) and was cancelled",
+                        self.0.name(),
+                        limit.as_secs()
+                    )));
+                }
+            },
+        };
+        joined
+            .map_err(|e| SourceError(e.to_string()))?
+            .map_err(|e| SourceError(self.0.query_failed(e)))
+    }
+}
+
+#[async_trait]
+impl<E: InProcessEngine> Connector for InProcess<E> {
+    async fn query(&self, sql: &str) -> Result<ResultSet, SourceError> {
+        let sql = sql.to_string();
+        self.with_connection(move |connection| {
+            let mut result = ResultSet::default();
+            E::run(&connection, &sql, &mut result)?;
+            Ok(result)
+        })
+        .await
+    }
+
+    async fn stream(&self, sql: &str, sink: Box<dyn RowSink>) -> Result<(), SourceError> {
+        let sql = sql.to_string();
+        self.with_connection(move |connection| {
+            let mut sink = sink;
+            E::run(&connection, &sql, &mut *sink)?;
+            sink.finish()
+        })
+        .await
+    }
+
+    fn concurrency(&self) -> usize {
+        self.0.concurrency()
+    }
+}
+
+/// A query's rows kept in memory, for [`Connector::query`].
+impl RowSink for ResultSet {
+    fn columns(&mut self, columns: &[String]) -> Result<(), String> {
+        self.columns = columns.to_vec();
+        Ok(())
+    }
+
+    fn rows(&mut self, rows: Vec<Vec<Cell>>) -> Result<(), String> {
+        self.rows.extend(rows);
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// Collects rows one at a time and hands them on [`BATCH_ROWS`] at a time.
+pub struct Batcher<'a> {
+    out: &'a mut dyn RowSink,
+    batch: Vec<Vec<Cell>>,
+}
+
+impl<'a> Batcher<'a> {
+    pub fn new(out: &'a mut dyn RowSink) -> Self {
+        Batcher {
+            out,
+            batch: Vec::with_capacity(BATCH_ROWS.min(1024)),
+        }
+    }
+
+    pub fn push(&mut self, row: Vec<Cell>) -> Result<(), String> {
+        self.batch.push(row);
+        if self.batch.len() >= BATCH_ROWS {
+            self.out.rows(std::mem::take(&mut self.batch))?;
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> Result<(), String> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        self.out.rows(self.batch)
+    }
+}
