@@ -8,7 +8,7 @@
 //!
 //! Values are read as DuckDB's own values and converted by [`cell`].
 
-use super::in_process::{Batcher, InProcessEngine};
+use super::in_process::{Batcher, InProcessEngine, Settings};
 use super::postgres::{cell_to_json, decimal_cell};
 use super::snowflake::{fraction_text, iso_from_parts};
 use super::{resolve_path, ConnectContext, RowSink, SourceError};
@@ -19,15 +19,12 @@ use ::duckdb::{AccessMode, Config, Connection, InterruptHandle};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 use visivo_project::Source;
 
 pub struct DuckdbSource {
-    name: String,
+    settings: Settings,
     database: PathBuf,
     schema: Option<String>,
-    query_timeout: Option<Duration>,
-    concurrency: usize,
 }
 
 impl DuckdbSource {
@@ -44,12 +41,9 @@ impl DuckdbSource {
             resolve_path(ctx.project_dir, database)
         };
         Ok(DuckdbSource {
-            name,
+            settings: Settings::new(source, ctx),
             database,
             schema: source.db_schema.clone().filter(|s| !s.is_empty()),
-            query_timeout: source.query_timeout.map(Duration::from_secs),
-            // Read-only connections share the file, like SQLite's.
-            concurrency: ctx.threads.max(1),
         })
     }
 }
@@ -58,16 +52,8 @@ impl InProcessEngine for DuckdbSource {
     type Connection = Connection;
     type Interrupt = Arc<InterruptHandle>;
 
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn query_timeout(&self) -> Option<Duration> {
-        self.query_timeout
-    }
-
-    fn concurrency(&self) -> usize {
-        self.concurrency
+    fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     fn open(&self) -> Result<Connection, SourceError> {
@@ -75,7 +61,7 @@ impl InProcessEngine for DuckdbSource {
             SourceError(format!(
                 "Error connecting to source '{}' (duckdb file {}): {e}. Ensure the database is \
                  running and the connection properties are correct.",
-                self.name,
+                self.settings.name,
                 self.database.display()
             ))
         };
@@ -111,7 +97,10 @@ impl InProcessEngine for DuckdbSource {
     }
 
     fn query_failed(&self, message: String) -> String {
-        format!("Error running query on source '{}': {message}", self.name)
+        format!(
+            "Error running query on source '{}': {message}",
+            self.settings.name
+        )
     }
 }
 

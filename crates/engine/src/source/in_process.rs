@@ -3,19 +3,36 @@
 //! interrupted. An engine implements [`InProcessEngine`]; [`InProcess`] makes it a [`Connector`].
 
 use super::batches::BATCH_ROWS;
-use super::{Connector, RowSink, SourceError};
+use super::{ConnectContext, Connector, RowSink, SourceError};
 use crate::value::{Cell, ResultSet};
 use async_trait::async_trait;
 use std::time::Duration;
+use visivo_project::Source;
+
+/// What every in-process source knows besides its files.
+pub struct Settings {
+    pub name: String,
+    pub query_timeout: Option<Duration>,
+    /// Read-only connections share a file, so several queries may run at once.
+    pub concurrency: usize,
+}
+
+impl Settings {
+    pub fn new(source: &Source, ctx: &ConnectContext) -> Self {
+        Settings {
+            name: source.name.clone().unwrap_or_default(),
+            query_timeout: source.query_timeout.map(Duration::from_secs),
+            concurrency: ctx.threads.max(1),
+        }
+    }
+}
 
 pub trait InProcessEngine: Send + Sync + 'static {
     type Connection: Send + 'static;
     /// Stops the connection's running statement from another thread.
     type Interrupt: Send + 'static;
 
-    fn name(&self) -> &str;
-    fn query_timeout(&self) -> Option<Duration>;
-    fn concurrency(&self) -> usize;
+    fn settings(&self) -> &Settings;
     fn open(&self) -> Result<Self::Connection, SourceError>;
     fn interrupt_handle(connection: &Self::Connection) -> Self::Interrupt;
     fn interrupt(handle: Self::Interrupt);
@@ -39,7 +56,7 @@ impl<E: InProcessEngine> InProcess<E> {
         let connection = self.0.open()?;
         let interrupt = E::interrupt_handle(&connection);
         let mut task = tokio::task::spawn_blocking(move || work(connection));
-        let joined = match self.0.query_timeout() {
+        let joined = match self.0.settings().query_timeout {
             None => (&mut task).await,
             Some(limit) => match tokio::time::timeout(limit, &mut task).await {
                 Ok(joined) => joined,
@@ -48,7 +65,7 @@ impl<E: InProcessEngine> InProcess<E> {
                     let _ = task.await;
                     return Err(SourceError(format!(
                         "Query on source '{}' timed out after {} s (query_timeout) and was cancelled",
-                        self.0.name(),
+                        self.0.settings().name,
                         limit.as_secs()
                     )));
                 }
@@ -83,7 +100,7 @@ impl<E: InProcessEngine> Connector for InProcess<E> {
     }
 
     fn concurrency(&self) -> usize {
-        self.0.concurrency()
+        self.0.settings().concurrency
     }
 }
 

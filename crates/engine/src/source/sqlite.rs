@@ -3,21 +3,18 @@
 //! Every query opens its own read-only connection, so several traces read one file at once
 //! (see `in_process.rs`).
 
-use super::in_process::{Batcher, InProcessEngine};
+use super::in_process::{Batcher, InProcessEngine, Settings};
 use super::{resolve_path, ConnectContext, RowSink, SourceError};
 use crate::value::Cell;
 use rusqlite::{Connection, InterruptHandle, OpenFlags};
 use std::path::PathBuf;
-use std::time::Duration;
 use visivo_project::Source;
 
 pub struct SqliteSource {
-    name: String,
+    settings: Settings,
     database: PathBuf,
     /// (schema name, file)
     attachments: Vec<(String, PathBuf)>,
-    concurrency: usize,
-    query_timeout: Option<Duration>,
 }
 
 impl SqliteSource {
@@ -43,22 +40,22 @@ impl SqliteSource {
             ));
         }
         Ok(SqliteSource {
-            name,
+            settings: Settings::new(source, ctx),
             database,
             attachments,
-            concurrency: ctx.threads.max(1),
-            query_timeout: source.query_timeout.map(Duration::from_secs),
         })
     }
 
     /// A source over a file this run wrote (CSV-script model output).
     pub fn for_file(name: String, database: PathBuf, attachments: Vec<(String, PathBuf)>) -> Self {
         SqliteSource {
-            name,
+            settings: Settings {
+                name,
+                query_timeout: None,
+                concurrency: 1,
+            },
             database,
             attachments,
-            concurrency: 1,
-            query_timeout: None,
         }
     }
 }
@@ -127,21 +124,17 @@ impl InProcessEngine for SqliteSource {
     type Connection = Connection;
     type Interrupt = InterruptHandle;
 
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn query_timeout(&self) -> Option<Duration> {
-        self.query_timeout
-    }
-
-    fn concurrency(&self) -> usize {
-        self.concurrency
+    fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     fn open(&self) -> Result<Connection, SourceError> {
-        let fail =
-            |e: String| SourceError(format!("Error connecting to source '{}': {e}", self.name));
+        let fail = |e: String| {
+            SourceError(format!(
+                "Error connecting to source '{}': {e}",
+                self.settings.name
+            ))
+        };
         open_with_attachments(&self.database, &self.attachments).map_err(fail)
     }
 
