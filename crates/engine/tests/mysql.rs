@@ -12,67 +12,25 @@
 //!
 //! Tables carry the test's name and are dropped and re-created by the test, so runs repeat.
 
+mod server_common;
+
 use serde_json::json;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use server_common::{assert_connection_error, query, stream_counts, text, Server};
+use std::sync::Arc;
 use visivo_engine::data_json::group_by_cohort;
 use visivo_engine::source::mysql::MysqlSource;
-use visivo_engine::source::{Connector, RowSink};
-use visivo_engine::value::{Cell, ResultSet};
-use visivo_project::model::Source;
+use visivo_engine::source::Connector;
+use visivo_engine::value::Cell;
 
-fn env(name: &str, default: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| default.to_string())
-}
+const SERVER: Server = Server {
+    source_type: "mysql",
+    prefix: "my",
+    env_prefix: "VISIVO_MYSQL",
+    default_port: 3306,
+};
 
-fn host() -> String {
-    env("VISIVO_MYSQL_HOST", "127.0.0.1")
-}
-
-fn port() -> u16 {
-    env("VISIVO_MYSQL_PORT", "3306")
-        .parse()
-        .expect("VISIVO_MYSQL_PORT is a port number")
-}
-
-fn database() -> String {
-    env("VISIVO_MYSQL_DATABASE", "visivo_test")
-}
-
-/// A source definition as a project would write it, with `extra` fields merged in (null removes).
-fn source(name: &str, extra: serde_json::Value) -> Source {
-    let mut value = json!({
-        "name": name,
-        "type": "mysql",
-        "host": host(),
-        "port": port(),
-        "username": env("VISIVO_MYSQL_USER", "visivo"),
-        "password": env("VISIVO_MYSQL_PASSWORD", "visivo_pw"),
-        "database": database(),
-    });
-    for (key, field) in extra.as_object().expect("extra fields are an object") {
-        if field.is_null() {
-            value.as_object_mut().unwrap().remove(key);
-        } else {
-            value[key] = field.clone();
-        }
-    }
-    serde_json::from_value(value).expect("a valid source")
-}
-
-fn connector(name: &str, extra: serde_json::Value) -> MysqlSource {
-    MysqlSource::new(&source(name, extra)).expect("the source is configured")
-}
-
-async fn query(source: &MysqlSource, sql: &str) -> ResultSet {
-    source
-        .query(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n(is the server up? run `sudo bash .ci/services.sh`)"))
-}
-
-fn text(s: &str) -> Cell {
-    Cell::Text(s.to_string())
+fn connector(name: &str, extra: serde_json::Value) -> Arc<dyn Connector> {
+    SERVER.connector(name, extra)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -171,67 +129,8 @@ async fn every_type_decodes_exactly() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pool_runs_queries_concurrently_and_reuses_connections() {
-    let my = Arc::new(connector("my_pool", json!({"connection_pool_size": 2})));
-    assert_eq!(my.concurrency(), 2);
-    let (a, b) = tokio::join!(
-        my.query("select connection_id()"),
-        my.query("select connection_id()")
-    );
-    let warm_ids = [a.unwrap().rows[0][0].clone(), b.unwrap().rows[0][0].clone()];
-    let start = Instant::now();
-    let (a, b) = tokio::join!(
-        my.query("select sleep(1), connection_id()"),
-        my.query("select sleep(1), connection_id()")
-    );
-    let elapsed = start.elapsed();
-    let ids = [a.unwrap().rows[0][1].clone(), b.unwrap().rows[0][1].clone()];
-    assert!(
-        elapsed < Duration::from_millis(1800),
-        "two 1 s sleeps took {elapsed:?} with a pool of 2"
-    );
-    assert_ne!(ids[0], ids[1], "two connections");
-    for id in &ids {
-        assert!(
-            warm_ids.contains(id),
-            "connections are reused: {ids:?} vs {warm_ids:?}"
-        );
-    }
-}
-
-#[derive(Default)]
-struct Counts {
-    columns: Vec<String>,
-    batches: Vec<usize>,
-    rows: usize,
-    last: Option<Vec<Cell>>,
-    finished: bool,
-}
-
-struct CountingSink(Arc<Mutex<Counts>>);
-
-impl RowSink for CountingSink {
-    fn columns(&mut self, columns: &[String]) -> Result<(), String> {
-        self.0.lock().unwrap().columns = columns.to_vec();
-        Ok(())
-    }
-    fn rows(&mut self, rows: Vec<Vec<Cell>>) -> Result<(), String> {
-        let mut counts = self.0.lock().unwrap();
-        counts.batches.push(rows.len());
-        counts.rows += rows.len();
-        counts.last = rows.last().cloned();
-        Ok(())
-    }
-    fn finish(&mut self) -> Result<(), String> {
-        self.0.lock().unwrap().finished = true;
-        Ok(())
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn streams_big_results_in_batches() {
     let my = connector("my_stream", json!({}));
-    let counts = Arc::new(Mutex::new(Counts::default()));
     // 50 000 rows from a cross join of digits.
     let digits = "(select 0 d union all select 1 union all select 2 union all select 3 union all select 4 \
                   union all select 5 union all select 6 union all select 7 union all select 8 union all select 9)";
@@ -240,135 +139,19 @@ async fn streams_big_results_in_batches() {
          from {digits} a, {digits} b, {digits} c, {digits} e, (select 0 d union all select 1 union all select 2 \
          union all select 3 union all select 4) f order by n"
     );
-    my.stream(&sql, Box::new(CountingSink(counts.clone())))
-        .await
-        .unwrap();
-    let counts = counts.lock().unwrap();
+    let counts = stream_counts(&my, &sql).await;
     assert_eq!(counts.columns, ["n", "h"]);
-    assert_eq!(counts.rows, 50_000);
-    assert!(counts.batches.len() >= 5, "batches: {:?}", counts.batches);
-    assert!(
-        counts.batches.iter().all(|b| *b <= 10_000),
-        "batches: {:?}",
-        counts.batches
-    );
     assert_eq!(counts.last.as_ref().unwrap()[0], Cell::Int(50_000));
-    assert!(counts.finished);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn db_schema_is_the_default_database_when_database_is_absent() {
     let my = connector(
         "my_schema",
-        json!({"database": null, "db_schema": database()}),
+        json!({"database": null, "db_schema": SERVER.database()}),
     );
     let result = query(&my, "select database() as db").await;
-    assert_eq!(result.rows, vec![vec![text(&database())]]);
-}
-
-fn assert_connection_error(message: &str, name: &str, host: &str, port: u16, password: &str) {
-    eprintln!("{message}");
-    assert!(
-        message.contains(&format!("source '{name}'")),
-        "names the source: {message}"
-    );
-    assert!(
-        message.contains(&format!("{host}:{port}")),
-        "names host and port: {message}"
-    );
-    assert!(!message.contains(password), "leaks the password: {message}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wrong_password_is_reported_without_the_password() {
-    let secret = "Wr0ng-Secret-4711";
-    let my = connector("my_wrong_pw", json!({"password": secret}));
-    let error = my.query("select 1").await.unwrap_err().0;
-    assert_connection_error(&error, "my_wrong_pw", &host(), port(), secret);
-    assert!(
-        error.contains("Access denied"),
-        "the server's message: {error}"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unreachable_servers_are_reported() {
-    let secret = "Unreach-Secret-4711";
-    let closed = connector(
-        "my_closed",
-        json!({"port": 1, "password": secret, "connect_timeout": 3}),
-    );
-    let error = closed.query("select 1").await.unwrap_err().0;
-    assert_connection_error(&error, "my_closed", &host(), 1, secret);
-    assert!(error.to_lowercase().contains("refused"), "{error}");
-
-    let start = Instant::now();
-    let unknown = connector(
-        "my_unknown",
-        json!({"host": "no-such-host.invalid", "password": secret, "connect_timeout": 3}),
-    );
-    let error = unknown.query("select 1").await.unwrap_err().0;
-    assert_connection_error(&error, "my_unknown", "no-such-host.invalid", port(), secret);
-    assert!(
-        start.elapsed() < Duration::from_secs(8),
-        "bounded by connect_timeout"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn query_errors_name_the_source() {
-    let my = connector("my_bad_sql", json!({}));
-    let error = my
-        .query("select * from visivo_no_such_table")
-        .await
-        .unwrap_err()
-        .0;
-    eprintln!("{error}");
-    assert!(error.contains("source 'my_bad_sql'"), "{error}");
-    assert!(error.contains("visivo_no_such_table"), "{error}");
-    assert!(!error.contains("visivo_pw"), "{error}");
-    assert_eq!(
-        query(&my, "select 2 as two").await.rows,
-        vec![vec![Cell::Int(2)]]
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn query_timeout_cancels_the_query() {
-    let my = connector("my_timeout", json!({"query_timeout": 1}));
-    let start = Instant::now();
-    let error = my
-        .query("select sleep(5) /* visivo timeout test */")
-        .await
-        .unwrap_err()
-        .0;
-    eprintln!("{error}");
-    assert!(
-        start.elapsed() < Duration::from_secs(4),
-        "took {:?}",
-        start.elapsed()
-    );
-    assert!(
-        error.contains("source 'my_timeout'") && error.contains("timed out"),
-        "{error}"
-    );
-    // The server stopped it, and the source still works.
-    let running = query(
-        &my,
-        "select count(*) from information_schema.processlist \
-         where info like '%visivo timeout test */' and command = 'Query' and id <> connection_id()",
-    )
-    .await;
-    assert_eq!(running.rows, vec![vec![Cell::Int(0)]]);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_failing_source_does_not_affect_another() {
-    let bad = connector("my_bad", json!({"password": "nope-nope"}));
-    let good = connector("my_good", json!({}));
-    let (bad, good) = tokio::join!(bad.query("select 1"), good.query("select 1 as one"));
-    assert!(bad.is_err());
-    assert_eq!(good.unwrap().rows, vec![vec![Cell::Int(1)]]);
+    assert_eq!(result.rows, vec![vec![text(&SERVER.database())]]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -388,7 +171,56 @@ async fn tls_modes() {
             json!({"sslmode": "require", "connect_timeout": 3}),
         );
         let error = required.query("select 1").await.unwrap_err().0;
-        assert_connection_error(&error, "my_require", &host(), port(), "visivo_pw");
+        assert_connection_error(
+            &error,
+            "my_require",
+            &SERVER.host(),
+            SERVER.port(),
+            "visivo_pw",
+        );
     }
-    assert!(MysqlSource::new(&source("my_bad_mode", json!({"sslmode": "sometimes"}))).is_err());
+    assert!(
+        MysqlSource::new(&SERVER.source("my_bad_mode", json!({"sslmode": "sometimes"}))).is_err()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_password_is_reported_without_the_password() {
+    server_common::wrong_password_is_reported_without_the_password(&SERVER, "Access denied").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_servers_are_reported() {
+    server_common::unreachable_servers_are_reported(&SERVER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn query_errors_name_the_source() {
+    server_common::query_errors_name_the_source(&SERVER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn query_timeout_cancels_the_query() {
+    server_common::query_timeout_cancels_the_query(
+        &SERVER,
+        "select sleep(5) /* visivo timeout test */",
+        "select count(*) from information_schema.processlist \
+         where info like '%visivo timeout test */' and command = 'Query' and id <> connection_id()",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_failing_source_does_not_affect_another() {
+    server_common::one_failing_source_does_not_affect_another(&SERVER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pool_runs_queries_concurrently_and_reuses_connections() {
+    server_common::pool_runs_queries_concurrently_and_reuses_connections(
+        &SERVER,
+        "select connection_id()",
+        "sleep(1)",
+    )
+    .await;
 }

@@ -14,63 +14,25 @@
 //! it); `.ci/services.sh` adds that pg_hba.conf rule. Tables and schemas carry the test's name
 //! and are dropped/created by the test, so runs are repeatable.
 
+mod server_common;
+
 use serde_json::json;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use server_common::{query, stream_counts, text, Server};
+use std::sync::Arc;
 use visivo_engine::data_json::group_by_cohort;
 use visivo_engine::source::postgres::PostgresSource;
 use visivo_engine::source::{Connector, RowSink};
-use visivo_engine::value::{Cell, ResultSet};
-use visivo_project::model::Source;
+use visivo_engine::value::Cell;
 
-fn env(name: &str, default: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| default.to_string())
-}
+const SERVER: Server = Server {
+    source_type: "postgresql",
+    prefix: "pg",
+    env_prefix: "VISIVO_PG",
+    default_port: 5432,
+};
 
-fn host() -> String {
-    env("VISIVO_PG_HOST", "127.0.0.1")
-}
-
-fn port() -> u16 {
-    env("VISIVO_PG_PORT", "5432")
-        .parse()
-        .expect("VISIVO_PG_PORT is a port number")
-}
-
-/// A source definition as a project would write it, with `extra` fields merged in.
-fn source(name: &str, extra: serde_json::Value) -> Source {
-    let mut value = json!({
-        "name": name,
-        "type": "postgresql",
-        "host": host(),
-        "port": port(),
-        "username": env("VISIVO_PG_USER", "visivo"),
-        "password": env("VISIVO_PG_PASSWORD", "visivo_pw"),
-        "database": env("VISIVO_PG_DATABASE", "visivo_test"),
-    });
-    for (key, field) in extra.as_object().expect("extra fields are an object") {
-        if field.is_null() {
-            value.as_object_mut().unwrap().remove(key);
-        } else {
-            value[key] = field.clone();
-        }
-    }
-    serde_json::from_value(value).expect("a valid source")
-}
-
-fn connector(name: &str, extra: serde_json::Value) -> PostgresSource {
-    PostgresSource::new(&source(name, extra)).expect("the source is configured")
-}
-
-async fn query(source: &PostgresSource, sql: &str) -> ResultSet {
-    source
-        .query(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n(is the server up? run `sudo bash .ci/services.sh`)"))
-}
-
-fn text(s: &str) -> Cell {
-    Cell::Text(s.to_string())
+fn connector(name: &str, extra: serde_json::Value) -> Arc<dyn Connector> {
+    SERVER.connector(name, extra)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -183,71 +145,6 @@ async fn timestamptz_is_utc_whatever_the_session_zone() {
     assert_eq!(result.rows[0][1], text("2024-01-01 17:30:00+05:30"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pool_runs_queries_concurrently_and_reuses_connections() {
-    let pg = Arc::new(connector("pg_pool", json!({"connection_pool_size": 2})));
-    assert_eq!(pg.concurrency(), 2);
-    // Warm both connections up, so the timing below is about the queries.
-    let (a, b) = tokio::join!(
-        pg.query("select pg_backend_pid()"),
-        pg.query("select pg_backend_pid()")
-    );
-    let warm_pids = [a.unwrap().rows[0][0].clone(), b.unwrap().rows[0][0].clone()];
-    let start = Instant::now();
-    let (a, b) = tokio::join!(
-        pg.query("select pg_sleep(1), pg_backend_pid()"),
-        pg.query("select pg_sleep(1), pg_backend_pid()")
-    );
-    let elapsed = start.elapsed();
-    let pids = [a.unwrap().rows[0][1].clone(), b.unwrap().rows[0][1].clone()];
-    assert!(
-        elapsed < Duration::from_millis(1800),
-        "two 1 s sleeps took {elapsed:?} with a pool of 2"
-    );
-    assert_ne!(pids[0], pids[1], "two connections");
-    for pid in &pids {
-        assert!(
-            warm_pids.contains(pid),
-            "connections are reused: {pids:?} vs {warm_pids:?}"
-        );
-    }
-
-    let single = connector("pg_single", json!({"connection_pool_size": 1}));
-    let first = query(&single, "select pg_backend_pid()").await.rows[0][0].clone();
-    let second = query(&single, "select pg_backend_pid()").await.rows[0][0].clone();
-    assert_eq!(first, second, "a pool of one keeps its connection");
-}
-
-/// Counts what a stream delivers.
-#[derive(Default)]
-struct Counts {
-    columns: Vec<String>,
-    batches: Vec<usize>,
-    rows: usize,
-    last: Option<Vec<Cell>>,
-    finished: bool,
-}
-
-struct CountingSink(Arc<Mutex<Counts>>);
-
-impl RowSink for CountingSink {
-    fn columns(&mut self, columns: &[String]) -> Result<(), String> {
-        self.0.lock().unwrap().columns = columns.to_vec();
-        Ok(())
-    }
-    fn rows(&mut self, rows: Vec<Vec<Cell>>) -> Result<(), String> {
-        let mut counts = self.0.lock().unwrap();
-        counts.batches.push(rows.len());
-        counts.rows += rows.len();
-        counts.last = rows.last().cloned();
-        Ok(())
-    }
-    fn finish(&mut self) -> Result<(), String> {
-        self.0.lock().unwrap().finished = true;
-        Ok(())
-    }
-}
-
 struct FailingSink;
 
 impl RowSink for FailingSink {
@@ -265,22 +162,12 @@ impl RowSink for FailingSink {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn streams_big_results_in_batches() {
     let pg = connector("pg_stream", json!({}));
-    let counts = Arc::new(Mutex::new(Counts::default()));
-    pg.stream(
+    let counts = stream_counts(
+        &pg,
         "select g as n, md5(g::text) as h, g * 0.5 as half from generate_series(1, 50000) g",
-        Box::new(CountingSink(counts.clone())),
     )
-    .await
-    .unwrap();
-    let counts = std::mem::take(&mut *counts.lock().unwrap());
+    .await;
     assert_eq!(counts.columns, ["n", "h", "half"]);
-    assert_eq!(counts.rows, 50_000);
-    assert!(counts.batches.len() >= 5, "batches: {:?}", counts.batches);
-    assert!(
-        counts.batches.iter().all(|b| *b <= 10_000),
-        "batches: {:?}",
-        counts.batches
-    );
     let last = counts.last.as_ref().unwrap();
     assert_eq!(last[0], Cell::Int(50000));
     assert!(
@@ -288,7 +175,6 @@ async fn streams_big_results_in_batches() {
         "{last:?}"
     );
     assert_eq!(last[2], Cell::Float(25000.0));
-    assert!(counts.finished);
 
     // A sink that fails stops the query with the sink's message; the source stays usable.
     let error = pg
@@ -337,112 +223,6 @@ async fn db_schema_sets_the_search_path() {
     assert!(error.0.contains("schema_probe"), "{error}");
 }
 
-fn assert_connection_error(message: &str, name: &str, host: &str, port: u16, password: &str) {
-    eprintln!("{message}");
-    assert!(
-        message.contains(&format!("source '{name}'")),
-        "names the source: {message}"
-    );
-    assert!(
-        message.contains(&format!("{host}:{port}")),
-        "names host and port: {message}"
-    );
-    assert!(!message.contains(password), "leaks the password: {message}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wrong_password_is_reported_without_the_password() {
-    let secret = "Wr0ng-Secret-4711";
-    let pg = connector("pg_wrong_pw", json!({"password": secret}));
-    let error = pg.query("select 1").await.unwrap_err().0;
-    assert_connection_error(&error, "pg_wrong_pw", &host(), port(), secret);
-    assert!(
-        error.contains("password authentication failed"),
-        "the server's message: {error}"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unreachable_servers_are_reported() {
-    let secret = "Unreach-Secret-4711";
-    // Nothing listens on port 1.
-    let closed = connector(
-        "pg_closed",
-        json!({"port": 1, "password": secret, "connect_timeout": 3}),
-    );
-    let error = closed.query("select 1").await.unwrap_err().0;
-    assert_connection_error(&error, "pg_closed", &host(), 1, secret);
-    assert!(error.to_lowercase().contains("refused"), "{error}");
-
-    let start = Instant::now();
-    let unknown = connector(
-        "pg_unknown",
-        json!({"host": "no-such-host.invalid", "password": secret, "connect_timeout": 3}),
-    );
-    let error = unknown.query("select 1").await.unwrap_err().0;
-    assert_connection_error(&error, "pg_unknown", "no-such-host.invalid", port(), secret);
-    assert!(
-        start.elapsed() < Duration::from_secs(8),
-        "bounded by connect_timeout"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn query_errors_name_the_source() {
-    let pg = connector("pg_bad_sql", json!({}));
-    let error = pg
-        .query("select * from visivo_no_such_table")
-        .await
-        .unwrap_err()
-        .0;
-    eprintln!("{error}");
-    assert!(error.contains("source 'pg_bad_sql'"), "{error}");
-    assert!(error.contains("visivo_no_such_table"), "{error}");
-    assert!(!error.contains("visivo_pw"), "{error}");
-    // The connection survives a failed statement.
-    assert_eq!(
-        query(&pg, "select 2 as two").await.rows,
-        vec![vec![Cell::Int(2)]]
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn query_timeout_cancels_the_query() {
-    let pg = connector("pg_timeout", json!({"query_timeout": 1}));
-    let start = Instant::now();
-    let error = pg
-        .query("select pg_sleep(5) /* visivo timeout test */")
-        .await
-        .unwrap_err()
-        .0;
-    assert!(
-        start.elapsed() < Duration::from_secs(4),
-        "took {:?}",
-        start.elapsed()
-    );
-    eprintln!("{error}");
-    assert!(
-        error.contains("source 'pg_timeout'") && error.contains("timed out"),
-        "{error}"
-    );
-    // The server stopped it, and the source still works.
-    let running = query(
-        &pg,
-        "select count(*) from pg_stat_activity where state = 'active' and query like '%visivo timeout test */'",
-    )
-    .await;
-    assert_eq!(running.rows, vec![vec![Cell::Int(0)]]);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_failing_source_does_not_affect_another() {
-    let bad = connector("pg_bad", json!({"password": "nope-nope"}));
-    let good = connector("pg_good", json!({}));
-    let (bad, good) = tokio::join!(bad.query("select 1"), good.query("select 1 as one"));
-    assert!(bad.is_err());
-    assert_eq!(good.unwrap().rows, vec![vec![Cell::Int(1)]]);
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redshift_type_speaks_the_postgresql_protocol() {
     let redshift = connector("rs_local", json!({"type": "redshift"}));
@@ -455,7 +235,10 @@ async fn redshift_type_speaks_the_postgresql_protocol() {
         json!({"type": "redshift", "port": null, "connect_timeout": 3}),
     );
     let error = default_port.query("select 1").await.unwrap_err().0;
-    assert!(error.contains(&format!("{}:5439", host())), "{error}");
+    assert!(
+        error.contains(&format!("{}:5439", SERVER.host())),
+        "{error}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -489,9 +272,57 @@ async fn tls_modes() {
     }
     // `sslmode: "{{ env_var('X') }}"` with X unset names the variable.
     let marker = visivo_project::load::template::unset_marker("VISIVO_UNSET_SSLMODE");
-    let error = PostgresSource::new(&source("pg_unset_mode", json!({ "sslmode": marker })))
+    let error = PostgresSource::new(&SERVER.source("pg_unset_mode", json!({ "sslmode": marker })))
         .unwrap_err()
         .0;
     assert!(error.contains("VISIVO_UNSET_SSLMODE"), "{error}");
-    assert!(PostgresSource::new(&source("pg_bad_mode", json!({"sslmode": "sometimes"}))).is_err());
+    assert!(
+        PostgresSource::new(&SERVER.source("pg_bad_mode", json!({"sslmode": "sometimes"})))
+            .is_err()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_password_is_reported_without_the_password() {
+    server_common::wrong_password_is_reported_without_the_password(
+        &SERVER,
+        "password authentication failed",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_servers_are_reported() {
+    server_common::unreachable_servers_are_reported(&SERVER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn query_errors_name_the_source() {
+    server_common::query_errors_name_the_source(&SERVER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn query_timeout_cancels_the_query() {
+    server_common::query_timeout_cancels_the_query(
+        &SERVER,
+        "select pg_sleep(5) /* visivo timeout test */",
+        "select count(*) from pg_stat_activity \
+         where state = 'active' and query like '%visivo timeout test */'",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_failing_source_does_not_affect_another() {
+    server_common::one_failing_source_does_not_affect_another(&SERVER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pool_runs_queries_concurrently_and_reuses_connections() {
+    server_common::pool_runs_queries_concurrently_and_reuses_connections(
+        &SERVER,
+        "select pg_backend_pid()",
+        "pg_sleep(1)",
+    )
+    .await;
 }
