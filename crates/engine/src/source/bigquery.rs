@@ -14,8 +14,8 @@
 use super::batches::{BatchedSource, Out, Stop};
 use super::postgres::{cell_to_json, decimal_cell, float_cell, iso_datetime, iso_time};
 use super::snowflake::{
-    encode_component, http_client, iso_from_parts, request_error, retryable, unix_now, RsaSigner,
-    USER_AGENT,
+    cancel_on_timeout, encode_component, http_client, iso_from_parts, request_error, retryable,
+    unix_now, RsaSigner, USER_AGENT,
 };
 use super::{resolve_path, ConnectContext, SourceError};
 use crate::value::Cell;
@@ -474,20 +474,18 @@ impl BatchedSource for BigQuerySource {
             .await
             .expect("the semaphore is never closed");
         let job = Mutex::new(None);
-        let work = self.run(sql, out, &job);
-        let Some(limit) = self.query_timeout else {
-            return work.await;
-        };
-        match tokio::time::timeout(limit, work).await {
-            Ok(result) => result,
-            Err(_) => {
-                let job = job.lock().unwrap_or_else(|e| e.into_inner()).take();
-                if let Some(job) = job.filter(|j| !j.id.is_empty()) {
+        cancel_on_timeout(
+            self.query_timeout,
+            self.run(sql, out, &job),
+            &job,
+            |job: JobRef| async move {
+                if !job.id.is_empty() {
                     self.cancel(&job).await;
                 }
-                Err(self.timeout_error(limit))
-            }
-        }
+            },
+            |limit| self.timeout_error(limit),
+        )
+        .await
     }
 
     fn concurrency(&self) -> usize {

@@ -28,6 +28,7 @@ use crate::value::Cell;
 use async_trait::async_trait;
 use base64::Engine as _;
 use serde_json::{json, Value};
+use std::future::Future;
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -420,20 +421,14 @@ impl BatchedSource for SnowflakeSource {
             .await
             .expect("the semaphore is never closed");
         let handle = Mutex::new(None);
-        let work = self.run(sql, out, &handle);
-        let Some(limit) = self.query_timeout else {
-            return work.await;
-        };
-        match tokio::time::timeout(limit, work).await {
-            Ok(result) => result,
-            Err(_) => {
-                let handle = handle.lock().unwrap_or_else(|e| e.into_inner()).take();
-                if let Some(handle) = handle {
-                    self.cancel(&handle).await;
-                }
-                Err(self.timeout_error(limit))
-            }
-        }
+        cancel_on_timeout(
+            self.query_timeout,
+            self.run(sql, out, &handle),
+            &handle,
+            |handle: String| async move { self.cancel(&handle).await },
+            |limit| self.timeout_error(limit),
+        )
+        .await
     }
 
     fn concurrency(&self) -> usize {
@@ -655,6 +650,34 @@ pub(crate) fn iso_from_parts(secs: i64, nanos: u32, utc: bool) -> Option<String>
 
 // ---------------------------------------------------------------------------------------------
 // HTTP and signing, shared with bigquery.rs.
+
+/// Runs `work` within `limit`, if there is one. When time runs out, `cancel` gets what `work`
+/// left in `slot` (the remote statement or job to stop, once the service named it) and the query
+/// fails with `timed_out`.
+pub(crate) async fn cancel_on_timeout<H, C>(
+    limit: Option<Duration>,
+    work: impl Future<Output = Result<(), Stop>>,
+    slot: &Mutex<Option<H>>,
+    cancel: impl FnOnce(H) -> C,
+    timed_out: impl FnOnce(Duration) -> Stop,
+) -> Result<(), Stop>
+where
+    C: Future<Output = ()>,
+{
+    let Some(limit) = limit else {
+        return work.await;
+    };
+    match tokio::time::timeout(limit, work).await {
+        Ok(result) => result,
+        Err(_) => {
+            let handle = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(handle) = handle {
+                cancel(handle).await;
+            }
+            Err(timed_out(limit))
+        }
+    }
+}
 
 pub(crate) const USER_AGENT: &str = concat!("visivo/", env!("CARGO_PKG_VERSION"));
 
