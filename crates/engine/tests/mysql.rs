@@ -27,6 +27,12 @@ const SERVER: Server = Server {
     prefix: "my",
     env_prefix: "VISIVO_MYSQL",
     default_port: 3306,
+    wrong_password_says: "Access denied",
+    session_id: "select connection_id()",
+    sleep_one_second: "sleep(1)",
+    sleep_five_seconds_tagged: "select sleep(5) /* visivo timeout test */",
+    count_tagged_running: "select count(*) from information_schema.processlist \
+        where info like '%visivo timeout test */' and command = 'Query' and id <> connection_id()",
 };
 
 fn connector(name: &str, extra: serde_json::Value) -> Arc<dyn Connector> {
@@ -184,43 +190,4 @@ async fn tls_modes() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wrong_password_is_reported_without_the_password() {
-    server_common::wrong_password_is_reported_without_the_password(&SERVER, "Access denied").await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unreachable_servers_are_reported() {
-    server_common::unreachable_servers_are_reported(&SERVER).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn query_errors_name_the_source() {
-    server_common::query_errors_name_the_source(&SERVER).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn query_timeout_cancels_the_query() {
-    server_common::query_timeout_cancels_the_query(
-        &SERVER,
-        "select sleep(5) /* visivo timeout test */",
-        "select count(*) from information_schema.processlist \
-         where info like '%visivo timeout test */' and command = 'Query' and id <> connection_id()",
-    )
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_failing_source_does_not_affect_another() {
-    server_common::one_failing_source_does_not_affect_another(&SERVER).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pool_runs_queries_concurrently_and_reuses_connections() {
-    server_common::pool_runs_queries_concurrently_and_reuses_connections(
-        &SERVER,
-        "select connection_id()",
-        "sleep(1)",
-    )
-    .await;
-}
+server_common::server_tests!(SERVER);

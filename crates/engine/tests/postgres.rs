@@ -29,6 +29,12 @@ const SERVER: Server = Server {
     prefix: "pg",
     env_prefix: "VISIVO_PG",
     default_port: 5432,
+    wrong_password_says: "password authentication failed",
+    session_id: "select pg_backend_pid()",
+    sleep_one_second: "pg_sleep(1)",
+    sleep_five_seconds_tagged: "select pg_sleep(5) /* visivo timeout test */",
+    count_tagged_running: "select count(*) from pg_stat_activity \
+        where state = 'active' and query like '%visivo timeout test */'",
 };
 
 fn connector(name: &str, extra: serde_json::Value) -> Arc<dyn Connector> {
@@ -282,47 +288,4 @@ async fn tls_modes() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wrong_password_is_reported_without_the_password() {
-    server_common::wrong_password_is_reported_without_the_password(
-        &SERVER,
-        "password authentication failed",
-    )
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unreachable_servers_are_reported() {
-    server_common::unreachable_servers_are_reported(&SERVER).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn query_errors_name_the_source() {
-    server_common::query_errors_name_the_source(&SERVER).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn query_timeout_cancels_the_query() {
-    server_common::query_timeout_cancels_the_query(
-        &SERVER,
-        "select pg_sleep(5) /* visivo timeout test */",
-        "select count(*) from pg_stat_activity \
-         where state = 'active' and query like '%visivo timeout test */'",
-    )
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_failing_source_does_not_affect_another() {
-    server_common::one_failing_source_does_not_affect_another(&SERVER).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pool_runs_queries_concurrently_and_reuses_connections() {
-    server_common::pool_runs_queries_concurrently_and_reuses_connections(
-        &SERVER,
-        "select pg_backend_pid()",
-        "pg_sleep(1)",
-    )
-    .await;
-}
+server_common::server_tests!(SERVER);

@@ -14,7 +14,7 @@
 use super::batches::{BatchedSource, Out, Stop};
 use super::postgres::{cell_to_json, decimal_cell, float_cell, iso_datetime, iso_time};
 use super::snowflake::{
-    cancel_on_timeout, encode_component, http_client, iso_from_parts, request_error, retryable,
+    encode_component, http_client, iso_from_parts, request_error, retryable, run_remote_job,
     unix_now, RsaSigner, USER_AGENT,
 };
 use super::{resolve_path, ConnectContext, SourceError};
@@ -468,13 +468,9 @@ struct JobRef {
 #[async_trait]
 impl BatchedSource for BigQuerySource {
     async fn execute(&self, sql: &str, out: &mut Out<'_>) -> Result<(), Stop> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .expect("the semaphore is never closed");
         let job = Mutex::new(None);
-        cancel_on_timeout(
+        run_remote_job(
+            &self.permits,
             self.query_timeout,
             self.run(sql, out, &job),
             &job,

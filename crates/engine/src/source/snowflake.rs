@@ -415,13 +415,9 @@ impl SnowflakeSource {
 #[async_trait]
 impl BatchedSource for SnowflakeSource {
     async fn execute(&self, sql: &str, out: &mut Out<'_>) -> Result<(), Stop> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .expect("the semaphore is never closed");
         let handle = Mutex::new(None);
-        cancel_on_timeout(
+        run_remote_job(
+            &self.permits,
             self.query_timeout,
             self.run(sql, out, &handle),
             &handle,
@@ -651,10 +647,11 @@ pub(crate) fn iso_from_parts(secs: i64, nanos: u32, utc: bool) -> Option<String>
 // ---------------------------------------------------------------------------------------------
 // HTTP and signing, shared with bigquery.rs.
 
-/// Runs `work` within `limit`, if there is one. When time runs out, `cancel` gets what `work`
-/// left in `slot` (the remote statement or job to stop, once the service named it) and the query
-/// fails with `timed_out`.
-pub(crate) async fn cancel_on_timeout<H, C>(
+/// Runs `work` once `permits` allow, within `limit` if there is one. When time runs out, `cancel`
+/// gets what `work` left in `slot` (the remote statement or job to stop, once the service named
+/// it) and the query fails with `timed_out`.
+pub(crate) async fn run_remote_job<H, C>(
+    permits: &Semaphore,
     limit: Option<Duration>,
     work: impl Future<Output = Result<(), Stop>>,
     slot: &Mutex<Option<H>>,
@@ -664,6 +661,10 @@ pub(crate) async fn cancel_on_timeout<H, C>(
 where
     C: Future<Output = ()>,
 {
+    let _permit = permits
+        .acquire()
+        .await
+        .expect("the semaphore is never closed");
     let Some(limit) = limit else {
         return work.await;
     };

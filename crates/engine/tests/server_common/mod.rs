@@ -19,6 +19,16 @@ pub struct Server {
     /// `VISIVO_PG` reads `VISIVO_PG_HOST`, …
     pub env_prefix: &'static str,
     pub default_port: u16,
+    /// Part of the server's own message for a wrong password.
+    pub wrong_password_says: &'static str,
+    /// Selects the connection's id.
+    pub session_id: &'static str,
+    /// An expression that sleeps one second.
+    pub sleep_one_second: &'static str,
+    /// Sleeps five seconds, tagged `/* visivo timeout test */`.
+    pub sleep_five_seconds_tagged: &'static str,
+    /// Counts the statements with that tag the server is still running.
+    pub count_tagged_running: &'static str,
 }
 
 impl Server {
@@ -150,18 +160,14 @@ pub fn assert_connection_error(message: &str, name: &str, host: &str, port: u16,
 }
 
 /// Two queries at once run on two pooled connections, which the next queries reuse.
-/// `session_id` selects the connection's id, `sleep` a one-second sleep.
-pub async fn pool_runs_queries_concurrently_and_reuses_connections(
-    server: &Server,
-    session_id: &str,
-    sleep: &str,
-) {
+pub async fn pool_runs_queries_concurrently_and_reuses_connections(server: &Server) {
+    let session_id = server.session_id;
     let source = server.connector(&server.name("pool"), json!({"connection_pool_size": 2}));
     assert_eq!(source.concurrency(), 2);
     // Warm both connections up, so the timing below is about the queries.
     let (a, b) = tokio::join!(source.query(session_id), source.query(session_id));
     let warm_ids = [a.unwrap().rows[0][0].clone(), b.unwrap().rows[0][0].clone()];
-    let sleeping = format!("select {sleep}, ({session_id})");
+    let sleeping = format!("select {}, ({session_id})", server.sleep_one_second);
     let start = Instant::now();
     let (a, b) = tokio::join!(source.query(&sleeping), source.query(&sleeping));
     let elapsed = start.elapsed();
@@ -184,14 +190,16 @@ pub async fn pool_runs_queries_concurrently_and_reuses_connections(
     assert_eq!(first, second, "a pool of one keeps its connection");
 }
 
-/// `server_says` is part of the server's own message for a wrong password.
-pub async fn wrong_password_is_reported_without_the_password(server: &Server, server_says: &str) {
+pub async fn wrong_password_is_reported_without_the_password(server: &Server) {
     let secret = "Wr0ng-Secret-4711";
     let name = server.name("wrong_pw");
     let source = server.connector(&name, json!({"password": secret}));
     let error = source.query("select 1").await.unwrap_err().0;
     assert_connection_error(&error, &name, &server.host(), server.port(), secret);
-    assert!(error.contains(server_says), "the server's message: {error}");
+    assert!(
+        error.contains(server.wrong_password_says),
+        "the server's message: {error}"
+    );
 }
 
 pub async fn unreachable_servers_are_reported(server: &Server) {
@@ -239,13 +247,15 @@ pub async fn query_errors_name_the_source(server: &Server) {
     );
 }
 
-/// `sleep` is a five-second sleep tagged `/* visivo timeout test */`; `still_running` counts the
-/// statements with that tag the server is still running.
-pub async fn query_timeout_cancels_the_query(server: &Server, sleep: &str, still_running: &str) {
+pub async fn query_timeout_cancels_the_query(server: &Server) {
     let name = server.name("timeout");
     let source = server.connector(&name, json!({"query_timeout": 1}));
     let start = Instant::now();
-    let error = source.query(sleep).await.unwrap_err().0;
+    let error = source
+        .query(server.sleep_five_seconds_tagged)
+        .await
+        .unwrap_err()
+        .0;
     eprintln!("{error}");
     assert!(
         start.elapsed() < Duration::from_secs(4),
@@ -257,7 +267,7 @@ pub async fn query_timeout_cancels_the_query(server: &Server, sleep: &str, still
         "{error}"
     );
     // The server stopped it, and the source still works.
-    let running = query(&source, still_running).await;
+    let running = query(&source, server.count_tagged_running).await;
     assert_eq!(running.rows, vec![vec![Cell::Int(0)]]);
 }
 
@@ -268,3 +278,27 @@ pub async fn one_failing_source_does_not_affect_another(server: &Server) {
     assert!(bad.is_err());
     assert_eq!(good.unwrap().rows, vec![vec![Cell::Int(1)]]);
 }
+
+/// The checks above as `#[tokio::test]`s of the test file that calls it with its `Server`.
+macro_rules! server_tests {
+    ($server:expr) => {
+        server_common::server_tests!(
+            $server,
+            pool_runs_queries_concurrently_and_reuses_connections,
+            wrong_password_is_reported_without_the_password,
+            unreachable_servers_are_reported,
+            query_errors_name_the_source,
+            query_timeout_cancels_the_query,
+            one_failing_source_does_not_affect_another
+        );
+    };
+    ($server:expr, $($check:ident),+) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $check() {
+                server_common::$check(&$server).await;
+            }
+        )+
+    };
+}
+pub(crate) use server_tests;
