@@ -2,6 +2,7 @@
 //! `port: "{{ env_var('PG_PORT') }}"` renders to a quoted YAML string; Visivo 1.0.30 (pydantic)
 //! coerced it, so existing projects depend on it.
 
+use crate::load::template::unset_vars_in;
 use schemars::{json_schema, Schema, SchemaGenerator};
 use serde::de::{self, Deserializer, Visitor};
 use std::fmt;
@@ -62,6 +63,11 @@ impl<T: TryFrom<u64>> Visitor<'_> for WholeNumberVisitor<T> {
     }
 
     fn visit_str<E: de::Error>(self, text: &str) -> Result<T, E> {
+        if let Some(var) = unset_vars_in(text).first() {
+            return Err(E::custom(format!(
+                "environment variable {var} is not set, and this field needs a number"
+            )));
+        }
         let unexpected = de::Unexpected::Str(text);
         let value = text
             .trim()
@@ -108,5 +114,16 @@ mod tests {
         assert!(error.contains("whole number"), "{error}");
         let error = port(r#"{"port": ""}"#).unwrap_err();
         assert!(error.contains("whole number"), "{error}");
+    }
+
+    #[test]
+    fn an_unset_environment_variable_is_named() {
+        let marker = crate::load::template::unset_marker("PG_PORT");
+        let error = port(&serde_json::json!({ "port": marker }).to_string()).unwrap_err();
+        assert!(
+            error
+                .contains("environment variable PG_PORT is not set, and this field needs a number"),
+            "{error}"
+        );
     }
 }
