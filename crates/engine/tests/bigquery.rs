@@ -325,20 +325,8 @@ async fn stream_hands_over_one_batch_per_page() {
     let server = bigquery_server().await;
     let dir = tempfile::tempdir().unwrap();
     let connector = connector(&bq_source(&server.url, json!({})), dir.path()).unwrap();
-    let recorder = Recorder::default();
-    connector
-        .stream("select * from orders", Box::new(recorder.clone()))
-        .await
-        .unwrap();
-    let sizes: Vec<usize> = recorder
-        .batches
-        .lock()
-        .unwrap()
-        .iter()
-        .map(Vec::len)
-        .collect();
-    assert_eq!(sizes, [2, 2, 1]);
-    assert!(*recorder.finished.lock().unwrap());
+    let recorder = Recorder::stream(&connector, "select * from orders").await;
+    assert_eq!(recorder.batch_sizes(), [2, 2, 1]);
 }
 
 #[tokio::test]
@@ -411,12 +399,7 @@ async fn rejected_credentials_are_connection_errors_without_the_key() {
         &server.url,
         json!({"credentials_json": key_json(&server.url, "intruder@elsewhere.iam.gserviceaccount.com")}),
     );
-    let error = connector(&unknown, dir.path())
-        .unwrap()
-        .query("select * from orders")
-        .await
-        .unwrap_err()
-        .0;
+    let error = orders_query_error(&unknown, dir.path()).await;
     assert!(
         error.starts_with("Error connecting to source 'bq' (bigquery project 'my-proj', service account 'intruder@elsewhere.iam.gserviceaccount.com'): the token endpoint"),
         "{error}"
@@ -432,12 +415,7 @@ async fn rejected_credentials_are_connection_errors_without_the_key() {
         &server.url,
         json!({"credentials_json": key_json(&server.url, REVOKED)}),
     );
-    let error = connector(&revoked, dir.path())
-        .unwrap()
-        .query("select * from orders")
-        .await
-        .unwrap_err()
-        .0;
+    let error = orders_query_error(&revoked, dir.path()).await;
     assert!(
         error.starts_with("Error connecting to source 'bq'"),
         "{error}"

@@ -344,21 +344,9 @@ async fn stream_hands_over_one_batch_per_partition() {
     let project = project();
     let connector =
         connector(&key_pair_source(&server.url, json!({})), project.dir.path()).unwrap();
-    let recorder = Recorder::default();
-    connector
-        .stream("select * from orders", Box::new(recorder.clone()))
-        .await
-        .unwrap();
+    let recorder = Recorder::stream(&connector, "select * from orders").await;
     assert_eq!(*recorder.columns.lock().unwrap(), ["cohort_on", "x", "y"]);
-    let sizes: Vec<usize> = recorder
-        .batches
-        .lock()
-        .unwrap()
-        .iter()
-        .map(Vec::len)
-        .collect();
-    assert_eq!(sizes, [2, 2, 1]);
-    assert!(*recorder.finished.lock().unwrap());
+    assert_eq!(recorder.batch_sizes(), [2, 2, 1]);
 }
 
 #[tokio::test]
@@ -483,12 +471,7 @@ async fn password_is_sent_as_a_programmatic_access_token() {
         &server.url,
         json!({"private_key_path": null, "password": "hunter2"}),
     );
-    let error = connector(&plain, project.dir.path())
-        .unwrap()
-        .query("select * from orders")
-        .await
-        .unwrap_err()
-        .0;
+    let error = orders_query_error(&plain, project.dir.path()).await;
     assert!(error.contains("HTTP 401"), "{error}");
     assert!(
         error.contains("the SQL API does not accept passwords"),

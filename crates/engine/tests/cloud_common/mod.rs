@@ -233,6 +233,16 @@ pub fn connector(
     .map_err(|e| e.0)
 }
 
+/// The error of `select * from orders` on a new connector for `source`.
+pub async fn orders_query_error(source: &visivo_project::Source, dir: &Path) -> String {
+    connector(source, dir)
+        .unwrap()
+        .query("select * from orders")
+        .await
+        .unwrap_err()
+        .0
+}
+
 /// Records what a stream delivers, batch by batch.
 #[derive(Default, Clone)]
 pub struct Recorder {
@@ -253,6 +263,23 @@ impl RowSink for Recorder {
     fn finish(&mut self) -> Result<(), String> {
         *self.finished.lock().unwrap() = true;
         Ok(())
+    }
+}
+
+impl Recorder {
+    /// Streams `sql` from `connector` into a new recorder, which must see the stream finish.
+    pub async fn stream(connector: &Arc<dyn Connector>, sql: &str) -> Recorder {
+        let recorder = Recorder::default();
+        connector
+            .stream(sql, Box::new(recorder.clone()))
+            .await
+            .unwrap();
+        assert!(*recorder.finished.lock().unwrap());
+        recorder
+    }
+
+    pub fn batch_sizes(&self) -> Vec<usize> {
+        self.batches.lock().unwrap().iter().map(Vec::len).collect()
     }
 }
 
