@@ -7,6 +7,7 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::time::Duration;
 
 /// A reference: `ref(name)` in the file, the bare name once the project is loaded.
 pub type Ref = String;
@@ -272,6 +273,28 @@ impl Source {
         }
     }
 
+    /// How long to wait for a connection: `connect_timeout` seconds (at least one), default 10.
+    pub fn connect_limit(&self) -> Duration {
+        Duration::from_secs(
+            self.connect_timeout
+                .unwrap_or(DEFAULT_CONNECT_TIMEOUT_SECS)
+                .max(1),
+        )
+    }
+
+    /// How long one query may run: `query_timeout` seconds; unset or 0 is no limit.
+    pub fn query_limit(&self) -> Option<Duration> {
+        self.query_timeout
+            .filter(|seconds| *seconds > 0)
+            .map(Duration::from_secs)
+    }
+
+    /// The login name: `username`, else the `USER` environment variable (as libpq and the MySQL
+    /// client do).
+    pub fn login_user(&self) -> Option<String> {
+        self.username.clone().or_else(|| std::env::var("USER").ok())
+    }
+
     pub fn pool_size(&self) -> usize {
         match self.source_type {
             SourceType::Sqlite | SourceType::Duckdb => 1,
@@ -279,6 +302,9 @@ impl Source {
         }
     }
 }
+
+/// Seconds to wait for a connection when `connect_timeout` is not set.
+pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 10;
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -17,7 +17,7 @@ use super::snowflake::{
     encode_component, http_client, iso_from_parts, request_error, retryable, run_remote_job,
     unix_now, RsaSigner, USER_AGENT,
 };
-use super::{resolve_path, ConnectContext, SourceError};
+use super::{resolve_path, timed_out, ConnectContext, SourceError};
 use crate::value::Cell;
 use async_trait::async_trait;
 use serde_json::{json, Map, Value};
@@ -28,7 +28,6 @@ use visivo_project::Source;
 
 const SCOPE: &str = "https://www.googleapis.com/auth/bigquery";
 const DEFAULT_TOKEN_URI: &str = "https://oauth2.googleapis.com/token";
-const DEFAULT_CONNECT_TIMEOUT: u64 = 10;
 /// How long one `jobs.query` / `jobs.getQueryResults` call waits on the server for the job.
 const SERVER_WAIT_MS: u64 = 10_000;
 const MAX_POLL_INTERVAL: Duration = Duration::from_secs(1);
@@ -122,8 +121,7 @@ impl BigQuerySource {
             .unwrap_or("https://bigquery.googleapis.com")
             .trim_end_matches('/')
             .to_string();
-        let connect_timeout =
-            Duration::from_secs(source.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT));
+        let connect_timeout = source.connect_limit();
         let client = http_client(connect_timeout).map_err(fail)?;
         let concurrency = source.pool_size();
         Ok(BigQuerySource {
@@ -141,7 +139,7 @@ impl BigQuerySource {
                 token_uri: field("token_uri").unwrap_or_else(|| DEFAULT_TOKEN_URI.to_string()),
                 signer,
             },
-            query_timeout: source.query_timeout.map(Duration::from_secs),
+            query_timeout: source.query_limit(),
             connect_timeout,
             client,
             token: tokio::sync::Mutex::new(None),
@@ -166,11 +164,7 @@ impl BigQuerySource {
     }
 
     fn timeout_error(&self, limit: Duration) -> Stop {
-        Stop::Error(format!(
-            "Query on source '{}' timed out after {} s (query_timeout) and was cancelled",
-            self.name,
-            limit.as_secs()
-        ))
+        Stop::Error(timed_out(&self.name, limit))
     }
 
     /// A valid access token: the cached one, or a new one from the token endpoint.

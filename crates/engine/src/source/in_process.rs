@@ -3,7 +3,7 @@
 //! interrupted. An engine implements [`InProcessEngine`]; [`InProcess`] makes it a [`Connector`].
 
 use super::batches::BATCH_ROWS;
-use super::{ConnectContext, Connector, RowSink, SourceError};
+use super::{timed_out, ConnectContext, Connector, RowSink, SourceError};
 use crate::value::{Cell, ResultSet};
 use async_trait::async_trait;
 use std::time::Duration;
@@ -21,7 +21,7 @@ impl Settings {
     pub fn new(source: &Source, ctx: &ConnectContext) -> Self {
         Settings {
             name: source.name.clone().unwrap_or_default(),
-            query_timeout: source.query_timeout.map(Duration::from_secs),
+            query_timeout: source.query_limit(),
             concurrency: ctx.threads.max(1),
         }
     }
@@ -63,11 +63,7 @@ impl<E: InProcessEngine> InProcess<E> {
                 Err(_) => {
                     E::interrupt(interrupt);
                     let _ = task.await;
-                    return Err(SourceError(format!(
-                        "Query on source '{}' timed out after {} s (query_timeout) and was cancelled",
-                        self.0.settings().name,
-                        limit.as_secs()
-                    )));
+                    return Err(SourceError(timed_out(&self.0.settings().name, limit)));
                 }
             },
         };

@@ -113,6 +113,14 @@ fn check_env_vars(source: &Source) -> Result<(), SourceError> {
     Ok(())
 }
 
+/// What every engine says when a query ran past `query_timeout`.
+pub(crate) fn timed_out(source_name: &str, limit: std::time::Duration) -> String {
+    format!(
+        "Query on source '{source_name}' timed out after {} s (query_timeout) and was cancelled",
+        limit.as_secs()
+    )
+}
+
 pub fn resolve_path(project_dir: &Path, path: &str) -> PathBuf {
     let p = Path::new(path);
     if p.is_absolute() {

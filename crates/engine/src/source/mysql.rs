@@ -9,10 +9,9 @@
 
 use super::batches::{BatchedSource, Out, Pool, Stop, BATCH_ROWS};
 use super::postgres::{
-    decimal_cell, error_chain, float_cell, iso_datetime, iso_time, scrub, Tls,
-    DEFAULT_CONNECT_TIMEOUT,
+    decimal_cell, error_chain, float_cell, iso_datetime, iso_time, required_login, scrub, Tls,
 };
-use super::SourceError;
+use super::{timed_out, SourceError};
 use crate::value::Cell;
 use async_trait::async_trait;
 use mysql_async::consts::{ColumnFlags, ColumnType};
@@ -43,18 +42,7 @@ impl MysqlSource {
     pub fn new(source: &Source) -> Result<Self, SourceError> {
         let name = source.name.clone().unwrap_or_default();
         let tls = Tls::from_source(&name, source.sslmode.as_deref())?;
-        let user = match source
-            .username
-            .clone()
-            .or_else(|| std::env::var("USER").ok())
-        {
-            Some(user) => user,
-            None => {
-                return Err(SourceError(format!(
-                    "source '{name}': `username` is required"
-                )))
-            }
-        };
+        let user = required_login(source, &name)?;
         Ok(MysqlSource {
             host: source.host.clone().unwrap_or_else(|| "localhost".into()),
             port: source.port.unwrap_or(3306),
@@ -66,16 +54,8 @@ impl MysqlSource {
                 .or_else(|| source.db_schema.clone())
                 .filter(|d| !d.is_empty()),
             tls,
-            connect_timeout: Duration::from_secs(
-                source
-                    .connect_timeout
-                    .unwrap_or(DEFAULT_CONNECT_TIMEOUT)
-                    .max(1),
-            ),
-            query_timeout: source
-                .query_timeout
-                .filter(|t| *t > 0)
-                .map(Duration::from_secs),
+            connect_timeout: source.connect_limit(),
+            query_timeout: source.query_limit(),
             pool: Pool::new(source.pool_size()),
             name,
         })
@@ -301,11 +281,7 @@ impl BatchedSource for MysqlSource {
                         killer.disconnect().await.map_err(|e| e.to_string())
                     };
                     let _ = tokio::time::timeout(self.connect_timeout, killing).await;
-                    return Err(Stop::Error(format!(
-                        "Query on source '{}' timed out after {} s (query_timeout) and was cancelled",
-                        self.name,
-                        limit.as_secs()
-                    )));
+                    return Err(Stop::Error(timed_out(&self.name, limit)));
                 }
             },
         };

@@ -15,7 +15,7 @@
 //! helpers and error scrubbing.
 
 use super::batches::{BatchedSource, Out, Pool, Stop, BATCH_ROWS};
-use super::SourceError;
+use super::{timed_out, SourceError};
 use crate::value::Cell;
 use async_trait::async_trait;
 use futures_util::StreamExt;
@@ -26,9 +26,6 @@ use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 use tokio_postgres_rustls::MakeRustlsConnect;
 use visivo_project::load::template::unset_vars_in;
 use visivo_project::{Source, SourceType};
-
-/// Seconds to wait for a connection when `connect_timeout` is not set.
-pub(crate) const DEFAULT_CONNECT_TIMEOUT: u64 = 10;
 
 /// `sslmode`, shared with mysql.rs.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -84,18 +81,7 @@ impl PostgresSource {
             _ => ("postgresql", 5432),
         };
         let tls = Tls::from_source(&name, source.sslmode.as_deref())?;
-        let user = match source
-            .username
-            .clone()
-            .or_else(|| std::env::var("USER").ok())
-        {
-            Some(user) => user,
-            None => {
-                return Err(SourceError(format!(
-                    "source '{name}': `username` is required"
-                )))
-            }
-        };
+        let user = required_login(source, &name)?;
         Ok(PostgresSource {
             engine,
             host: source.host.clone().unwrap_or_else(|| "localhost".into()),
@@ -105,16 +91,8 @@ impl PostgresSource {
             database: source.database.clone(),
             schema: source.db_schema.clone().filter(|s| !s.trim().is_empty()),
             tls,
-            connect_timeout: Duration::from_secs(
-                source
-                    .connect_timeout
-                    .unwrap_or(DEFAULT_CONNECT_TIMEOUT)
-                    .max(1),
-            ),
-            query_timeout: source
-                .query_timeout
-                .filter(|t| *t > 0)
-                .map(Duration::from_secs),
+            connect_timeout: source.connect_limit(),
+            query_timeout: source.query_limit(),
             pool: Pool::new(source.pool_size()),
             name,
         })
@@ -292,11 +270,7 @@ impl BatchedSource for PostgresSource {
                         }
                     };
                     let _ = tokio::time::timeout(self.connect_timeout, cancelling).await;
-                    return Err(Stop::Error(format!(
-                        "Query on source '{}' timed out after {} s (query_timeout) and was cancelled",
-                        self.name,
-                        limit.as_secs()
-                    )));
+                    return Err(Stop::Error(timed_out(&self.name, limit)));
                 }
             },
         };
@@ -703,6 +677,13 @@ fn pg_error(error: &tokio_postgres::Error) -> String {
         return db.to_string();
     }
     error_chain(error)
+}
+
+/// The login name (`username` or `$USER`) a server source cannot do without.
+pub(crate) fn required_login(source: &Source, name: &str) -> Result<String, SourceError> {
+    source
+        .login_user()
+        .ok_or_else(|| SourceError(format!("source '{name}': `username` is required")))
 }
 
 /// An error followed by its `source()` chain, joined with `: `.

@@ -23,7 +23,7 @@
 
 use super::batches::{BatchedSource, Out, Stop};
 use super::postgres::{decimal_cell, float_cell, scrub};
-use super::SourceError;
+use super::{timed_out, SourceError};
 use crate::value::Cell;
 use async_trait::async_trait;
 use base64::Engine as _;
@@ -35,7 +35,6 @@ use tokio::sync::Semaphore;
 use visivo_project::Source;
 
 /// Seconds to wait for a TCP/TLS connection when `connect_timeout` is not set.
-const DEFAULT_CONNECT_TIMEOUT: u64 = 10;
 /// Longest wait between two status polls of a running statement.
 const MAX_POLL_INTERVAL: Duration = Duration::from_secs(2);
 /// Attempts for a request answered with 429/502/503/504 (Snowflake asks clients to retry these).
@@ -131,8 +130,7 @@ impl SnowflakeSource {
                 )))
             }
         };
-        let connect_timeout =
-            Duration::from_secs(source.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT));
+        let connect_timeout = source.connect_limit();
         let client = http_client(connect_timeout)
             .map_err(|e| SourceError(format!("source '{name}': {e}")))?;
         let concurrency = source.pool_size();
@@ -147,7 +145,7 @@ impl SnowflakeSource {
             warehouse: source.warehouse.clone(),
             role: source.role.clone(),
             password: source.password.clone(),
-            query_timeout: source.query_timeout.map(Duration::from_secs),
+            query_timeout: source.query_limit(),
             connect_timeout,
             client,
             permits: Semaphore::new(concurrency),
@@ -182,11 +180,7 @@ impl SnowflakeSource {
     }
 
     fn timeout_error(&self, limit: Duration) -> Stop {
-        Stop::Error(format!(
-            "Query on source '{}' timed out after {} s (query_timeout) and was cancelled",
-            self.name,
-            limit.as_secs()
-        ))
+        Stop::Error(timed_out(&self.name, limit))
     }
 
     /// The headers of every request.
