@@ -27,8 +27,17 @@ impl From<rusqlite::types::ValueRef<'_>> for Cell {
             ValueRef::Integer(i) => Cell::Int(i),
             ValueRef::Real(f) => Cell::Float(f),
             ValueRef::Text(t) => Cell::Text(String::from_utf8_lossy(t).into_owned()),
-            ValueRef::Blob(b) => Cell::Text(String::from_utf8_lossy(b).into_owned()),
+            ValueRef::Blob(b) => Cell::Text(blob_text(b)),
         }
+    }
+}
+
+/// A blob that holds UTF-8 text is that text; any other is `\x` + lowercase hex, as the other
+/// engines write bytes, so no byte is lost to a replacement character.
+fn blob_text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_string(),
+        Err(_) => format!("\\x{}", hex::encode(bytes)),
     }
 }
 
@@ -43,5 +52,20 @@ impl rusqlite::ToSql for Cell {
             Cell::Bool(b) => ToSqlOutput::Borrowed(ValueRef::Integer(i64::from(*b))),
             Cell::Json(v) => ToSqlOutput::Owned(Value::Text(v.to_string())),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::types::ValueRef;
+
+    #[test]
+    fn blobs_keep_every_byte() {
+        assert_eq!(Cell::from(ValueRef::Blob(b"plain")), Cell::Text("plain".into()));
+        assert_eq!(
+            Cell::from(ValueRef::Blob(&[0x01, 0xff])),
+            Cell::Text("\\x01ff".into())
+        );
     }
 }
