@@ -62,7 +62,10 @@ mod tests {
 
     #[test]
     fn blobs_keep_every_byte() {
-        assert_eq!(Cell::from(ValueRef::Blob(b"plain")), Cell::Text("plain".into()));
+        assert_eq!(
+            Cell::from(ValueRef::Blob(b"plain")),
+            Cell::Text("plain".into())
+        );
         assert_eq!(
             Cell::from(ValueRef::Blob(&[0x01, 0xff])),
             Cell::Text("\\x01ff".into())
