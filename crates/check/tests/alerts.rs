@@ -1,15 +1,17 @@
-//! Alerts delivered to servers on this machine: a minimal HTTP server stands in for Slack's
-//! webhook and a minimal SMTP server (EHLO, AUTH PLAIN/LOGIN, MAIL, RCPT, DATA, QUIT) for the
-//! mail relay. Both answer one connection and hand what they received back to the test.
+//! Alerts delivered to servers on this machine: `visivo-testkit`'s one-request HTTP server stands
+//! in for Slack's webhook and its one-session SMTP server (EHLO, AUTH PLAIN/LOGIN, MAIL, RCPT,
+//! DATA, QUIT) for the mail relay.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 use visivo_check::alerts::{
     self, send_blocking, Alert, AlertError, Email, Failure, Report, SendOptions,
 };
+use visivo_testkit::closed_port;
+use visivo_testkit::http::{one_request_server, Request};
+use visivo_testkit::smtp::one_session_server;
 
 fn failures() -> Vec<Failure> {
     vec![
@@ -38,67 +40,15 @@ fn quick() -> SendOptions {
 
 // ----- HTTP ---------------------------------------------------------------------------------
 
-struct HttpRequest {
-    head: String,
-    body: String,
-}
-
-/// Accepts one request, answers with `status`, returns what was received.
-fn http_server(status: &'static str) -> (String, mpsc::Receiver<HttpRequest>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!(
-        "http://{}/services/T000/B000/SECRETTOKEN",
-        listener.local_addr().unwrap()
-    );
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        let mut reader = BufReader::new(stream);
-        let mut head = String::new();
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
-                break;
-            }
-            head.push_str(&line);
-        }
-        let length = head
-            .lines()
-            .find_map(|l| {
-                let (name, value) = l.split_once(':')?;
-                name.eq_ignore_ascii_case("content-length")
-                    .then(|| value.trim().parse::<usize>().unwrap())
-            })
-            .unwrap_or(0);
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body).unwrap();
-        let answer = if status.starts_with('2') {
-            "ok"
-        } else {
-            "invalid_payload"
-        };
-        let mut stream = reader.into_inner();
-        write!(
-            stream,
-            "HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
-            answer.len()
-        )
-        .unwrap();
-        tx.send(HttpRequest {
-            head,
-            body: String::from_utf8(body).unwrap(),
-        })
-        .unwrap();
-    });
-    (url, rx)
+/// Slack's webhook: a one-request server, with a secret in the path.
+fn webhook(status: &'static str) -> (String, mpsc::Receiver<Request>) {
+    let (base, received) = one_request_server(status);
+    (format!("{base}/services/T000/B000/SECRETTOKEN"), received)
 }
 
 #[test]
 fn slack_posts_the_headline_and_one_line_per_failure() {
-    let (url, received) = http_server("200 OK");
+    let (url, received) = webhook("200 OK");
     let failures = failures();
     send_blocking(
         &Alert::Slack { webhook_url: url },
@@ -135,7 +85,7 @@ fn slack_posts_the_headline_and_one_line_per_failure() {
 
 #[test]
 fn slack_error_status_is_a_failure_without_the_webhook_url() {
-    let (url, received) = http_server("400 Bad Request");
+    let (url, received) = webhook("400 Bad Request");
     let failures = failures();
     let err = send_blocking(
         &Alert::Slack { webhook_url: url },
@@ -193,136 +143,7 @@ fn slack_that_never_answers_times_out() {
     holder.join().unwrap();
 }
 
-/// A port nothing listens on (bound, then released).
-fn closed_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
-
 // ----- SMTP ---------------------------------------------------------------------------------
-
-#[derive(Debug, Default)]
-struct Mail {
-    /// (mechanism, username, password)
-    auth: Option<(String, String, String)>,
-    from: String,
-    to: Vec<String>,
-    data: String,
-}
-
-/// A one-connection SMTP server advertising `auth` mechanisms (e.g. "PLAIN LOGIN").
-fn smtp_server(auth: &'static str) -> (u16, mpsc::Receiver<Mail>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        let mail = smtp_session(stream, auth);
-        tx.send(mail).unwrap();
-    });
-    (port, rx)
-}
-
-fn smtp_session(stream: TcpStream, auth: &str) -> Mail {
-    let mut writer = stream.try_clone().unwrap();
-    let mut reader = BufReader::new(stream);
-    let mut mail = Mail::default();
-    let mut send = |text: &str| writer.write_all(format!("{text}\r\n").as_bytes()).unwrap();
-    let read = |reader: &mut BufReader<TcpStream>| {
-        let mut line = String::new();
-        reader.read_line(&mut line).unwrap();
-        line.trim_end_matches(['\r', '\n']).to_string()
-    };
-    send("220 localhost ESMTP test");
-    loop {
-        let line = read(&mut reader);
-        let upper = line.to_ascii_uppercase();
-        if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-            send("250-localhost");
-            if !auth.is_empty() {
-                send(&format!("250-AUTH {auth}"));
-            }
-            send("250 8BITMIME");
-        } else if let Some(rest) = upper.strip_prefix("AUTH PLAIN") {
-            let encoded = if rest.trim().is_empty() {
-                send("334 ");
-                read(&mut reader)
-            } else {
-                line[10..].trim().to_string()
-            };
-            let decoded = base64_decode(&encoded);
-            let parts: Vec<&[u8]> = decoded.split(|b| *b == 0).collect();
-            mail.auth = Some((
-                "PLAIN".into(),
-                String::from_utf8_lossy(parts[1]).into_owned(),
-                String::from_utf8_lossy(parts[2]).into_owned(),
-            ));
-            send("235 2.7.0 Authentication successful");
-        } else if upper.starts_with("AUTH LOGIN") {
-            send("334 VXNlcm5hbWU6");
-            let user = base64_decode(&read(&mut reader));
-            send("334 UGFzc3dvcmQ6");
-            let password = base64_decode(&read(&mut reader));
-            mail.auth = Some((
-                "LOGIN".into(),
-                String::from_utf8(user).unwrap(),
-                String::from_utf8(password).unwrap(),
-            ));
-            send("235 2.7.0 Authentication successful");
-        } else if upper.starts_with("MAIL FROM:") {
-            mail.from = line[10..].trim().to_string();
-            send("250 2.1.0 Ok");
-        } else if upper.starts_with("RCPT TO:") {
-            mail.to.push(line[8..].trim().to_string());
-            send("250 2.1.5 Ok");
-        } else if upper == "DATA" {
-            send("354 End data with <CR><LF>.<CR><LF>");
-            loop {
-                let data_line = read(&mut reader);
-                if data_line == "." {
-                    break;
-                }
-                mail.data
-                    .push_str(data_line.strip_prefix('.').unwrap_or(&data_line));
-                mail.data.push('\n');
-            }
-            send("250 2.0.0 Ok: queued");
-        } else if upper == "QUIT" {
-            send("221 2.0.0 Bye");
-            return mail;
-        } else if upper.is_empty() {
-            return mail;
-        } else {
-            send("250 2.0.0 Ok");
-        }
-    }
-}
-
-fn base64_decode(text: &str) -> Vec<u8> {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = Vec::new();
-    let mut buffer = 0u32;
-    let mut bits = 0;
-    for byte in text.bytes().filter(|b| *b != b'=') {
-        let value = ALPHABET.iter().position(|c| *c == byte).unwrap() as u32;
-        buffer = (buffer << 6) | value;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buffer >> bits) as u8);
-            buffer &= (1 << bits) - 1;
-        }
-    }
-    out
-}
-
-/// The message text with quoted-printable soft breaks undone.
-fn unfold(data: &str) -> String {
-    data.replace("=\n", "").replace("=3D", "=")
-}
 
 fn email(port: u16, username: Option<&str>) -> Alert {
     Alert::Email(
@@ -342,7 +163,7 @@ fn email(port: u16, username: Option<&str>) -> Alert {
 
 #[test]
 fn email_is_sent_with_login_plain_and_html() {
-    let (port, received) = smtp_server("PLAIN LOGIN");
+    let (port, received) = one_session_server("PLAIN LOGIN");
     let failures = failures();
     send_blocking(&email(port, Some("bot")), &report(&failures), &quick()).unwrap();
     let mail = received.recv_timeout(Duration::from_secs(10)).unwrap();
@@ -358,7 +179,7 @@ fn email_is_sent_with_login_plain_and_html() {
             "<lead@example.com>".to_string()
         ]
     );
-    let data = unfold(&mail.data);
+    let data = mail.unfolded();
     assert!(data.contains("Subject: Visivo Alert"), "{data}");
     assert!(data.contains("From: alerts@visivo.local"), "{data}");
     assert!(
@@ -385,7 +206,7 @@ fn email_is_sent_with_login_plain_and_html() {
 
 #[test]
 fn email_login_mechanism_and_custom_sender() {
-    let (port, received) = smtp_server("LOGIN");
+    let (port, received) = one_session_server("LOGIN");
     let failures = failures();
     let alert = Alert::Email(
         Email::new(
@@ -409,7 +230,7 @@ fn email_login_mechanism_and_custom_sender() {
 
 #[test]
 fn email_without_username_does_not_log_in() {
-    let (port, received) = smtp_server("");
+    let (port, received) = one_session_server("");
     let failures = failures();
     send_blocking(&email(port, None), &report(&failures), &quick()).unwrap();
     let mail = received.recv_timeout(Duration::from_secs(10)).unwrap();
@@ -434,7 +255,7 @@ fn email_to_a_closed_port_fails_without_the_password() {
 #[test]
 fn starttls_required_but_not_offered_fails() {
     // The test server offers no STARTTLS: the default security must refuse to go on in clear.
-    let (port, _received) = smtp_server("PLAIN");
+    let (port, _received) = one_session_server("PLAIN");
     let alert = Alert::Email(
         Email::new(
             "127.0.0.1",

@@ -4,11 +4,10 @@
 
 mod common;
 use common::{orders_db, Run, TestProject};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::mpsc;
-use std::thread;
 use std::time::Duration;
+use visivo_testkit::closed_port;
+use visivo_testkit::http::one_request_server;
+use visivo_testkit::smtp::one_session_server;
 
 /// A project whose `revenue` trace has `revenue_tests` (one `logic` per entry) and whose
 /// `units` trace has one passing test; `extra` is appended (alerts, defaults…).
@@ -380,121 +379,11 @@ fn default_alert_is_used_only_when_tests_fail() {
     );
 }
 
-/// Accepts one HTTP request, answers 200, hands back the request line and the body.
-fn slack_server() -> (String, mpsc::Receiver<(String, String)>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!(
-        "http://{}/services/T0/B0/XSECRETX",
-        listener.local_addr().unwrap()
-    );
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(20)))
-            .unwrap();
-        let mut reader = BufReader::new(stream);
-        let mut head = String::new();
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
-                break;
-            }
-            head.push_str(&line);
-        }
-        let length: usize = head
-            .lines()
-            .find_map(|l| {
-                let (k, v) = l.split_once(':')?;
-                k.eq_ignore_ascii_case("content-length")
-                    .then(|| v.trim().parse().unwrap())
-            })
-            .unwrap_or(0);
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body).unwrap();
-        let mut stream = reader.into_inner();
-        stream
-            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok")
-            .unwrap();
-        let request_line = head.lines().next().unwrap_or("").to_string();
-        tx.send((request_line, String::from_utf8(body).unwrap()))
-            .unwrap();
-    });
-    (url, rx)
-}
-
-/// Accepts one SMTP session (EHLO, AUTH PLAIN/LOGIN, MAIL, RCPT, DATA, QUIT); hands back the
-/// transcript of client lines and the message.
-fn smtp_server() -> (u16, mpsc::Receiver<(Vec<String>, String)>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(20)))
-            .unwrap();
-        let mut writer = stream.try_clone().unwrap();
-        let mut reader = BufReader::new(stream);
-        let mut say = |text: &str| writer.write_all(format!("{text}\r\n").as_bytes()).unwrap();
-        let read = |reader: &mut BufReader<TcpStream>| {
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            line.trim_end().to_string()
-        };
-        let (mut commands, mut message) = (Vec::new(), String::new());
-        say("220 localhost ESMTP");
-        loop {
-            let line = read(&mut reader);
-            commands.push(line.clone());
-            let upper = line.to_ascii_uppercase();
-            if upper.starts_with("EHLO") {
-                say("250-localhost");
-                say("250-AUTH PLAIN LOGIN");
-                say("250 8BITMIME");
-            } else if upper.starts_with("AUTH LOGIN") {
-                say("334 VXNlcm5hbWU6");
-                commands.push(read(&mut reader));
-                say("334 UGFzc3dvcmQ6");
-                commands.push(read(&mut reader));
-                say("235 ok");
-            } else if upper.starts_with("AUTH") {
-                say("235 ok");
-            } else if upper == "DATA" {
-                say("354 go ahead");
-                loop {
-                    let l = read(&mut reader);
-                    if l == "." {
-                        break;
-                    }
-                    message.push_str(&l);
-                    message.push('\n');
-                }
-                say("250 queued");
-            } else if upper == "QUIT" || upper.is_empty() {
-                say("221 bye");
-                break;
-            } else {
-                say("250 ok");
-            }
-        }
-        tx.send((commands, message)).unwrap();
-    });
-    (port, rx)
-}
-
-fn closed_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[test]
 fn slack_and_email_alerts_are_delivered_and_a_failing_alert_changes_nothing() {
-    let (webhook, slack) = slack_server();
-    let (smtp_port, smtp) = smtp_server();
+    let (slack_base, slack) = one_request_server("200 OK");
+    let webhook = format!("{slack_base}/services/T0/B0/XSECRETX");
+    let (smtp_port, smtp) = one_session_server("PLAIN LOGIN");
     let dead_port = closed_port();
     let alerts = format!(
         "alerts:\n\
@@ -557,9 +446,12 @@ fn slack_and_email_alerts_are_delivered_and_a_failing_alert_changes_nothing() {
     assert!(!run.stderr.contains("DEADSECRET") && !run.stdout.contains("DEADSECRET"));
     assert!(!run.stdout.contains("hunter2") && !run.stderr.contains("hunter2"));
 
-    let (request_line, body) = slack.recv_timeout(Duration::from_secs(20)).unwrap();
-    assert_eq!(request_line, "POST /services/T0/B0/XSECRETX HTTP/1.1");
-    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let request = slack.recv_timeout(Duration::from_secs(20)).unwrap();
+    assert_eq!(
+        request.request_line(),
+        "POST /services/T0/B0/XSECRETX HTTP/1.1"
+    );
+    let json: serde_json::Value = serde_json::from_str(&request.body).unwrap();
     assert_eq!(
         json["blocks"],
         serde_json::json!([
@@ -570,7 +462,8 @@ fn slack_and_email_alerts_are_delivered_and_a_failing_alert_changes_nothing() {
         ])
     );
 
-    let (commands, message) = smtp.recv_timeout(Duration::from_secs(20)).unwrap();
+    let mail = smtp.recv_timeout(Duration::from_secs(20)).unwrap();
+    let commands = &mail.commands;
     assert!(
         commands.iter().any(|c| c.starts_with("AUTH PLAIN ")),
         "{commands:?}"
@@ -583,7 +476,7 @@ fn slack_and_email_alerts_are_delivered_and_a_failing_alert_changes_nothing() {
         commands.contains(&"RCPT TO:<data-team@example.com>".to_string()),
         "{commands:?}"
     );
-    let message = message.replace("=\n", "").replace("=3D", "=");
+    let message = mail.unfolded();
     assert!(
         message.contains("Subject: Visivo tests failed"),
         "{message}"
