@@ -11,6 +11,7 @@
 //!   structure, names, props, layouts, selectors and column_defs must match.
 
 mod common;
+use common::copy_dir;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -18,25 +19,9 @@ fn cases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/conformance")
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().map(Result::unwrap) {
-        let name = entry.file_name();
-        if name == "expected" {
-            continue;
-        }
-        let target = to.join(&name);
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 fn run_case(case: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&cases_dir().join(case), dir.path());
+    copy_dir(&cases_dir().join(case), dir.path(), &["expected"]);
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_visivo"))
         .args(["run", "-o", "ours"])
         .current_dir(dir.path())

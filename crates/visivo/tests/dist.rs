@@ -1,31 +1,11 @@
 //! `visivo dist` end to end on a copy of examples/quickstart: what the static site holds, and
 //! what it must never hold (SQL, database files, connection details, stale traces).
 
+mod common;
+use common::quickstart_copy;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn quickstart() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/quickstart");
-    copy_dir(&src, dir.path());
-    dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let name = entry.file_name();
-        if name == "target" || name == "dist" {
-            continue;
-        }
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &to.join(&name));
-        } else {
-            std::fs::copy(entry.path(), to.join(&name)).unwrap();
-        }
-    }
-}
 
 fn visivo(dir: &Path, args: &[&str]) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_visivo"))
@@ -67,7 +47,7 @@ const TRACES: [&str; 5] = [
 
 #[test]
 fn writes_a_static_site_with_only_the_current_data() {
-    let dir = quickstart();
+    let dir = quickstart_copy();
     // A folder of a trace that no longer exists: must not be published.
     let stale = dir.path().join("target/old_trace");
     std::fs::create_dir_all(&stale).unwrap();
@@ -182,7 +162,7 @@ fn writes_a_static_site_with_only_the_current_data() {
 
 #[test]
 fn a_failed_trace_fails_the_command_and_writes_nothing() {
-    let dir = quickstart();
+    let dir = quickstart_copy();
     let yaml = dir.path().join("project.visivo.yml");
     let text = std::fs::read_to_string(&yaml).unwrap();
     std::fs::write(
@@ -197,7 +177,7 @@ fn a_failed_trace_fails_the_command_and_writes_nothing() {
 
 #[test]
 fn replaces_its_own_site_but_never_a_foreign_folder() {
-    let dir = quickstart();
+    let dir = quickstart_copy();
     let (code, out) = visivo(dir.path(), &["dist", "-d", "public/site"]);
     assert_eq!(code, 0, "{out}");
     let extra = dir.path().join("public/site/data/leftover.json");
@@ -215,7 +195,7 @@ fn replaces_its_own_site_but_never_a_foreign_folder() {
 
 #[test]
 fn name_filter_publishes_one_dashboard() {
-    let dir = quickstart();
+    let dir = quickstart_copy();
     let (code, out) = visivo(dir.path(), &["dist", "--name-filter", "Sales overview"]);
     assert_eq!(code, 0, "{out}");
     let wrapper: serde_json::Value =

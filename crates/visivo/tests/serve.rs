@@ -1,6 +1,9 @@
 //! `visivo serve` end to end: the real binary on a copy of examples/quickstart, on a free
 //! loopback port, talked to over plain HTTP (a tiny client below, no dependencies).
 
+mod common;
+use common::quickstart_copy;
+
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -11,29 +14,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(60);
-
-fn quickstart() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/quickstart");
-    copy_dir(&src, dir.path());
-    dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let name = entry.file_name();
-        if name == "target" || name == "dist" {
-            continue;
-        }
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &to.join(&name));
-        } else {
-            std::fs::copy(entry.path(), to.join(&name)).unwrap();
-        }
-    }
-}
 
 /// A running `visivo serve`; killed when dropped.
 struct Server {
@@ -280,7 +260,7 @@ fn edit(file: &Path, from: &str, to: &str) {
 
 #[test]
 fn serves_the_quickstart_and_reloads_on_save() {
-    let dir = quickstart();
+    let dir = quickstart_copy();
     let yaml: PathBuf = dir.path().join("project.visivo.yml");
     let mut server = Server::start(dir.path());
 
@@ -420,7 +400,7 @@ fn serves_the_quickstart_and_reloads_on_save() {
 
 #[test]
 fn a_failing_trace_or_a_broken_project_does_not_stop_the_server() {
-    let dir = quickstart();
+    let dir = quickstart_copy();
     let yaml = dir.path().join("project.visivo.yml");
     edit(&yaml, "y: query(revenue)", "y: query(no_such_column)");
     let server = Server::start(dir.path());
