@@ -226,9 +226,18 @@ pub enum AlertError {
 
 /// The text the console alert prints: its message, the headline and the failures.
 pub fn console_text(message: &str, report: &Report) -> String {
-    let mut out = format!("{message}\n{HEADLINE}: {}\n", report.counts());
+    format!(
+        "{message}\n{HEADLINE}: {}\n{}",
+        report.counts(),
+        failure_lines(report, "  ")
+    )
+}
+
+/// One `<indent>* <test id> - <message> (<location>)` line per failure.
+fn failure_lines(report: &Report, indent: &str) -> String {
+    let mut out = String::new();
     for failure in report.failures {
-        out.push_str(&format!("  * {} - {}", failure.id, failure.summary()));
+        out.push_str(&format!("{indent}* {} - {}", failure.id, failure.summary()));
         if let Some(location) = &failure.location {
             out.push_str(&format!(" ({location})"));
         }
@@ -299,15 +308,11 @@ fn slack_escape(text: &str) -> String {
 
 /// The plain-text body of the email.
 pub fn email_text(report: &Report) -> String {
-    let mut out = format!("{HEADLINE}\n\n{}\n\n", report.counts());
-    for failure in report.failures {
-        out.push_str(&format!("* {} - {}", failure.id, failure.summary()));
-        if let Some(location) = &failure.location {
-            out.push_str(&format!(" ({location})"));
-        }
-        out.push('\n');
-    }
-    out
+    format!(
+        "{HEADLINE}\n\n{}\n\n{}",
+        report.counts(),
+        failure_lines(report, "")
+    )
 }
 
 /// The HTML body of the email.
