@@ -3,6 +3,7 @@
 //! [`Out`], and gets its [`Connector`] from that — collected into a [`ResultSet`] for `query`, or
 //! handed to a [`RowSink`] on a blocking thread for `stream`. Also the connection [`Pool`].
 
+use super::postgres::scrub;
 use super::{Connector, RowSink, SourceError};
 use crate::value::{Cell, ResultSet};
 use async_trait::async_trait;
@@ -92,6 +93,18 @@ pub enum Stop {
 }
 
 impl Stop {
+    /// A failed statement's message as the user sees it: the source named, the password
+    /// scrubbed.
+    pub(crate) fn on_source(self, name: &str, password: Option<&str>) -> Stop {
+        match self {
+            Stop::Query(e) => Stop::Error(scrub(
+                &format!("Error running query on source '{name}': {e}"),
+                password,
+            )),
+            other => other,
+        }
+    }
+
     pub(crate) fn into_error(self) -> SourceError {
         match self {
             Stop::Query(e) | Stop::Error(e) => SourceError(e),

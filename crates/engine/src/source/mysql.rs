@@ -288,13 +288,7 @@ impl BatchedSource for MysqlSource {
         if matches!(result, Ok(()) | Err(Stop::Query(_))) {
             self.pool.put(conn);
         }
-        result.map_err(|stop| match stop {
-            Stop::Query(e) => Stop::Error(scrub(
-                &format!("Error running query on source '{}': {e}", self.name),
-                self.password.as_deref(),
-            )),
-            other => other,
-        })
+        result.map_err(|stop| stop.on_source(&self.name, self.password.as_deref()))
     }
 
     fn concurrency(&self) -> usize {

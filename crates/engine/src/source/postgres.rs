@@ -279,13 +279,7 @@ impl BatchedSource for PostgresSource {
             Ok(()) | Err(Stop::Query(_)) if !client.is_closed() => self.pool.put(client),
             _ => {}
         }
-        result.map_err(|stop| match stop {
-            Stop::Query(e) => Stop::Error(scrub(
-                &format!("Error running query on source '{}': {e}", self.name),
-                self.password.as_deref(),
-            )),
-            other => other,
-        })
+        result.map_err(|stop| stop.on_source(&self.name, self.password.as_deref()))
     }
 
     fn concurrency(&self) -> usize {
