@@ -1,5 +1,6 @@
 //! `visivo run` with a DuckDB source next to a SQLite one, the traces on one chart. With the
-//! `duckdb` feature the DuckDB trace reads a CSV file through DuckDB's `read_csv`; without it,
+//! `duckdb` feature the DuckDB trace reads the project's CSV file through DuckDB's `read_csv`
+//! (run from another directory: relative names are the project's); without it,
 //! that trace fails with a message saying how to get the feature, and the SQLite trace is
 //! still written.
 
@@ -50,8 +51,23 @@ fn project() -> TestProject {
 #[test]
 fn duckdb_and_sqlite_traces_run_together() {
     let project = project();
-    let run = project.visivo(&["run"]);
-    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    // From another directory: relative file names in DuckDB SQL are the project's.
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_visivo"))
+        .arg("run")
+        .arg("-w")
+        .arg(project.path())
+        .arg("-o")
+        .arg(project.target())
+        .current_dir(project.path().parent().unwrap())
+        .env("CI", "true")
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
     let visits = project.data("visits_by_region");
     assert_eq!(
         visits["north"]["props.x"],

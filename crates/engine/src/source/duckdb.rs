@@ -4,7 +4,9 @@
 //! Every query opens its own read-only connection on `database` (relative to the project
 //! directory; `:memory:` for an empty in-memory database), so several traces read one file at
 //! once and Visivo never writes to it. `db_schema` becomes the connection's default schema
-//! (`SET schema = '<db_schema>'`). Past `query_timeout` the query is interrupted.
+//! (`SET schema = '<db_schema>'`), and the project directory its `file_search_path`, so
+//! `read_csv('data/x.csv')` finds the project's file wherever Visivo runs from. Past
+//! `query_timeout` the query is interrupted.
 //!
 //! Values are read as DuckDB's own values and converted by [`cell`].
 
@@ -25,6 +27,8 @@ pub struct DuckdbSource {
     settings: Settings,
     database: PathBuf,
     schema: Option<String>,
+    /// Relative file names in queries (`read_csv('data/x.csv')`) are found here.
+    project_dir: PathBuf,
 }
 
 impl DuckdbSource {
@@ -44,6 +48,8 @@ impl DuckdbSource {
             settings: Settings::new(source, ctx),
             database,
             schema: source.db_schema.clone().filter(|s| !s.is_empty()),
+            project_dir: std::fs::canonicalize(ctx.project_dir)
+                .unwrap_or_else(|_| ctx.project_dir.to_path_buf()),
         })
     }
 }
@@ -76,6 +82,13 @@ impl InProcessEngine for DuckdbSource {
                 .map_err(|e| fail(e.to_string()))?;
             Connection::open_with_flags(&self.database, config).map_err(|e| fail(e.to_string()))?
         };
+        let search_path = self.project_dir.display().to_string();
+        connection
+            .execute_batch(&format!(
+                "SET file_search_path = '{}'",
+                search_path.replace('\'', "''")
+            ))
+            .map_err(|e| fail(format!("setting file_search_path failed: {e}")))?;
         if let Some(schema) = &self.schema {
             connection
                 .execute_batch(&format!("SET schema = '{}'", schema.replace('\'', "''")))
