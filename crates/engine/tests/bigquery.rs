@@ -277,18 +277,17 @@ fn key_json(url: &str, email: &str) -> String {
 }
 
 fn bq_source(url: &str, extra: Value) -> visivo_project::Source {
-    let mut fields = json!({
-        "name": "bq",
-        "type": "bigquery",
-        "project": "my-proj",
-        "dataset": "shop",
-        "credentials_json": key_json(url, EMAIL),
-        "api_url": url,
-    });
-    for (k, v) in extra.as_object().unwrap() {
-        fields[k] = v.clone();
-    }
-    source(fields)
+    source_with(
+        json!({
+            "name": "bq",
+            "type": "bigquery",
+            "project": "my-proj",
+            "dataset": "shop",
+            "credentials_json": key_json(url, EMAIL),
+            "api_url": url,
+        }),
+        extra,
+    )
 }
 
 #[tokio::test]

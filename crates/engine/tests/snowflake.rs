@@ -268,22 +268,21 @@ fn project() -> Project {
 }
 
 fn key_pair_source(url: &str, extra: Value) -> visivo_project::Source {
-    let mut fields = json!({
-        "name": "warehouse",
-        "type": "snowflake",
-        "account": ACCOUNT,
-        "username": USER,
-        "private_key_path": "rsa_key.p8",
-        "database": "ANALYTICS",
-        "db_schema": "PUBLIC",
-        "warehouse": "WH",
-        "role": "REPORTER",
-        "api_url": url,
-    });
-    for (k, v) in extra.as_object().unwrap() {
-        fields[k] = v.clone();
-    }
-    source(fields)
+    source_with(
+        json!({
+            "name": "warehouse",
+            "type": "snowflake",
+            "account": ACCOUNT,
+            "username": USER,
+            "private_key_path": "rsa_key.p8",
+            "database": "ANALYTICS",
+            "db_schema": "PUBLIC",
+            "warehouse": "WH",
+            "role": "REPORTER",
+            "api_url": url,
+        }),
+        extra,
+    )
 }
 
 #[tokio::test]

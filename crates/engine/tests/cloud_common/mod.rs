@@ -219,6 +219,14 @@ pub fn source(json: Value) -> visivo_project::Source {
     serde_json::from_value(json).expect("a valid source")
 }
 
+/// `fields` with `extra`'s fields set over them, as a source.
+pub fn source_with(mut fields: Value, extra: Value) -> visivo_project::Source {
+    for (key, value) in extra.as_object().expect("extra fields are an object") {
+        fields[key] = value.clone();
+    }
+    source(fields)
+}
+
 pub fn connector(
     source: &visivo_project::Source,
     dir: &Path,
