@@ -1,10 +1,8 @@
 //! A one-request HTTP server.
 
+use crate::serve_one_connection;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::sync::mpsc;
-use std::thread;
-use std::time::Duration;
 
 pub struct Request {
     /// The request line and the headers, each ending in `\r\n`.
@@ -22,14 +20,7 @@ impl Request {
 /// Slack's bodies (`ok`, or `invalid_payload` for an error status). Returns the server's base
 /// URL (`http://127.0.0.1:port`) and where the request arrives.
 pub fn one_request_server(status: &'static str) -> (String, mpsc::Receiver<Request>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(20)))
-            .unwrap();
+    let (address, received) = serve_one_connection(move |stream| {
         let mut reader = BufReader::new(stream);
         let head = read_head(&mut reader);
         let mut body = vec![0; content_length(&head)];
@@ -46,9 +37,9 @@ pub fn one_request_server(status: &'static str) -> (String, mpsc::Receiver<Reque
         )
         .unwrap();
         let body = String::from_utf8(body).unwrap();
-        tx.send(Request { head, body }).unwrap();
+        Request { head, body }
     });
-    (url, rx)
+    (format!("http://{address}"), received)
 }
 
 fn read_head(reader: &mut impl BufRead) -> String {

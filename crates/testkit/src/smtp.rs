@@ -1,11 +1,10 @@
 //! A one-session SMTP server: EHLO/HELO, AUTH PLAIN and LOGIN, MAIL, RCPT, DATA, QUIT.
 
+use crate::serve_one_connection;
 use base64::Engine as _;
 use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::sync::mpsc;
-use std::thread;
-use std::time::Duration;
 
 /// What one session delivered.
 #[derive(Debug, Default)]
@@ -30,17 +29,8 @@ impl Mail {
 /// Listens on 127.0.0.1 and serves one session, advertising the `auth` mechanisms
 /// (`"PLAIN LOGIN"`; empty: none). Returns the port and where the mail arrives.
 pub fn one_session_server(auth: &'static str) -> (u16, mpsc::Receiver<Mail>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(20)))
-            .unwrap();
-        tx.send(Session::new(stream).serve(auth)).unwrap();
-    });
-    (port, rx)
+    let (address, received) = serve_one_connection(move |stream| Session::new(stream).serve(auth));
+    (address.port(), received)
 }
 
 struct Session {
