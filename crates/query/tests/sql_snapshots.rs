@@ -10,6 +10,8 @@ sources:
   - {name: my, type: mysql, database: shop, host: localhost}
   - {name: sf, type: snowflake, database: shop, account: acme}
   - {name: dk, type: duckdb, database: shop.duckdb}
+  - {name: bq, type: bigquery, project: acme, dataset: shop, credentials_path: key.json}
+  - {name: rs, type: redshift, database: shop, host: localhost}
 "#;
 
 /// Compiles `trace` of a project made of the sources above plus `yaml`.
@@ -60,7 +62,7 @@ traces:
 
 #[test]
 fn worked_example_1_cohort_where_having_order() {
-    for source in ["shop_db", "pg", "my", "sf", "dk"] {
+    for source in ["shop_db", "pg", "my", "sf", "dk", "bq", "rs"] {
         let text = sql(
             &format!("{}{REVENUE}", orders_on(source)),
             "revenue_by_month",
@@ -132,7 +134,7 @@ traces:
       - query(price > 0)
       - query(row_number() over (partition by region order by price desc) <= 5)
 "#;
-    for source in ["sf", "pg"] {
+    for source in ["sf", "pg", "my", "dk", "bq"] {
         let text = sql(&format!("{}{trace}", orders_on(source)), "top_products");
         insta::assert_snapshot!(format!("example4_{source}"), text);
     }
