@@ -3,17 +3,26 @@
 //! Column types follow pandas' inference, as 1.0.30 did: a column whose non-empty values are
 //! all integers is BIGINT, all numbers FLOAT, anything else TEXT; empty fields are NULL.
 
+use crate::cancel::{Cancel, CANCELLED};
 use crate::materialize::{quote, unique_names, SqliteTableWriter};
 use crate::value::Cell;
 use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
 
 pub const DEFAULT_TIMEOUT_SECS: u64 = 300;
 const BATCH_ROWS: usize = 10_000;
 const STAGING: &str = "__visivo_staging";
+/// The end of the script's stderr shown in an error: at most this many lines and bytes.
+const STDERR_TAIL_LINES: usize = 20;
+const STDERR_TAIL_BYTES: usize = 4096;
+/// How often the watchdog looks whether the run was cancelled.
+const CANCEL_POLL: Duration = Duration::from_millis(50);
+/// How long stderr may stay open after the script's processes are gone (held by a process that
+/// left the script's process group).
+const STDERR_GRACE: Duration = Duration::from_secs(1);
 
 pub struct CsvScript<'a> {
     pub model: &'a str,
@@ -21,56 +30,59 @@ pub struct CsvScript<'a> {
     pub table: &'a str,
     pub cwd: &'a Path,
     pub timeout: Duration,
+    pub cancel: &'a Cancel,
+}
+
+/// Why the watchdog let the script go.
+#[derive(Clone, Copy, PartialEq)]
+enum Ending {
+    Exited,
+    TimedOut,
+    Cancelled,
 }
 
 /// Runs the script and writes `target` (a SQLite file); returns the number of rows.
+///
+/// The script runs in its own process group, and the whole group is killed when it times out,
+/// when the run is cancelled, when its output can't be loaded, and when it exits (what it left
+/// running in the background): no path leaves a process behind or waits on one forever.
 pub fn run(script: &CsvScript, target: &Path) -> Result<usize, String> {
-    let (program, rest) = script.args.split_first().ok_or("`args` is empty")?;
-    use std::os::unix::process::CommandExt;
-    let mut child = Command::new(program)
-        .args(rest)
-        // Its own process group, so a timeout stops the children it started too.
-        .process_group(0)
-        .current_dir(script.cwd)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start `{program}`: {e}"))?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let mut stderr = child.stderr.take().ok_or("no stderr")?;
-    let stderr_reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
+    let mut child = spawn(script)?;
+    let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
+        kill_group(child.id());
+        let _ = child.wait();
+        return Err("the command's output could not be read".into());
+    };
+    let stderr_tail = read_tail_in_background(stderr);
     let pid = child.id();
-    let (done, finished) = mpsc::channel::<()>();
-    let timeout = script.timeout;
-    let watchdog = std::thread::spawn(move || {
-        let timed_out = finished.recv_timeout(timeout).is_err();
-        if timed_out {
-            kill(pid);
-        }
-        timed_out
-    });
+    let (exited, exit_seen) = mpsc::channel::<()>();
+    let (timeout, cancel) = (script.timeout, script.cancel.clone());
+    let watchdog = std::thread::spawn(move || watch(pid, timeout, &cancel, &exit_seen));
     let loaded = load_csv(script, stdout, target);
-    let _ = done.send(());
-    let timed_out = watchdog.join().unwrap_or(false);
-    let status = child.wait().map_err(|e| e.to_string())?;
-    let stderr_text = stderr_reader.join().unwrap_or_default();
-    if timed_out {
-        return Err(format!(
-            "the command timed out after {}s and was stopped{}",
-            timeout.as_secs(),
-            tail(&stderr_text)
-        ));
+    // Output that can't be loaded stops the script: nothing will read what it prints next.
+    if loaded.is_err() {
+        kill_group(pid);
     }
-    if !status.success() {
-        return Err(format!(
-            "the command exited with {status}{}",
-            tail(&stderr_text)
-        ));
+    wait_for_exit(pid);
+    let _ = exited.send(());
+    let ending = watchdog.join().unwrap_or(Ending::Exited);
+    kill_group(pid);
+    let status = child.wait().map_err(|e| e.to_string())?;
+    let stderr_text = stderr_tail.recv_timeout(STDERR_GRACE).unwrap_or_default();
+    match ending {
+        Ending::TimedOut => {
+            return Err(format!(
+                "the command timed out after {}s and was stopped{stderr_text}",
+                timeout.as_secs(),
+            ))
+        }
+        Ending::Cancelled => return Err(CANCELLED.into()),
+        Ending::Exited => {}
+    }
+    use std::os::unix::process::ExitStatusExt;
+    let stopped_for_bad_output = loaded.is_err() && status.signal() == Some(libc::SIGKILL);
+    if !status.success() && !stopped_for_bad_output {
+        return Err(format!("the command exited with {status}{stderr_text}"));
     }
     loaded.map_err(|e| {
         format!(
@@ -80,20 +92,115 @@ pub fn run(script: &CsvScript, target: &Path) -> Result<usize, String> {
     })
 }
 
-fn kill(pid: u32) {
-    let _ = Command::new("kill")
-        .args(["-9", "--", &format!("-{pid}")])
-        .status();
+fn spawn(script: &CsvScript) -> Result<Child, String> {
+    let (program, rest) = script.args.split_first().ok_or("`args` is empty")?;
+    use std::os::unix::process::CommandExt;
+    Command::new(program)
+        .args(rest)
+        // Its own process group, so stopping it stops the children it started too.
+        .process_group(0)
+        .current_dir(script.cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start `{program}`: {e}"))
 }
 
-fn tail(stderr: &str) -> String {
-    let trimmed = stderr.trim();
+/// Waits until the script exits, its time runs out or the run is cancelled; kills the group in
+/// the last two cases.
+fn watch(group: u32, timeout: Duration, cancel: &Cancel, exited: &Receiver<()>) -> Ending {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let now = Instant::now();
+        let ending = if cancel.is_cancelled() {
+            Ending::Cancelled
+        } else if now >= deadline {
+            Ending::TimedOut
+        } else {
+            match exited.recv_timeout((deadline - now).min(CANCEL_POLL)) {
+                Err(RecvTimeoutError::Timeout) => continue,
+                _ => return Ending::Exited,
+            }
+        };
+        kill_group(group);
+        return ending;
+    }
+}
+
+fn kill_group(group: u32) {
+    let Ok(group) = libc::pid_t::try_from(group) else {
+        return;
+    };
+    // SAFETY: killpg only sends a signal; `group` is the group of a child not yet reaped, so
+    // the id can't belong to anyone else.
+    unsafe {
+        libc::killpg(group, libc::SIGKILL);
+    }
+}
+
+/// Blocks until the child `pid` has exited, without reaping it: until `Child::wait`, its id
+/// (which is also its process group's id) stays reserved, so killing the group is safe.
+fn wait_for_exit(pid: u32) {
+    loop {
+        // SAFETY: waitid writes only into `info`, a plain struct for which zeroes are valid.
+        let result = unsafe {
+            let mut info: libc::siginfo_t = std::mem::zeroed();
+            let flags = libc::WEXITED | libc::WNOWAIT;
+            libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, flags)
+        };
+        let interrupted = std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted;
+        if result == 0 || !interrupted {
+            return;
+        }
+    }
+}
+
+/// Reads stderr to its end on a thread, keeping only its tail; the formatted tail arrives on
+/// the returned channel.
+fn read_tail_in_background(stderr: impl Read + Send + 'static) -> Receiver<String> {
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(format_tail(&read_tail(stderr)));
+    });
+    receiver
+}
+
+/// The last [`STDERR_TAIL_BYTES`] bytes of a stream, and whether anything came before them.
+fn read_tail(mut stream: impl Read) -> (Vec<u8>, bool) {
+    let mut tail = Vec::new();
+    let mut cut = false;
+    let mut chunk = [0u8; 8192];
+    loop {
+        match stream.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => tail.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        }
+        if tail.len() > 2 * STDERR_TAIL_BYTES {
+            tail.drain(..tail.len() - STDERR_TAIL_BYTES);
+            cut = true;
+        }
+    }
+    if tail.len() > STDERR_TAIL_BYTES {
+        tail.drain(..tail.len() - STDERR_TAIL_BYTES);
+        cut = true;
+    }
+    (tail, cut)
+}
+
+/// `; stderr:` and the last lines of the tail (`…` where the start was cut off), or nothing.
+fn format_tail((bytes, cut): &(Vec<u8>, bool)) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let trimmed = text.trim();
     if trimmed.is_empty() {
         return String::new();
     }
     let lines: Vec<&str> = trimmed.lines().collect();
-    let start = lines.len().saturating_sub(20);
-    format!("; stderr:\n{}", lines[start..].join("\n"))
+    let start = lines.len().saturating_sub(STDERR_TAIL_LINES);
+    let ellipsis = if *cut || start > 0 { "…" } else { "" };
+    format!("; stderr:\n{ellipsis}{}", lines[start..].join("\n"))
 }
 
 #[derive(Clone, Copy)]
@@ -193,6 +300,8 @@ fn load_csv(script: &CsvScript, stdout: impl Read, target: &Path) -> Result<usiz
 mod tests {
     use super::*;
 
+    static NOT_CANCELLED: std::sync::LazyLock<Cancel> = std::sync::LazyLock::new(Cancel::default);
+
     fn script<'a>(args: &'a [String], cwd: &'a Path) -> CsvScript<'a> {
         CsvScript {
             model: "m",
@@ -200,6 +309,7 @@ mod tests {
             table: "model",
             cwd,
             timeout: Duration::from_secs(10),
+            cancel: &NOT_CANCELLED,
         }
     }
 
@@ -257,5 +367,117 @@ mod tests {
         s.timeout = Duration::from_millis(300);
         let err = run(&s, &dir.path().join("m.sqlite")).unwrap_err();
         assert!(err.contains("timed out"), "{err}");
+    }
+
+    fn sh(script: &str) -> Vec<String> {
+        vec!["sh".into(), "-c".into(), script.into()]
+    }
+
+    /// Whether a process is gone (or a zombie nobody reaped: it runs no more).
+    fn gone(pid: &str) -> bool {
+        let dead = || {
+            std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).map_or(true, |stat| {
+                stat.rsplit(')')
+                    .next()
+                    .unwrap_or("")
+                    .trim_start()
+                    .starts_with('Z')
+            })
+        };
+        // A killed process takes a moment to die.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !dead() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        dead()
+    }
+
+    #[test]
+    fn a_parse_error_stops_the_script_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let args = sh("printf 'a,b\\n1,2,3\\n'; sleep 41");
+        let mut s = script(&args, dir.path());
+        s.timeout = Duration::from_secs(3);
+        let started = Instant::now();
+        let err = run(&s, &dir.path().join("m.sqlite")).unwrap_err();
+        assert!(err.contains("Error parsing csv output"), "{err}");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn a_script_ignoring_sigpipe_is_killed_with_its_children() {
+        let dir = tempfile::tempdir().unwrap();
+        let args = sh(
+            "trap '' PIPE; sleep 60 & echo $! > child.pid; echo $$ > main.pid; \
+                       printf 'a,b\\n1,2,3\\n'; while :; do echo 1,2; done 2>/dev/null",
+        );
+        let started = Instant::now();
+        let err = run(&script(&args, dir.path()), &dir.path().join("m.sqlite")).unwrap_err();
+        assert!(err.contains("Error parsing csv output"), "{err}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        for pid_file in ["main.pid", "child.pid"] {
+            let pid = std::fs::read_to_string(dir.path().join(pid_file)).unwrap();
+            assert!(gone(&pid), "{pid_file} {pid} still runs");
+        }
+    }
+
+    #[test]
+    fn background_children_are_stopped_when_the_script_exits() {
+        let dir = tempfile::tempdir().unwrap();
+        let args = sh("sleep 60 >/dev/null 2>&1 & echo $! > child.pid; printf 'a\\n1\\n'");
+        assert_eq!(
+            run(&script(&args, dir.path()), &dir.path().join("m.sqlite")).unwrap(),
+            1
+        );
+        let pid = std::fs::read_to_string(dir.path().join("child.pid")).unwrap();
+        assert!(gone(&pid), "the background child {pid} still runs");
+    }
+
+    #[test]
+    fn the_stderr_tail_is_capped_in_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let args = sh("head -c 20000000 /dev/zero | tr '\\0' x >&2; echo last line >&2; exit 1");
+        let err = run(&script(&args, dir.path()), &dir.path().join("m.sqlite")).unwrap_err();
+        assert!(err.len() < 2 * STDERR_TAIL_BYTES, "{} bytes", err.len());
+        assert!(
+            err.contains("exited") && err.ends_with("last line"),
+            "{}",
+            &err[err.len() - 100..]
+        );
+    }
+
+    #[test]
+    fn a_cancelled_run_kills_the_script() {
+        let dir = tempfile::tempdir().unwrap();
+        let args = sh("sleep 60 & echo $! > child.pid; wait");
+        let cancel = Cancel::default();
+        let mut s = script(&args, dir.path());
+        s.cancel = &cancel;
+        let started = Instant::now();
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                std::thread::sleep(Duration::from_millis(300));
+                cancel.cancel();
+            });
+            assert_eq!(
+                run(&s, &dir.path().join("m.sqlite")).unwrap_err(),
+                CANCELLED
+            );
+        });
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        let pid = std::fs::read_to_string(dir.path().join("child.pid")).unwrap();
+        assert!(gone(&pid), "{pid} still runs");
     }
 }

@@ -1,6 +1,7 @@
 //! Running a compiled project: sources behind one trait, the job plan and scheduler, CSV-script
 //! and local-merge models, and the trace data files.
 
+pub mod cancel;
 pub mod csv_script;
 pub mod data_json;
 pub mod materialize;

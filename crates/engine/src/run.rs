@@ -22,6 +22,7 @@ pub struct RunOptions {
     pub project_dir: PathBuf,
     pub threads: usize,
     pub full_refresh: bool,
+    pub cancel: crate::cancel::Cancel,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -242,6 +243,7 @@ async fn execute(job: &Job, shared: &Shared) -> Result<Outcome, String> {
             timeout,
         } => {
             let (args, table, timeout) = (args.clone(), table.clone(), *timeout);
+            let cancel = shared.options.cancel.clone();
             let (name, cwd, file) = (
                 job.name.clone(),
                 shared.options.project_dir.clone(),
@@ -254,6 +256,7 @@ async fn execute(job: &Job, shared: &Shared) -> Result<Outcome, String> {
                     table: &table,
                     cwd: &cwd,
                     timeout,
+                    cancel: &cancel,
                 };
                 crate::csv_script::run(&script, &file)
             })

@@ -74,8 +74,8 @@ async fn every_type_decodes_exactly() {
         ("i8", Cell::Int(12345678901234567)),
         ("n_exact", Cell::Float(1.5)),
         ("n_int", Cell::Float(3.0)),
-        ("n_big", text("12345678901234567890.123")),
-        ("n_long", text("0.1000000000000000055511")),
+        ("n_big", Cell::Float(12345678901234567890.123)),
+        ("n_long", Cell::Float(0.1)),
         ("n_nan", Cell::Float(f64::NAN)),
         ("f4", Cell::Float(1.25)),
         ("f8", Cell::Float(0.1)),
@@ -123,7 +123,7 @@ async fn every_type_decodes_exactly() {
         data,
         concat!(
             r#"{"all":{"i2":[1],"i4":[2],"i8":[12345678901234567],"n_exact":[1.5],"n_int":[3.0],"#,
-            r#""n_big":["12345678901234567890.123"],"n_long":["0.1000000000000000055511"],"n_nan":[null],"#,
+            r#""n_big":[1.2345678901234567e+19],"n_long":[0.1],"n_nan":[null],"#,
             r#""f4":[1.25],"f8":[0.1],"f_inf":[null],"b_true":[true],"b_false":[false],"#,
             r#""t":["txt"],"vc":["vc"],"ch":["c  "],"nm":["nm"],"d":["2024-02-29"],"#,
             r#""ts":["2024-02-29T13:14:15.500000"],"ts0":["2024-02-29T13:14:15"],"#,
@@ -134,6 +134,24 @@ async fn every_type_decodes_exactly() {
             r#""a_ts":[["2024-01-02T03:04:05"]],"by":["\\x01ff"],"nul":[null],"ip":["192.168.0.1"],"#,
             r#""d_inf":["infinity"]}}"#
         )
+    );
+}
+
+/// Averages and divisions are `numeric` with more digits than a double holds: still numbers, as
+/// 1.0.30 wrote them (`[27.5384615385]`: data.json rounds floats to 10 decimals).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inexact_numerics_are_the_nearest_double() {
+    let pg = connector("pg_numeric", json!({}));
+    let sql = "select 'all' as cohort_on, avg(v) as mean, 1/3::numeric as third \
+               from (values (358::numeric), (0), (0), (0), (0), (0), (0), (0), (0), (0), (0), (0), (0)) as t(v)";
+    let result = query(&pg, sql).await;
+    assert_eq!(
+        result.rows[0][1..],
+        [Cell::Float(358.0 / 13.0), Cell::Float(1.0 / 3.0)]
+    );
+    assert_eq!(
+        group_by_cohort(&result).unwrap().json,
+        r#"{"all":{"mean":[27.5384615385],"third":[0.3333333333]}}"#
     );
 }
 

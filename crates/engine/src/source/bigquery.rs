@@ -561,7 +561,7 @@ impl Field {
 /// | BigQuery type | `Cell` |
 /// |---|---|
 /// | INTEGER / INT64 | `Int` |
-/// | NUMERIC, BIGNUMERIC | the decimal rule: `Float` when exact, else `Text` |
+/// | NUMERIC, BIGNUMERIC | the decimal rule: `Float`, the nearest double |
 /// | FLOAT / FLOAT64 | `Float` (`NaN`, `Infinity` too) |
 /// | BOOLEAN / BOOL | `Bool` |
 /// | STRING, BYTES (base64), DATE, GEOGRAPHY (WKT), INTERVAL, RANGE | `Text` as sent |
@@ -665,7 +665,7 @@ mod tests {
         assert_eq!(decode(&field("NUMERIC"), &json!("1.50")), Cell::Float(1.5));
         assert_eq!(
             decode(&field("BIGNUMERIC"), &json!("0.1000000000000000055511")),
-            Cell::Text("0.1000000000000000055511".into())
+            Cell::Float(0.1)
         );
         assert!(matches!(decode(&field("FLOAT"), &json!("NaN")), Cell::Float(f) if f.is_nan()));
         assert_eq!(

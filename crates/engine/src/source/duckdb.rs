@@ -151,8 +151,8 @@ fn run_query(connection: &Connection, sql: &str, out: &mut dyn RowSink) -> Resul
 /// | DuckDB | `Cell` |
 /// |---|---|
 /// | TINYINT … BIGINT, UTINYINT … UINTEGER | `Int` |
-/// | UBIGINT, HUGEINT, UHUGEINT | `Int` when it fits 64 bits, else `Text` with every digit |
-/// | DECIMAL | the decimal rule: `Float` when exact, else `Text` |
+/// | UBIGINT, HUGEINT, UHUGEINT | `Int` when it fits 64 bits, else the decimal rule (the nearest double) |
+/// | DECIMAL | the decimal rule: `Float`, the nearest double |
 /// | FLOAT, DOUBLE | `Float` (FLOAT as the decimal it prints as: `0.1`, not `0.100000001…`) |
 /// | BOOLEAN | `Bool` |
 /// | VARCHAR, ENUM, UUID | `Text` |
@@ -178,13 +178,13 @@ pub fn cell(value: Duck, zoned: bool) -> Cell {
         Duck::UInt(i) => Cell::Int(i.into()),
         Duck::UBigInt(i) => i64::try_from(i)
             .map(Cell::Int)
-            .unwrap_or_else(|_| Cell::Text(i.to_string())),
+            .unwrap_or_else(|_| decimal_cell(&i.to_string())),
         Duck::HugeInt(i) => i64::try_from(i)
             .map(Cell::Int)
-            .unwrap_or_else(|_| Cell::Text(i.to_string())),
+            .unwrap_or_else(|_| decimal_cell(&i.to_string())),
         Duck::UHugeInt(i) => i64::try_from(i)
             .map(Cell::Int)
-            .unwrap_or_else(|_| Cell::Text(i.to_string())),
+            .unwrap_or_else(|_| decimal_cell(&i.to_string())),
         Duck::Float(f) => Cell::Float(f.to_string().parse().unwrap_or(f64::from(f))),
         Duck::Double(f) => Cell::Float(f),
         Duck::Decimal(d) => decimal_cell(&d.to_string()),

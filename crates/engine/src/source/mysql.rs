@@ -157,7 +157,7 @@ async fn run(conn: &mut Conn, sql: &str, out: &mut Out<'_>) -> Result<(), Stop> 
 /// | column type | cell |
 /// |---|---|
 /// | TINYINT (also TINYINT(1)/BOOLEAN), SMALLINT, MEDIUMINT, INT, BIGINT, YEAR | `Int` (BIGINT UNSIGNED above 2^63−1: the decimal rule) |
-/// | DECIMAL | the decimal rule of PostgreSQL `numeric`: `Float` when exact, else `Text` |
+/// | DECIMAL | the decimal rule of PostgreSQL `numeric`: `Float`, the nearest double |
 /// | FLOAT, DOUBLE | `Float` |
 /// | DATE | `Text` `YYYY-MM-DD` |
 /// | DATETIME, TIMESTAMP | `Text` `YYYY-MM-DDTHH:MM:SS[.ffffff]` (no zone: the session's time) |
@@ -349,7 +349,7 @@ mod tests {
             Column::new(ColumnType::MYSQL_TYPE_LONGLONG).with_flags(ColumnFlags::UNSIGNED_FLAG);
         assert_eq!(
             decode(&unsigned, bytes(b"18446744073709551615")),
-            Cell::Text("18446744073709551615".into())
+            Cell::Float(18446744073709551615.0)
         );
         assert_eq!(decode(&unsigned, Value::NULL), Cell::Null);
     }

@@ -295,7 +295,7 @@ impl BatchedSource for PostgresSource {
 /// | type | cell |
 /// |---|---|
 /// | int2, int4, int8, oid | `Int` |
-/// | numeric | [`decimal_cell`]: `Float` when exact, else `Text` with the digits |
+/// | numeric | [`decimal_cell`]: `Float`, the nearest double |
 /// | float4, float8 | `Float` (NaN and ±Infinity too; data.json writes them as null) |
 /// | bool | `Bool` |
 /// | date | `Text` `YYYY-MM-DD` |
@@ -454,11 +454,12 @@ fn parse_array_level(
     }
 }
 
-/// The exact-decimal rule shared by PostgreSQL `numeric` and MySQL `DECIMAL`: a value becomes a
-/// `Float` when the double nearest to it prints back as the same number (`1.5`, `0.1`, `3.00`,
-/// `-42`), otherwise `Text` holding the exact digits (`12345678901234567890.12`, `0.1000000000000000055`).
-/// Trailing zeros after the point don't count (`1.50` is `1.5`). `NaN` and `±Infinity` are floats
-/// (written as null in data.json).
+/// The decimal rule, one for every engine's exact numbers (PostgreSQL `numeric`, MySQL `DECIMAL`,
+/// Snowflake `NUMBER`/`DECFLOAT`, BigQuery `NUMERIC`/`BIGNUMERIC`, DuckDB `DECIMAL`, integers
+/// wider than 64 bits): the nearest double, as 1.0.30 wrote them. plotly needs numbers, and one
+/// column must not mix numbers and strings. `NaN` and `±Infinity` (and values beyond a double's
+/// range) are non-finite floats, written as null like every engine's floats; text that is no
+/// number at all stays text.
 pub fn decimal_cell(text: &str) -> Cell {
     let text = text.trim();
     match text {
@@ -470,41 +471,12 @@ pub fn decimal_cell(text: &str) -> Cell {
     let plain_number = !text.is_empty()
         && text
             .chars()
-            .all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+');
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
     match text.parse::<f64>() {
-        Ok(f)
-            if plain_number
-                && f.is_finite()
-                && normalize_decimal(text) == normalize_decimal(&f.to_string()) =>
-        {
-            Cell::Float(if f == 0.0 { 0.0 } else { f })
-        }
+        // No negative zero: `-0.00` is 0.
+        Ok(f) if plain_number => Cell::Float(if f == 0.0 { 0.0 } else { f }),
         _ => Cell::Text(text.to_string()),
     }
-}
-
-/// `-007.500` → `-7.5`, `+0.0` → `0`.
-fn normalize_decimal(text: &str) -> String {
-    let (negative, digits) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text.strip_prefix('+').unwrap_or(text)),
-    };
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    let whole = whole.trim_start_matches('0');
-    let fraction = fraction.trim_end_matches('0');
-    let mut out = String::new();
-    if whole.is_empty() && fraction.is_empty() {
-        return "0".into();
-    }
-    if negative {
-        out.push('-');
-    }
-    out.push_str(if whole.is_empty() { "0" } else { whole });
-    if !fraction.is_empty() {
-        out.push('.');
-        out.push_str(fraction);
-    }
-    out
 }
 
 pub(crate) fn float_cell(text: &str) -> Cell {
@@ -803,7 +775,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn decimals_are_floats_only_when_exact() {
+    fn decimals_are_the_nearest_double() {
         assert_eq!(decimal_cell("1.5"), Cell::Float(1.5));
         assert_eq!(decimal_cell("1.50"), Cell::Float(1.5));
         assert_eq!(decimal_cell("3.00"), Cell::Float(3.0));
@@ -813,22 +785,22 @@ mod tests {
         assert_eq!(decimal_cell("0.000000123"), Cell::Float(0.000000123));
         assert_eq!(
             decimal_cell("12345678901234567"),
-            Cell::Text("12345678901234567".into())
+            Cell::Float(12345678901234568.0)
         );
         assert_eq!(
-            decimal_cell("9007199254740992"),
-            Cell::Float(9007199254740992.0)
+            decimal_cell("27.5384615384615385"),
+            Cell::Float(27.53846153846154)
         );
         assert_eq!(
-            decimal_cell("123456789.123456789"),
-            Cell::Text("123456789.123456789".into())
+            decimal_cell("0.3333333333333333333333"),
+            Cell::Float(1.0 / 3.0)
         );
-        assert_eq!(
-            decimal_cell("0.10000000000000000555"),
-            Cell::Text("0.10000000000000000555".into())
-        );
+        assert_eq!(decimal_cell("0.10000000000000000555"), Cell::Float(0.1));
+        assert_eq!(decimal_cell("1.5E+3"), Cell::Float(1500.0));
+        assert_eq!(decimal_cell("1e400"), Cell::Float(f64::INFINITY));
         assert!(matches!(decimal_cell("NaN"), Cell::Float(f) if f.is_nan()));
         assert_eq!(decimal_cell("Infinity"), Cell::Float(f64::INFINITY));
+        assert_eq!(decimal_cell("inf"), Cell::Text("inf".into()));
     }
 
     #[test]

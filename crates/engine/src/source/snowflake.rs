@@ -506,7 +506,7 @@ impl Column {
 /// | `rowType.type` | value | `Cell` |
 /// |---|---|---|
 /// | fixed, scale 0 | `"123"` | `Int` (beyond 64 bits: the decimal rule) |
-/// | fixed, scale > 0; decfloat | `"12.30"` | the decimal rule: `Float` when exact, else `Text` |
+/// | fixed, scale > 0; decfloat | `"12.30"` | the decimal rule: `Float`, the nearest double |
 /// | real | `"1.5"`, `"inf"`, `"NaN"` | `Float` |
 /// | text | | `Text` |
 /// | boolean | `"true"` / `"false"` | `Bool` |
@@ -881,7 +881,7 @@ mod tests {
         assert_eq!(decode(&column("fixed", 0), "-42"), Cell::Int(-42));
         assert_eq!(
             decode(&column("fixed", 0), "123456789012345678901234567890"),
-            Cell::Text("123456789012345678901234567890".into())
+            Cell::Float(123456789012345678901234567890.0)
         );
         assert_eq!(decode(&column("fixed", 2), "12.30"), Cell::Float(12.3));
         assert_eq!(

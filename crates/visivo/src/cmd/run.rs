@@ -5,6 +5,7 @@ use crate::progress::Progress;
 use anyhow::Result;
 use std::process::ExitCode;
 use std::sync::Arc;
+use visivo_engine::cancel::Cancel;
 use visivo_engine::run::{run as run_jobs, Outcome, RunOptions, Summary};
 use visivo_project::Project;
 
@@ -33,6 +34,7 @@ pub fn run_loaded(project: &Project, args: &RunArgs) -> Result<Summary> {
         project_dir: args.project.working_dir.clone(),
         threads: args.threads.max(1),
         full_refresh: args.full_refresh,
+        cancel: Cancel::default(),
     };
     let jobs = visivo_engine::plan::plan(
         project,
