@@ -10,27 +10,71 @@ use crate::model::Kind;
 use std::collections::HashMap;
 use yaml::{MapEntry, Node, NodeKind};
 
-/// Where each value was written, keyed by its dotted path in the merged project
-/// (`traces.2.props.y`).
-#[derive(Debug, Default)]
+/// Where each value was written, found by its dotted path in the merged project
+/// (`traces.2.props.y`). Stored as a tree of path segments, so a deep or wide document costs
+/// memory in proportion to its size, not to the length of every path.
+#[derive(Debug)]
 pub struct SpanMap {
-    inner: HashMap<String, Location>,
+    locations: Vec<Option<Location>>,
+    children: HashMap<(SpanId, String), SpanId>,
+}
+
+/// A path in a [`SpanMap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SpanId(usize);
+
+impl Default for SpanMap {
+    fn default() -> Self {
+        SpanMap {
+            locations: vec![None],
+            children: HashMap::new(),
+        }
+    }
 }
 
 impl SpanMap {
-    pub fn insert(&mut self, path: String, location: Location) {
-        self.inner.entry(path).or_insert(location);
+    const ROOT: SpanId = SpanId(0);
+
+    /// Records where `path` was written, unless it already has a location.
+    pub fn insert(&mut self, path: &str, location: Location) {
+        let id = self.path_id(Self::ROOT, path);
+        self.set(id, location);
     }
 
     /// The location of `path`, or of its closest ancestor that has one.
     pub fn find(&self, path: &str) -> Option<Location> {
-        let mut current = path;
-        loop {
-            if let Some(loc) = self.inner.get(current) {
-                return Some(*loc);
-            }
-            current = &current[..current.rfind('.')?];
+        let mut current = Self::ROOT;
+        let mut found = self.locations[current.0];
+        for segment in path.split('.') {
+            let Some(child) = self.children.get(&(current, segment.to_string())) else {
+                break;
+            };
+            current = *child;
+            found = self.locations[current.0].or(found);
         }
+        found
+    }
+
+    /// The id of `path` below `parent` (a dot in `path` separates segments), created if new.
+    fn path_id(&mut self, parent: SpanId, path: &str) -> SpanId {
+        path.split('.')
+            .fold(parent, |id, segment| self.child(id, segment))
+    }
+
+    fn child(&mut self, parent: SpanId, segment: &str) -> SpanId {
+        let next = SpanId(self.locations.len());
+        let id = *self
+            .children
+            .entry((parent, segment.to_string()))
+            .or_insert(next);
+        if id == next {
+            self.locations.push(None);
+        }
+        id
+    }
+
+    fn set(&mut self, id: SpanId, location: Location) {
+        self.locations[id.0].get_or_insert(location);
     }
 }
 
@@ -102,7 +146,7 @@ fn merge_entry(
         return;
     }
     let value = to_json(&entry.value, file, key, &mut raw.spans);
-    raw.spans.insert(key.to_string(), key_location);
+    raw.spans.insert(key, key_location);
     match key {
         "name" => raw.name = Some(value),
         "defaults" => raw.defaults = Some(value),
@@ -138,16 +182,18 @@ fn append_section(raw: &mut RawProject, kind: Kind, node: Node, file: FileId, re
     }
 }
 
-/// Converts a node to JSON, recording the location of it and of everything below it.
+/// Converts a node to JSON, recording the location of it and of everything below it at `path`.
 pub fn to_json(node: &Node, file: FileId, path: &str, spans: &mut SpanMap) -> serde_json::Value {
+    let id = spans.path_id(SpanMap::ROOT, path);
+    node_to_json(node, file, id, spans)
+}
+
+/// Recursion stays shallow: the YAML reader refuses documents nested deeper than
+/// [`yaml::MAX_DEPTH`].
+fn node_to_json(node: &Node, file: FileId, id: SpanId, spans: &mut SpanMap) -> serde_json::Value {
     use serde_json::Value;
-    spans.insert(
-        path.to_string(),
-        Location {
-            file,
-            pos: node.pos,
-        },
-    );
+    let at = |pos| Location { file, pos };
+    spans.set(id, at(node.pos));
     match &node.kind {
         NodeKind::Null => Value::Null,
         NodeKind::Bool(b) => Value::Bool(*b),
@@ -158,22 +204,19 @@ pub fn to_json(node: &Node, file: FileId, path: &str, spans: &mut SpanMap) -> se
             items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| to_json(item, file, &format!("{path}.{i}"), spans))
+                .map(|(i, item)| {
+                    let child = spans.child(id, &i.to_string());
+                    node_to_json(item, file, child, spans)
+                })
                 .collect(),
         ),
         NodeKind::Map(entries) => Value::Object(
             entries
                 .iter()
                 .map(|e| {
-                    let child = format!("{path}.{}", e.key);
-                    spans.insert(
-                        child.clone(),
-                        Location {
-                            file,
-                            pos: e.key_pos,
-                        },
-                    );
-                    (e.key.clone(), to_json(&e.value, file, &child, spans))
+                    let child = spans.path_id(id, &e.key);
+                    spans.set(child, at(e.key_pos));
+                    (e.key.clone(), node_to_json(&e.value, file, child, spans))
                 })
                 .collect(),
         ),

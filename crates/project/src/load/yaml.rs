@@ -45,9 +45,19 @@ pub struct YamlError {
     pub message: String,
 }
 
+/// How deep lists and mappings may nest. Real projects nest fewer than 15 levels; the limit keeps
+/// every walk over the tree (conversion, validation, serialisation, dropping) far from the stack's
+/// end whatever the file holds.
+pub const MAX_DEPTH: usize = 64;
+
+/// Aliases may repeat parts of a file, not blow it up: the expanded document (roughly the bytes of
+/// YAML it stands for) may be at most this size, or [`EXPANSION_PER_BYTE`] times the file's.
+pub const MIN_EXPANSION_LIMIT: usize = 1 << 20;
+pub const EXPANSION_PER_BYTE: usize = 8;
+
 /// Parses one YAML document. An empty document is `Null`.
 pub fn parse(text: &str) -> Result<Node, YamlError> {
-    let mut builder = Builder::default();
+    let mut builder = Builder::new(text.len());
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| YamlError {
             pos: Pos {
@@ -70,24 +80,52 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
     }))
 }
 
-enum Open {
-    Seq(Node, usize),
-    Map {
-        node: Node,
-        anchor: usize,
-        pending_key: Option<(String, Pos)>,
-    },
+/// What a finished value costs and how many levels of lists and mappings it holds.
+#[derive(Clone, Copy)]
+struct Extent {
+    size: usize,
+    levels: usize,
 }
 
-#[derive(Default)]
+/// A list or mapping whose end hasn't been read yet.
+struct Open {
+    node: Node,
+    anchor: usize,
+    /// A mapping's key waiting for its value.
+    pending_key: Option<(String, Pos)>,
+    /// `Builder::size` when this value started.
+    size_before: usize,
+    /// The most levels any child holds.
+    child_levels: usize,
+}
+
+struct Anchored {
+    node: Node,
+    extent: Extent,
+}
+
 struct Builder {
     stack: Vec<Open>,
-    anchors: HashMap<usize, Node>,
+    anchors: HashMap<usize, Anchored>,
     finished: Option<Node>,
     documents: usize,
+    /// The size of everything built so far, alias copies included.
+    size: usize,
+    size_limit: usize,
 }
 
 impl Builder {
+    fn new(text_len: usize) -> Self {
+        Builder {
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            finished: None,
+            documents: 0,
+            size: 0,
+            size_limit: MIN_EXPANSION_LIMIT.max(text_len.saturating_mul(EXPANSION_PER_BYTE)),
+        }
+    }
+
     fn on_event(&mut self, event: Event, pos: Pos) -> Result<Option<Node>, YamlError> {
         match event {
             Event::DocumentStart(_) => {
@@ -100,40 +138,37 @@ impl Builder {
                 }
             }
             Event::Scalar(value, style, anchor, tag) => {
+                let extent = Extent {
+                    size: value.len() + 1,
+                    levels: 0,
+                };
+                self.grow(extent.size, pos)?;
                 let kind = resolve_scalar(&value, style, tag.as_deref().map(|t| t.suffix.as_str()));
-                self.push_value(Node { pos, kind }, anchor, pos)?;
+                self.push_value(Node { pos, kind }, anchor, extent, pos)?;
             }
             Event::Alias(id) => {
-                let mut node = self.anchors.get(&id).cloned().ok_or_else(|| YamlError {
+                let unknown = || YamlError {
                     pos,
                     message: "unknown alias".into(),
-                })?;
-                node.pos = pos;
-                self.push_value(node, 0, pos)?;
-            }
-            Event::SequenceStart(anchor, _) => self.stack.push(Open::Seq(
-                Node {
-                    pos,
-                    kind: NodeKind::Seq(Vec::new()),
-                },
-                anchor,
-            )),
-            Event::MappingStart(anchor, _) => self.stack.push(Open::Map {
-                node: Node {
-                    pos,
-                    kind: NodeKind::Map(Vec::new()),
-                },
-                anchor,
-                pending_key: None,
-            }),
-            Event::SequenceEnd | Event::MappingEnd => {
-                let (node, anchor) = match self.stack.pop() {
-                    Some(Open::Seq(node, anchor)) | Some(Open::Map { node, anchor, .. }) => {
-                        (node, anchor)
-                    }
-                    None => return Ok(None),
                 };
-                self.push_value(node, anchor, pos)?;
+                let extent = self.anchors.get(&id).ok_or_else(unknown)?.extent;
+                self.check_depth(self.stack.len() + extent.levels, pos)?;
+                self.grow(extent.size, pos)?;
+                let mut node = self.anchors.get(&id).ok_or_else(unknown)?.node.clone();
+                node.pos = pos;
+                self.push_value(node, 0, extent, pos)?;
+            }
+            Event::SequenceStart(anchor, _) => self.open(NodeKind::Seq(Vec::new()), anchor, pos)?,
+            Event::MappingStart(anchor, _) => self.open(NodeKind::Map(Vec::new()), anchor, pos)?,
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some(open) = self.stack.pop() else {
+                    return Ok(None);
+                };
+                let extent = Extent {
+                    size: self.size - open.size_before,
+                    levels: open.child_levels + 1,
+                };
+                self.push_value(open.node, open.anchor, extent, pos)?;
             }
             Event::StreamEnd => return Ok(self.finished.take()),
             _ => {}
@@ -141,29 +176,75 @@ impl Builder {
         Ok(None)
     }
 
-    fn push_value(&mut self, node: Node, anchor: usize, pos: Pos) -> Result<(), YamlError> {
-        if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+    fn open(&mut self, kind: NodeKind, anchor: usize, pos: Pos) -> Result<(), YamlError> {
+        self.check_depth(self.stack.len() + 1, pos)?;
+        let size_before = self.size;
+        self.grow(1, pos)?;
+        self.stack.push(Open {
+            node: Node { pos, kind },
+            anchor,
+            pending_key: None,
+            size_before,
+            child_levels: 0,
+        });
+        Ok(())
+    }
+
+    fn check_depth(&self, levels: usize, pos: Pos) -> Result<(), YamlError> {
+        if levels <= MAX_DEPTH {
+            return Ok(());
         }
-        match self.stack.last_mut() {
-            None => self.finished = Some(node),
-            Some(Open::Seq(seq, _)) => {
-                if let NodeKind::Seq(items) = &mut seq.kind {
-                    items.push(node);
-                }
-            }
-            Some(Open::Map {
-                node: map,
-                pending_key,
-                ..
-            }) => match pending_key.take() {
-                None => *pending_key = Some((key_text(&node, pos)?, node.pos)),
-                Some((key, key_pos)) => {
-                    if let NodeKind::Map(entries) = &mut map.kind {
-                        insert_entry(entries, key, key_pos, node);
-                    }
-                }
+        Err(YamlError {
+            pos,
+            message: format!(
+                "lists and mappings nest more than {MAX_DEPTH} levels deep here, the most Visivo reads"
+            ),
+        })
+    }
+
+    /// Counts `size` more towards the limit on the expanded document.
+    fn grow(&mut self, size: usize, pos: Pos) -> Result<(), YamlError> {
+        self.size = self.size.saturating_add(size);
+        if self.size <= self.size_limit {
+            return Ok(());
+        }
+        Err(YamlError {
+            pos,
+            message: format!(
+                "aliases expand this file beyond {} bytes of YAML, the most allowed for it (the larger of {MIN_EXPANSION_LIMIT} bytes and {EXPANSION_PER_BYTE} times the file's size)",
+                self.size_limit
+            ),
+        })
+    }
+
+    fn push_value(
+        &mut self,
+        node: Node,
+        anchor: usize,
+        extent: Extent,
+        pos: Pos,
+    ) -> Result<(), YamlError> {
+        if anchor > 0 {
+            // The copy kept for later aliases costs as much as the value itself.
+            self.grow(extent.size, pos)?;
+            let anchored = Anchored {
+                node: node.clone(),
+                extent,
+            };
+            self.anchors.insert(anchor, anchored);
+        }
+        let Some(parent) = self.stack.last_mut() else {
+            self.finished = Some(node);
+            return Ok(());
+        };
+        parent.child_levels = parent.child_levels.max(extent.levels);
+        match &mut parent.node.kind {
+            NodeKind::Seq(items) => items.push(node),
+            NodeKind::Map(entries) => match parent.pending_key.take() {
+                None => parent.pending_key = Some((key_text(&node, pos)?, node.pos)),
+                Some((key, key_pos)) => insert_entry(entries, key, key_pos, node),
             },
+            _ => {}
         }
         Ok(())
     }
@@ -371,6 +452,60 @@ mod tests {
         assert_eq!(entries.len(), 3);
         assert_eq!(entries[0].value.kind, NodeKind::Int(2));
         assert_eq!(entries[2].value.kind, entries[1].value.kind);
+    }
+
+    #[test]
+    fn nesting_deeper_than_the_limit_is_a_located_error() {
+        let deep = format!("layout:\n  a:\n    {}x\n", "- ".repeat(20_000));
+        let err = parse(&deep).unwrap_err();
+        assert!(err.message.contains("64 levels"), "{}", err.message);
+        assert_eq!(err.pos.line, 3);
+        let flow = format!("a: {}{}", "[".repeat(200), "]".repeat(200));
+        assert!(parse(&flow).unwrap_err().message.contains("64 levels"));
+        let at_the_limit = format!("{}x", "- ".repeat(MAX_DEPTH));
+        assert!(parse(&at_the_limit).is_ok());
+    }
+
+    #[test]
+    fn aliases_cannot_nest_deeper_than_the_limit() {
+        let mut text = String::from("l0: &a0 x\n");
+        for i in 1..=MAX_DEPTH {
+            text.push_str(&format!("l{i}: &a{i} [*a{}]\n", i - 1));
+        }
+        let err = parse(&text).unwrap_err();
+        assert!(err.message.contains("64 levels"), "{}", err.message);
+        assert_eq!(err.pos.line, MAX_DEPTH + 1);
+    }
+
+    /// Nine levels of nine aliases: 602 bytes that would expand to 9^9 values.
+    fn alias_bomb() -> String {
+        let mut text = String::from("l0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let aliases = vec![format!("*a{}", i - 1); 9].join(", ");
+            text.push_str(&format!("l{i}: &a{i} [{aliases}]\n"));
+        }
+        text
+    }
+
+    #[test]
+    fn an_alias_bomb_is_a_located_error() {
+        let bomb = alias_bomb();
+        let started = std::time::Instant::now();
+        let err = parse(&bomb).unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert!(err.message.contains("aliases expand"), "{}", err.message);
+        assert!(err.pos.line > 1 && err.pos.line <= 9, "{err:?}");
+    }
+
+    #[test]
+    fn ordinary_reuse_of_anchors_is_accepted() {
+        let mut text = String::from(
+            "base: &base {type: bar, marker: {color: red, line: {width: 2}}}\nitems:\n",
+        );
+        for i in 0..2000 {
+            text.push_str(&format!("  - {{name: t{i}, <<: *base}}\n"));
+        }
+        assert!(parse(&text).is_ok());
     }
 
     #[test]
