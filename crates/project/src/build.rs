@@ -188,7 +188,7 @@ impl Builder<'_> {
                 if let Some(field) = unknown_field_name(&message) {
                     field_path.push_str(&format!(".{field}"));
                 }
-                let mut d = Diagnostic::error(crate::load::template::describe_unset(&message))
+                let mut d = Diagnostic::error(message)
                     .at(self.at(&field_path))
                     .object(format!(
                         "{object}{}{field_display}",

@@ -1,5 +1,6 @@
 //! Located messages about a project, rendered with a source excerpt and a caret.
 
+use crate::load::template::{self, EnvValue};
 use crate::load::yaml::Pos;
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label};
 use codespan_reporting::files::SimpleFiles;
@@ -9,17 +10,28 @@ use std::path::PathBuf;
 
 pub type FileId = usize;
 
-/// The rendered text of every file the project was read from, so messages can quote it.
+/// Every file the project was read from, as written (before Jinja), so messages can quote it.
 #[derive(Default)]
 pub struct Files {
     inner: SimpleFiles<String, String>,
     paths: Vec<PathBuf>,
+    /// What `env_var()` returned: messages must not quote these values.
+    env_values: Vec<EnvValue>,
 }
 
 impl Files {
     pub fn add(&mut self, path: PathBuf, display: String, text: String) -> FileId {
         self.paths.push(path);
         self.inner.add(display, text)
+    }
+
+    pub fn remember_env_values(&mut self, values: &[EnvValue]) {
+        self.env_values.extend(
+            values
+                .iter()
+                .filter(|v| !v.value.trim().is_empty())
+                .cloned(),
+        );
     }
 
     pub fn path(&self, id: FileId) -> &std::path::Path {
@@ -166,8 +178,43 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn push(&mut self, diagnostic: Diagnostic) {
+    /// A message about a value that came from an unset `env_var()` is about that variable.
+    pub fn push(&mut self, mut diagnostic: Diagnostic) {
+        let texts = [Some(&diagnostic.message), diagnostic.help.as_ref()];
+        let mut unset: Vec<String> = texts
+            .into_iter()
+            .flatten()
+            .flat_map(|text| template::unset_vars_in(text))
+            .map(str::to_string)
+            .collect();
+        unset.dedup();
+        if !unset.is_empty() {
+            let (noun, verb) = if unset.len() == 1 {
+                ("variable", "is")
+            } else {
+                ("variables", "are")
+            };
+            diagnostic.message = format!("environment {noun} {} {verb} not set", unset.join(", "));
+            diagnostic.help = Some("set it in the environment or in the .env file".into());
+        }
+        if let Some(object) = &diagnostic.object {
+            diagnostic.object = Some(template::replace_unset(object, |name| {
+                format!("env_var('{name}')")
+            }));
+        }
         self.items.push(diagnostic);
+    }
+
+    /// Replaces every value `env_var()` returned in the messages by the call that produced it.
+    pub fn redact(&mut self, files: &Files) {
+        for d in &mut self.items {
+            for text in [Some(&mut d.message), d.help.as_mut(), d.object.as_mut()]
+                .into_iter()
+                .flatten()
+            {
+                *text = redact_env_values(text, &files.env_values);
+            }
+        }
     }
 
     pub fn extend(&mut self, other: Report) {
@@ -193,6 +240,44 @@ impl Report {
     }
 }
 
+/// `text` with each whole-word occurrence of an `env_var()` value (as returned, or as YAML read
+/// it back) replaced by the call; parts of longer words are left alone.
+fn redact_env_values(text: &str, values: &[EnvValue]) -> String {
+    let mut out = text.to_string();
+    for EnvValue { name, value } in values {
+        let escaped = value.replace('\\', "\\\\").replace('"', "\\\"");
+        let call = format!("{{{{ env_var('{name}') }}}}");
+        out = replace_whole(&out, &escaped, &call);
+        if escaped != *value {
+            out = replace_whole(&out, value, &call);
+        }
+    }
+    out
+}
+
+fn replace_whole(text: &str, needle: &str, with: &str) -> String {
+    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let mut out = String::with_capacity(text.len());
+    let mut done = 0;
+    for (at, _) in text.match_indices(needle) {
+        let end = at + needle.len();
+        let before = text[..at].chars().next_back();
+        let after = text[end..].chars().next();
+        let edge_word = |c: Option<char>, inner: Option<char>| is_word(c) && is_word(inner);
+        if at < done
+            || edge_word(before, needle.chars().next())
+            || edge_word(after, needle.chars().next_back())
+        {
+            continue;
+        }
+        out.push_str(&text[done..at]);
+        out.push_str(with);
+        done = end;
+    }
+    out.push_str(&text[done..]);
+    out
+}
+
 /// Suggests the closest candidate, if one is close enough to be a likely typo.
 pub fn did_you_mean<'a>(
     word: &str,
@@ -209,4 +294,29 @@ pub fn did_you_mean<'a>(
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| format!("did you mean `{c}`?"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_values_are_redacted_as_whole_words_only() {
+        let values = [EnvValue {
+            name: "PW".into(),
+            value: "e".into(),
+        }];
+        assert_eq!(
+            redact_env_values("database \"e\" does not exist", &values),
+            "database \"{{ env_var('PW') }}\" does not exist"
+        );
+        let quoted = [EnvValue {
+            name: "Q".into(),
+            value: r#"a"b"#.into(),
+        }];
+        assert_eq!(
+            redact_env_values(r#"found `a"b` and `a\"b`"#, &quoted),
+            "found `{{ env_var('Q') }}` and `{{ env_var('Q') }}`"
+        );
+    }
 }

@@ -54,6 +54,7 @@ pub fn load_project(options: &LoadOptions) -> Loaded {
         source_override: options.source_override,
     };
     let project = build::build(raw, objects, &build_options, &mut report);
+    report.redact(&files);
     let project = (!report.has_errors()).then_some(project);
     Loaded {
         project,

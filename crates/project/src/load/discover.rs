@@ -5,14 +5,20 @@ use super::template;
 use super::yaml::{self, Node, NodeKind, Pos};
 use crate::diagnostics::{Diagnostic, FileId, Files, Location, Report};
 use regex::Regex;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::sync::LazyLock;
+use std::time::{Duration, Instant};
 
 pub const PROJECT_FILE_NAMES: [&str; 2] = ["visivo_project.yml", "project.visivo.yml"];
 
 /// Where git includes are cloned from; tests point it at a local folder of bare repositories.
 pub const GIT_BASE_URL_VAR: &str = "VISIVO_GIT_BASE_URL";
+
+/// Seconds one `git` command of a git include may take before it is killed.
+pub const GIT_TIMEOUT_VAR: &str = "VISIVO_GIT_TIMEOUT";
+const DEFAULT_GIT_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// A parsed file of the project.
 pub struct Document {
@@ -57,14 +63,16 @@ impl<'a> Discovery<'a> {
             )));
             return Vec::new();
         };
-        self.visit(&root, None);
+        self.visit(&root, None, None);
         if let Some(profile) = self.profile.clone().filter(|p| p.is_file()) {
-            self.visit(&profile, None);
+            self.visit(&profile, None, None);
         }
         self.documents
     }
 
-    fn visit(&mut self, path: &Path, included_from: Option<Location>) {
+    /// Reads `path` and what it includes. `confined_to` is the git clone the file came from:
+    /// nothing it includes or reads may lie outside it.
+    fn visit(&mut self, path: &Path, included_from: Option<Location>, confined_to: Option<&Path>) {
         let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
         if self.stack.contains(&canonical) {
             let chain: Vec<String> = self
@@ -79,7 +87,7 @@ impl<'a> Discovery<'a> {
             );
             return;
         }
-        let Some(document) = self.read(path, included_from) else {
+        let Some(document) = self.read(path, included_from, confined_to) else {
             return;
         };
         let includes = include_entries(&document.root);
@@ -90,8 +98,10 @@ impl<'a> Discovery<'a> {
             let location = Some(Location { file, pos });
             match spec {
                 Ok(spec) => {
-                    if let Some(target) = self.resolve_include(&spec, path, location) {
-                        self.visit(&target, location);
+                    if let Some((target, root)) =
+                        self.resolve_include(&spec, path, location, confined_to)
+                    {
+                        self.visit(&target, location, root.as_deref());
                     }
                 }
                 Err(message) => self.report.push(Diagnostic::error(message).at(location)),
@@ -100,7 +110,12 @@ impl<'a> Discovery<'a> {
         self.stack.pop();
     }
 
-    fn read(&mut self, path: &Path, included_from: Option<Location>) -> Option<Document> {
+    fn read(
+        &mut self,
+        path: &Path,
+        included_from: Option<Location>,
+        confined_to: Option<&Path>,
+    ) -> Option<Document> {
         let raw = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) => {
@@ -112,9 +127,11 @@ impl<'a> Discovery<'a> {
             }
         };
         let display = display_path(path);
-        match template::render(&raw, path) {
+        let rendered = template::render(&raw, path, confined_to);
+        // Messages quote the file as written: rendered values (env_var()) never appear in them.
+        let file = self.files.add(path.to_path_buf(), display, raw.clone());
+        match rendered {
             Err(e) => {
-                let file = self.files.add(path.to_path_buf(), display, raw);
                 let pos = Pos {
                     line: e.line.unwrap_or(1),
                     col: 1,
@@ -125,26 +142,34 @@ impl<'a> Discovery<'a> {
                 );
                 None
             }
-            Ok((rendered, unset)) => {
-                let shown = template::describe_unset(&rendered);
-                let file = self.files.add(path.to_path_buf(), display, shown);
-                for (name, line) in unset {
-                    let pos = Pos { line, col: 1 };
+            Ok(rendered) => {
+                for (name, pos) in rendered.unset(&raw) {
                     self.report.push(
                         Diagnostic::warning(format!("environment variable {name} is not set"))
                             .at(Some(Location { file, pos }))
                             .help("this is an error only if something uses the value, e.g. when connecting to the source"),
                     );
                 }
-                self.parse(file, &rendered)
+                self.files.remember_env_values(&rendered.env_values);
+                self.parse(file, &rendered, &raw)
             }
         }
     }
 
-    fn parse(&mut self, file: FileId, rendered: &str) -> Option<Document> {
-        match yaml::parse(rendered) {
-            Ok(root) if matches!(root.kind, NodeKind::Map(_)) => Some(Document { file, root }),
+    fn parse(
+        &mut self,
+        file: FileId,
+        rendered: &template::Rendered,
+        raw: &str,
+    ) -> Option<Document> {
+        let map = rendered.map(raw);
+        match yaml::parse(&rendered.text) {
+            Ok(mut root) if matches!(root.kind, NodeKind::Map(_)) => {
+                to_template_positions(&mut root, &map);
+                Some(Document { file, root })
+            }
             Ok(root) => {
+                let root_pos = map.template_pos(root.pos);
                 let what = match root.kind {
                     NodeKind::Null => "is empty",
                     NodeKind::Seq(_) => "is a list",
@@ -154,81 +179,150 @@ impl<'a> Discovery<'a> {
                     Diagnostic::error(format!(
                         "a project file must be a mapping of keys (sources, models, traces, …) but this one {what}"
                     ))
-                    .at(Some(Location { file, pos: root.pos })),
+                    .at(Some(Location { file, pos: root_pos })),
                 );
                 None
             }
             Err(e) => {
                 self.report.push(
-                    Diagnostic::error(format!("invalid YAML: {}", e.message))
-                        .at(Some(Location { file, pos: e.pos })),
+                    Diagnostic::error(format!("invalid YAML: {}", e.message)).at(Some(Location {
+                        file,
+                        pos: map.template_pos(e.pos),
+                    })),
                 );
                 None
             }
         }
     }
 
+    /// The file an include names and the git clone it must stay inside, if any.
     fn resolve_include(
         &mut self,
         spec: &str,
         including_file: &Path,
         location: Option<Location>,
-    ) -> Option<PathBuf> {
+        confined_to: Option<&Path>,
+    ) -> Option<(PathBuf, Option<PathBuf>)> {
         if let Some(git) = parse_git_include(spec) {
-            return match git {
-                Ok(git) => self.fetch_git_include(&git, location),
+            let fetched = git.and_then(|git| self.fetch_git_include(&git));
+            return match fetched {
+                Ok((target, clone)) => Some((target, Some(clone))),
                 Err(message) => {
                     self.report.push(Diagnostic::error(message).at(location));
                     None
                 }
             };
         }
-        let base = including_file.parent().unwrap_or(Path::new("."));
-        let target = base.join(spec);
-        if target.is_file() {
-            Some(target)
-        } else {
-            self.report.push(
-                Diagnostic::error(format!(
-                    "Invalid \"include\" in project. \"{}\" does not exist.",
-                    display_path(&target)
-                ))
-                .at(location),
-            );
-            None
+        let target = local_include(spec, including_file, confined_to);
+        let checked = match confined_to {
+            Some(root) => confine(&target, root),
+            None => Ok(target.clone()),
+        };
+        match checked {
+            Ok(path) if path.is_file() => Some((path, confined_to.map(Path::to_path_buf))),
+            Ok(_) => {
+                self.report.push(
+                    Diagnostic::error(format!(
+                        "Invalid \"include\" in project. \"{}\" does not exist.",
+                        display_path(&target)
+                    ))
+                    .at(location),
+                );
+                None
+            }
+            Err(message) => {
+                self.report.push(Diagnostic::error(message).at(location));
+                None
+            }
         }
     }
 
-    fn fetch_git_include(
-        &mut self,
-        git: &GitInclude,
-        location: Option<Location>,
-    ) -> Option<PathBuf> {
+    /// Clones or updates the repository; the included file and the clone's canonical path.
+    fn fetch_git_include(&mut self, git: &GitInclude) -> Result<(PathBuf, PathBuf), String> {
         let folder = format!("{}@{}", git.repo.trim_end_matches(".git"), git.reference);
         let clone = self.working_dir.join(".visivo_cache").join(folder);
-        let result = checkout(git, &clone);
-        if let Err(message) = result {
-            self.report.push(
-                Diagnostic::error(format!("Error cloning \"{}\": {message}", git.spec))
-                    .at(location),
-            );
-            return None;
-        }
+        checkout(git, &clone)
+            .map_err(|message| format!("Error cloning \"{}\": {message}", git.spec))?;
+        let root = clone.canonicalize().map_err(|e| e.to_string())?;
         let target = match &git.file {
-            Some(file) => Some(clone.join(file)).filter(|p| p.is_file()),
-            None => find_project_file(&clone),
+            Some(file) => Some(confine(&root.join(file), &root)?).filter(|p| p.is_file()),
+            None => find_project_file(&root),
         };
-        if target.is_none() {
-            self.report.push(
-                Diagnostic::error(format!(
-                    "git include \"{}\": the file does not exist in {}",
-                    git.spec,
-                    display_path(&clone)
-                ))
-                .at(location),
-            );
+        let missing = || {
+            format!(
+                "git include \"{}\": the file does not exist in {}",
+                git.spec,
+                display_path(&clone)
+            )
+        };
+        let target = target.ok_or_else(missing)?;
+        Ok((confine(&target, &root)?, root))
+    }
+}
+
+/// A local include's path: relative to the including file, also when it starts with `/` (as in
+/// Visivo 1.0.30, which joined `f"{base}/{path}"`). Outside a git clone an absolute path that
+/// exists only as such is still accepted.
+fn local_include(spec: &str, including_file: &Path, confined_to: Option<&Path>) -> PathBuf {
+    let base = including_file.parent().unwrap_or(Path::new("."));
+    let relative = base.join(spec.trim_start_matches('/'));
+    let absolute = Path::new(spec);
+    if confined_to.is_none() && absolute.is_absolute() && !relative.exists() && absolute.is_file() {
+        return absolute.to_path_buf();
+    }
+    relative
+}
+
+/// `path` with every link resolved, provided it lies inside the folder `root` (a git clone): a
+/// repository must not make the project read files elsewhere, through `..` or a symbolic link.
+pub fn confine(path: &Path, root: &Path) -> Result<PathBuf, String> {
+    let outside = || {
+        format!(
+            "{} is outside the git repository it was included from",
+            display_path(path)
+        )
+    };
+    let root = root.canonicalize().map_err(|_| outside())?;
+    match path.canonicalize() {
+        Ok(real) if real.starts_with(&root) => Ok(real),
+        Ok(_) => Err(outside()),
+        // A missing file: decide by its path alone, so the message can say it is missing.
+        Err(_) if lexically_inside(path, &root) => Ok(path.to_path_buf()),
+        Err(_) => Err(outside()),
+    }
+}
+
+fn lexically_inside(path: &Path, root: &Path) -> bool {
+    let Ok(rest) = path.strip_prefix(root) else {
+        return false;
+    };
+    let mut depth = 0usize;
+    for component in rest.components() {
+        match component {
+            Component::Normal(_) => depth += 1,
+            Component::CurDir => {}
+            Component::ParentDir if depth > 0 => depth -= 1,
+            _ => return false,
         }
-        target
+    }
+    true
+}
+
+/// Positions in a parsed tree point into the rendered text: move them to the template.
+fn to_template_positions(root: &mut Node, map: &template::PositionMap) {
+    let mut pending = vec![root];
+    while let Some(node) = pending.pop() {
+        node.pos = map.template_pos(node.pos);
+        match &mut node.kind {
+            NodeKind::Seq(items) => pending.extend(items.iter_mut()),
+            NodeKind::Map(entries) => {
+                for entry in entries {
+                    entry.key_pos = map.template_pos(entry.key_pos);
+                    pending.push(&mut entry.value);
+                }
+            }
+            _ => {}
+        }
     }
 }
 
@@ -291,12 +385,40 @@ fn parse_git_include(spec: &str) -> Option<Result<GitInclude, String>> {
             "Invalid github dependency \"{spec}\". A version specified with \"@\" is required"
         )));
     };
+    let reference = reference.as_str().to_string();
+    if repo.split('/').any(|part| part == "." || part == "..") {
+        return Some(Err(format!(
+            "Invalid github dependency \"{spec}\": \"{repo}\" is not an owner/repository.git name"
+        )));
+    }
+    if !is_valid_ref(&reference) {
+        return Some(Err(format!(
+            "Invalid github dependency \"{spec}\": \"{reference}\" is not a valid branch, tag or commit name"
+        )));
+    }
     Some(Ok(GitInclude {
         spec: spec.to_string(),
         repo,
-        reference: reference.as_str().to_string(),
+        reference,
         file: caps.get(3).map(|m| m.as_str().to_string()),
     }))
+}
+
+/// git's rules for branch and tag names (`git check-ref-format`), which also admit commit
+/// hashes; a name that could be read as an option (`-…`) or a path (`..`) never passes.
+fn is_valid_ref(name: &str) -> bool {
+    let forbidden_char = |c: char| c.is_ascii_control() || " ~^:?*[\\".contains(c);
+    !name.is_empty()
+        && name != "@"
+        && !name.starts_with(['-', '/'])
+        && !name.ends_with(['/', '.'])
+        && !name.contains("..")
+        && !name.contains("//")
+        && !name.contains("@{")
+        && !name.chars().any(forbidden_char)
+        && name
+            .split('/')
+            .all(|part| !part.starts_with('.') && !part.ends_with(".lock"))
 }
 
 fn checkout(git: &GitInclude, clone: &Path) -> Result<(), String> {
@@ -306,12 +428,15 @@ fn checkout(git: &GitInclude, clone: &Path) -> Result<(), String> {
         if let Some(parent) = clone.parent() {
             std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
         }
-        run_git(None, &["clone", "--quiet", &url, &clone.to_string_lossy()])?;
+        run_git(
+            None,
+            &["clone", "--quiet", "--", &url, &clone.to_string_lossy()],
+        )?;
     } else {
         // Branch refs move: refresh them (1.0.30 reused the first clone forever).
         run_git(Some(clone), &["fetch", "--quiet", "origin"])?;
     }
-    run_git(Some(clone), &["checkout", "--quiet", &git.reference])?;
+    run_git(Some(clone), &["checkout", "--quiet", &git.reference, "--"])?;
     let remote_branch = format!("origin/{}", git.reference);
     if run_git(
         Some(clone),
@@ -319,24 +444,78 @@ fn checkout(git: &GitInclude, clone: &Path) -> Result<(), String> {
     )
     .is_ok()
     {
-        run_git(Some(clone), &["reset", "--quiet", "--hard", &remote_branch])?;
+        run_git(
+            Some(clone),
+            &["reset", "--quiet", "--hard", &remote_branch, "--"],
+        )?;
     }
     Ok(())
 }
 
+/// Runs git without a terminal to prompt on, killing it (and its helpers) when it takes longer
+/// than the timeout: a server that never answers must not hang the command.
 fn run_git(dir: Option<&Path>, args: &[&str]) -> Result<(), String> {
+    use std::os::unix::process::CommandExt;
     let mut command = Command::new("git");
     if let Some(dir) = dir {
         command.current_dir(dir);
     }
-    let output = command
+    let mut child = command
         .args(args)
-        .output()
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
         .map_err(|e| format!("cannot run git: {e}"))?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(String::from_utf8_lossy(&output.stderr).trim().to_string())
+    let stderr = child.stderr.take().map(|mut pipe| {
+        std::thread::spawn(move || {
+            let mut text = Vec::new();
+            let _ = pipe.read_to_end(&mut text);
+            text
+        })
+    });
+    let timeout = git_timeout();
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if started.elapsed() < timeout => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
+            _ => break None,
+        }
+    };
+    if status.is_none() {
+        kill_process_group(&child);
+        let _ = child.wait();
+    }
+    let stderr = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
+    match status {
+        Some(status) if status.success() => Ok(()),
+        Some(_) => Err(String::from_utf8_lossy(&stderr).trim().to_string()),
+        None => Err(format!(
+            "git did not finish within {} s and was stopped (set {GIT_TIMEOUT_VAR} to allow longer)",
+            timeout.as_secs()
+        )),
+    }
+}
+
+fn git_timeout() -> Duration {
+    std::env::var(GIT_TIMEOUT_VAR)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|seconds| *seconds > 0)
+        .map_or(DEFAULT_GIT_TIMEOUT, Duration::from_secs)
+}
+
+fn kill_process_group(child: &std::process::Child) {
+    if let Ok(group) = i32::try_from(child.id()) {
+        // SAFETY: kill(2) only sends a signal; the group is the one git was started in.
+        unsafe {
+            libc::kill(-group, libc::SIGKILL);
+        }
     }
 }
 
