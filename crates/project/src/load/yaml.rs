@@ -93,6 +93,8 @@ struct Open {
     anchor: usize,
     /// A mapping's key waiting for its value.
     pending_key: Option<(String, Pos)>,
+    /// A mapping's entries by key, so long mappings are built in linear time.
+    keys: HashMap<String, usize>,
     /// `Builder::size` when this value started.
     size_before: usize,
     /// The most levels any child holds.
@@ -184,6 +186,7 @@ impl Builder {
             node: Node { pos, kind },
             anchor,
             pending_key: None,
+            keys: HashMap::new(),
             size_before,
             child_levels: 0,
         });
@@ -242,7 +245,7 @@ impl Builder {
             NodeKind::Seq(items) => items.push(node),
             NodeKind::Map(entries) => match parent.pending_key.take() {
                 None => parent.pending_key = Some((key_text(&node, pos)?, node.pos)),
-                Some((key, key_pos)) => insert_entry(entries, key, key_pos, node),
+                Some((key, key_pos)) => insert_entry(entries, &mut parent.keys, key, key_pos, node),
             },
             _ => {}
         }
@@ -250,24 +253,35 @@ impl Builder {
     }
 }
 
-fn insert_entry(entries: &mut Vec<MapEntry>, key: String, key_pos: Pos, value: Node) {
+/// Adds `key: value` to a mapping whose entries are indexed by key in `index`.
+fn insert_entry(
+    entries: &mut Vec<MapEntry>,
+    index: &mut HashMap<String, usize>,
+    key: String,
+    key_pos: Pos,
+    value: Node,
+) {
     if key == "<<" {
         if let NodeKind::Map(merged) = value.kind {
             for entry in merged {
-                if !entries.iter().any(|e| e.key == entry.key) {
+                if !index.contains_key(&entry.key) {
+                    index.insert(entry.key.clone(), entries.len());
                     entries.push(entry);
                 }
             }
             return;
         }
     }
-    match entries.iter_mut().find(|e| e.key == key) {
-        Some(existing) => existing.value = value,
-        None => entries.push(MapEntry {
-            key,
-            key_pos,
-            value,
-        }),
+    match index.get(&key) {
+        Some(&existing) => entries[existing].value = value,
+        None => {
+            index.insert(key.clone(), entries.len());
+            entries.push(MapEntry {
+                key,
+                key_pos,
+                value,
+            });
+        }
     }
 }
 

@@ -68,3 +68,17 @@ fn an_alias_bomb_is_a_located_error_in_bounded_memory() {
     assert!(run.stderr.contains("project.visivo.yml:"), "{}", run.stderr);
     assert!(elapsed < Duration::from_secs(30), "{elapsed:?}");
 }
+
+#[test]
+fn a_mapping_with_many_keys_loads_in_linear_time() {
+    let keys: String = (0..100_000).map(|i| format!("  k{i}: 1\n")).collect();
+    let p = TestProject::new(&format!("name: wide\nlayout:\n{keys}"));
+    let (run, elapsed) = compile_bounded(&p, 1024);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown top-level key `layout`"),
+        "{}",
+        run.stderr
+    );
+    assert!(elapsed < Duration::from_secs(20), "{elapsed:?}");
+}
