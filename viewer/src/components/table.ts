@@ -37,8 +37,19 @@ function compare(a: unknown, b: unknown): number {
   return cellText(a).localeCompare(cellText(b), undefined, { numeric: true, sensitivity: 'base' });
 }
 
+/**
+ * Spreadsheets run a cell that starts with `=`, `+`, `-`, `@`, tab or CR as a formula
+ * (`=HYPERLINK(...)`, CSV injection): such text gets a leading `'` as OWASP recommends.
+ * Numbers (`-3.5`, `+1e3`, also as text) stay as they are, so they remain numbers.
+ */
+function defuseFormula(s: string): string {
+  if (!/^[=+\-@\t\r]/.test(s)) return s;
+  const looksNumeric = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s);
+  return looksNumeric ? s : `'${s}`;
+}
+
 function csvField(v: unknown): string {
-  const s = cellText(v);
+  const s = defuseFormula(cellText(v));
   return /[",\r\n]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
