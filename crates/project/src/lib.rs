@@ -6,6 +6,7 @@ pub mod diagnostics;
 pub mod export;
 pub mod expr;
 pub mod graph;
+mod inputs;
 mod lenient;
 pub mod lift;
 pub mod load;

@@ -7,11 +7,15 @@
 //! | `GET /api/events` | server-sent events: `{"type":"reload","traces":[..]}`, `{"type":"error","message":".."}`, `{"type":"ok"}` |
 //! | `GET /assets/<file>` | the viewer's files (gzip when accepted, ETag) |
 //! | any other `GET` | `index.html` with `<base href="/">` (single-page app fallback) |
+//!
+//! Only for allowed `Host`s, with security headers: see [`guard`]. Connections: [`crate::listen`].
 
+use crate::guard::{self, AllowedHosts};
 use crate::{assets, project};
 use axum::body::Body;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::middleware;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -89,8 +93,8 @@ impl Live {
         }
     }
 
-    /// The axum application.
-    pub fn router(self: &Arc<Self>) -> Router {
+    /// The axum application, answering requests for `hosts` (see [`guard`]).
+    pub fn router(self: &Arc<Self>, hosts: AllowedHosts) -> Router {
         assets::warm_up();
         Router::new()
             .route("/data/{*path}", get(data))
@@ -98,6 +102,10 @@ impl Live {
             .route("/assets/{*path}", get(asset))
             .fallback(fallback)
             .layer(CompressionLayer::new())
+            .layer(middleware::from_fn_with_state(
+                Arc::new(hosts),
+                guard::guard,
+            ))
             .with_state(self.clone())
     }
 

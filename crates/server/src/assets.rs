@@ -65,6 +65,21 @@ pub fn index_html(base: Option<&str>) -> String {
     }
 }
 
+/// The Content-Security-Policy of the viewer: the `content` of the `<meta
+/// http-equiv="Content-Security-Policy">` in `index.html` (so `dist` sites carry it too);
+/// `default-src 'self'` when there is none.
+pub fn content_security_policy() -> String {
+    let html = index_html(None);
+    let policy = html
+        .split("<meta ")
+        .find(|tag| tag.contains(r#"http-equiv="Content-Security-Policy""#))
+        .and_then(|tag| tag.split(r#"content=""#).nth(1))
+        .and_then(|rest| rest.split('"').next());
+    policy
+        .map(|p| p.replace("&#39;", "'").replace("&quot;", "\""))
+        .unwrap_or_else(|| "default-src 'self'".to_string())
+}
+
 fn escape_attr(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('"', "&quot;")
@@ -159,6 +174,13 @@ mod tests {
         let script = html.find("assets/app.js").expect("script");
         assert!(base < script);
         assert_eq!(html.matches("<base").count(), 1);
+    }
+
+    #[test]
+    fn the_viewer_declares_its_policy() {
+        let policy = content_security_policy();
+        assert!(policy.starts_with("default-src 'self'; "), "{policy}");
+        assert!(!policy.contains("frame-ancestors"), "{policy}");
     }
 
     #[test]

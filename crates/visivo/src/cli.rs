@@ -3,6 +3,7 @@
 use clap::{Args, Parser, Subcommand};
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -82,6 +83,29 @@ pub struct ServeArgs {
     /// Address to bind; anything but loopback exposes your data to the network
     #[arg(long = "host", default_value = "127.0.0.1")]
     pub host: String,
+    /// Also answer requests addressed to this host name (repeatable); besides it, only
+    /// localhost, 127.0.0.1, [::1] and --host are answered (against DNS rebinding)
+    #[arg(long = "allowed-host", value_name = "NAME")]
+    pub allowed_hosts: Vec<String>,
+    /// How many connections are served at once (128); more wait until one closes
+    #[arg(long = "max-connections", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: Option<u32>,
+    /// Seconds a client has to send a request's headers; also closes idle keep-alive connections (10)
+    #[arg(long = "header-timeout", value_name = "SECONDS", value_parser = seconds, hide = true)]
+    pub header_timeout: Option<Duration>,
+    /// Seconds a connection may wait without any byte read or written (60)
+    #[arg(long = "idle-timeout", value_name = "SECONDS", value_parser = seconds, hide = true)]
+    pub idle_timeout: Option<Duration>,
+}
+
+fn seconds(text: &str) -> Result<Duration, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("not a number of seconds: {text}"))?;
+    Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("not a positive number of seconds: {text}"))
 }
 
 #[derive(Args, Debug, Clone)]

@@ -2,10 +2,12 @@
 //!
 //! * The first run never stops the server: failed traces show their error in the browser, and a
 //!   project that doesn't load is reported while the last good outputs are served.
-//! * Watched: the folders of every file the project was read from (root, includes, profile),
-//!   of the files CSV-script models name in their `args`, and of SQLite/DuckDB databases —
-//!   recursively, except folders above the project root. The output directory, `.git`,
-//!   `.visivo_cache` and editor temporary files are ignored.
+//! * Watched: the files the project reads ([`visivo_project::Loaded::input_paths`]: project
+//!   file, includes, profile, files named by CSV scripts, SQLite/DuckDB databases), through
+//!   their folders, not recursively. A change counts when it touches one of those files, or a
+//!   `.yml`/`.yaml` file in those folders (an include that didn't exist yet, a project file
+//!   being created); anything else, like serve's own output redirected into the project folder,
+//!   starts no reload.
 //! * On a change: load and run again (incremental: only jobs whose inputs changed execute),
 //!   then tell the browsers over server-sent events: `reload` with the traces that ran, `ok`;
 //!   or `error` with the project's problems (the previous outputs stay).
@@ -15,7 +17,7 @@ use crate::cli::{RunArgs, ServeArgs};
 use anyhow::{Context, Result};
 use notify::{EventKind, RecursiveMode};
 use notify_debouncer_full::{new_debouncer, DebounceEventResult, DebouncedEvent};
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -24,7 +26,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use visivo_engine::plan::JobKind;
 use visivo_engine::run::{Outcome, Summary};
-use visivo_project::{load_project, Files, LoadOptions, Model, Project, Report, SourceType};
+use visivo_project::{load_project, Files, LoadOptions, Report};
+use visivo_server::guard::{is_loopback, AllowedHosts};
+use visivo_server::listen::{self, Limits};
 use visivo_server::Live;
 
 type Watcher = notify_debouncer_full::Debouncer<
@@ -94,16 +98,20 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
                 })
             })?;
     }
-    runtime.block_on(async move { axum::serve(listener, live.router()).await })?;
+    let hosts = AllowedHosts::new(&args.host, &args.allowed_hosts);
+    runtime.block_on(listen::serve(listener, live.router(hosts), limits(args)));
     Ok(ExitCode::SUCCESS)
 }
 
-fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_matches(['[', ']'])
-            .parse::<IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+fn limits(args: &ServeArgs) -> Limits {
+    let default = Limits::default();
+    Limits {
+        header_read_timeout: args.header_timeout.unwrap_or(default.header_read_timeout),
+        idle_timeout: args.idle_timeout.unwrap_or(default.idle_timeout),
+        max_connections: args
+            .max_connections
+            .map_or(default.max_connections, |n| n as usize),
+    }
 }
 
 /// Waits for file changes and reloads, forever (until the process ends).
@@ -175,9 +183,9 @@ fn traces_that_ran(summary: &Summary) -> Vec<String> {
 
 struct Session {
     args: RunArgs,
-    /// Folders to watch according to the last load, and those watched now.
-    wanted: BTreeMap<PathBuf, RecursiveMode>,
-    watched: BTreeMap<PathBuf, RecursiveMode>,
+    /// The files the last load read (absolute), and the folders watched now.
+    inputs: BTreeSet<PathBuf>,
+    watched: BTreeSet<PathBuf>,
     cwd: PathBuf,
 }
 
@@ -185,8 +193,8 @@ impl Session {
     fn new(args: RunArgs) -> Self {
         Session {
             args,
-            wanted: BTreeMap::new(),
-            watched: BTreeMap::new(),
+            inputs: BTreeSet::new(),
+            watched: BTreeSet::new(),
             cwd: std::env::current_dir().unwrap_or_default(),
         }
     }
@@ -201,11 +209,12 @@ impl Session {
             profile: visivo_project::default_profile_path(),
         });
         eprint!("{}", loaded.report.render(&loaded.files));
-        self.wanted = watch_dirs(
-            &self.absolute(&project_args.working_dir),
-            &loaded.files,
-            loaded.project.as_ref(),
-        );
+        let root = self.absolute(&project_args.working_dir);
+        self.inputs = loaded
+            .input_paths(&root)
+            .iter()
+            .flat_map(|p| watched_forms(p))
+            .collect();
         let Some(project) = loaded.project else {
             return Err(problem_text(&loaded.report, &loaded.files));
         };
@@ -220,25 +229,36 @@ impl Session {
         path.canonicalize().unwrap_or(path)
     }
 
+    /// The project folder (where a missing project file will appear) and the folders of the
+    /// inputs.
+    fn wanted_dirs(&self) -> BTreeSet<PathBuf> {
+        let root = self.absolute(&self.args.project.working_dir);
+        let parents = self.inputs.iter().filter_map(|p| p.parent());
+        std::iter::once(root.as_path())
+            .chain(parents)
+            .map(Path::to_path_buf)
+            .collect()
+    }
+
     /// Brings the watches in line with the last load (new includes, removed ones).
     fn update_watches(&mut self, watcher: &mut Watcher) {
-        let stale: Vec<PathBuf> = self
+        let wanted = self.wanted_dirs();
+        for dir in self
             .watched
-            .iter()
-            .filter(|(dir, mode)| self.wanted.get(*dir) != Some(mode))
-            .map(|(dir, _)| dir.clone())
-            .collect();
-        for dir in stale {
+            .difference(&wanted)
+            .cloned()
+            .collect::<Vec<_>>()
+        {
             let _ = watcher.unwatch(&dir);
             self.watched.remove(&dir);
         }
-        for (dir, mode) in self.wanted.clone() {
-            if self.watched.contains_key(&dir) || !dir.is_dir() {
+        for dir in wanted {
+            if self.watched.contains(&dir) || !dir.is_dir() {
                 continue;
             }
-            match watcher.watch(&dir, mode) {
+            match watcher.watch(&dir, RecursiveMode::NonRecursive) {
                 Ok(()) => {
-                    self.watched.insert(dir, mode);
+                    self.watched.insert(dir);
                 }
                 Err(e) => eprintln!("warning: cannot watch {}: {e}", dir.display()),
             }
@@ -256,13 +276,12 @@ impl Session {
                 return;
             }
         };
-        let output_dir = self.absolute(&self.args.project.output_dir);
         for event in events {
             if !counts(&event.kind) {
                 continue;
             }
             for path in &event.paths {
-                if !ignored(path, &output_dir) {
+                if self.inputs.contains(path) || looks_like_a_project_file(path) {
                     changed.push(path.clone());
                 }
             }
@@ -287,108 +306,21 @@ fn counts(kind: &EventKind) -> bool {
     }
 }
 
-/// Folders that never hold project inputs.
-const IGNORED_DIRS: [&str; 7] = [
-    ".git",
-    ".hg",
-    ".svn",
-    ".visivo_cache",
-    "node_modules",
-    "__pycache__",
-    ".idea",
-];
-
-/// Changes that must not trigger a reload: our own outputs, VCS and cache folders, editor
-/// swap/backup files, SQLite journals.
-fn ignored(path: &Path, output_dir: &Path) -> bool {
-    if path.starts_with(output_dir) {
-        return true;
-    }
-    if path
-        .components()
-        .any(|c| IGNORED_DIRS.iter().any(|d| c.as_os_str() == *d))
-    {
-        return true;
-    }
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    name.is_empty()
-        || name.starts_with(".#")
-        || (name.starts_with('#') && name.ends_with('#'))
-        || name.ends_with('~')
-        || name == "4913" // vim's "can I write here" probe
-        || name == ".DS_Store"
-        || [".swp", ".swo", ".swx", ".swpx", ".tmp", ".bak", "-journal", "-wal", "-shm"]
-            .iter()
-            .any(|s| name.ends_with(s))
+/// `path` as the watcher reports it (its folder canonicalised, as watched) and, for a symbolic
+/// link, the file it points to (edits through the link happen there).
+fn watched_forms(path: &Path) -> Vec<PathBuf> {
+    let in_folder = match (path.parent(), path.file_name()) {
+        (Some(dir), Some(name)) => dir.canonicalize().unwrap_or(dir.to_path_buf()).join(name),
+        _ => path.to_path_buf(),
+    };
+    let target = path.canonicalize().unwrap_or_else(|_| in_folder.clone());
+    vec![in_folder, target]
 }
 
-/// Folder → how to watch it: the root recursively; the folders of the project's files, of
-/// CSV-script inputs and of database files recursively too, except folders above the root
-/// (those only for their own files, not for everything below them).
-fn watch_dirs(
-    root: &Path,
-    files: &Files,
-    project: Option<&Project>,
-) -> BTreeMap<PathBuf, RecursiveMode> {
-    let absolute = |p: &Path| {
-        let p = root.join(p);
-        p.canonicalize().unwrap_or(p)
-    };
-    let mut dirs: Vec<PathBuf> = vec![root.to_path_buf()];
-    let mut add_file = |path: &Path| {
-        let path = absolute(path);
-        if path.components().any(|c| c.as_os_str() == ".visivo_cache") {
-            return; // git includes: they change only by fetching
-        }
-        if let Some(dir) = path.parent() {
-            dirs.push(dir.to_path_buf());
-        }
-    };
-    for path in files.paths() {
-        add_file(path);
-    }
-    if let Some(project) = project {
-        for model in project.models.values() {
-            if let Model::CsvScript(m) = model {
-                for arg in &m.args {
-                    let path = visivo_engine::source::resolve_path(root, arg);
-                    if path.is_file() {
-                        add_file(&path);
-                    }
-                }
-            }
-        }
-        for source in project.sources.values() {
-            if matches!(source.source_type, SourceType::Sqlite | SourceType::Duckdb) {
-                if let Some(db) = &source.database {
-                    let path = visivo_engine::source::resolve_path(root, db);
-                    if path.is_file() {
-                        add_file(&path);
-                    }
-                }
-            }
-        }
-    }
-    let home = std::env::var_os("HOME").map(PathBuf::from);
-    let mut result: BTreeMap<PathBuf, RecursiveMode> = BTreeMap::new();
-    for dir in dirs {
-        let above_root = dir != root && root.starts_with(&dir);
-        let too_wide = dir.parent().is_none() || home.as_deref() == Some(dir.as_path());
-        let mode = if above_root || too_wide {
-            RecursiveMode::NonRecursive
-        } else {
-            RecursiveMode::Recursive
-        };
-        result.insert(dir, mode);
-    }
-    // A folder inside a recursively watched one is covered already.
-    let recursive: Vec<PathBuf> = result
-        .iter()
-        .filter(|(_, m)| **m == RecursiveMode::Recursive)
-        .map(|(d, _)| d.clone())
-        .collect();
-    result.retain(|dir, _| !recursive.iter().any(|r| dir != r && dir.starts_with(r)));
-    result
+/// A YAML file that could become part of the project (not a hidden one: editors' lock files).
+fn looks_like_a_project_file(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    !name.starts_with('.') && (name.ends_with(".yml") || name.ends_with(".yaml"))
 }
 
 /// The project's errors as plain text: `file:line: message` lines, then the excerpts.
@@ -424,27 +356,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ignores_outputs_and_editor_files() {
-        let out = Path::new("/p/target");
+    fn yaml_files_may_become_part_of_the_project_and_nothing_else() {
+        for path in ["/p/project.visivo.yml", "/p/models/new.yaml"] {
+            assert!(looks_like_a_project_file(Path::new(path)), "{path}");
+        }
         for path in [
-            "/p/target/x/data.json",
-            "/p/.git/index",
-            "/p/.visivo_cache/r@main/a.yml",
+            "/p/serve.log",
             "/p/.project.visivo.yml.swp",
             "/p/project.visivo.yml~",
             "/p/4913",
             "/p/.#project.visivo.yml",
             "/p/data/shop.db-journal",
         ] {
-            assert!(ignored(Path::new(path), out), "{path}");
-        }
-        for path in [
-            "/p/project.visivo.yml",
-            "/p/models/a.yaml",
-            "/p/data/targets.csv",
-            "/p/data/shop.db",
-        ] {
-            assert!(!ignored(Path::new(path), out), "{path}");
+            assert!(!looks_like_a_project_file(Path::new(path)), "{path}");
         }
     }
 
@@ -459,15 +383,5 @@ mod tests {
             DataChange::Any
         ))));
         assert!(counts(&EventKind::Create(CreateKind::File)));
-    }
-
-    #[test]
-    fn loopback_hosts() {
-        for h in ["127.0.0.1", "localhost", "::1", "[::1]", "127.1.2.3"] {
-            assert!(is_loopback(h), "{h}");
-        }
-        for h in ["0.0.0.0", "::", "192.0.2.1", "example.com"] {
-            assert!(!is_loopback(h), "{h}");
-        }
     }
 }

@@ -1,6 +1,8 @@
 #![allow(dead_code)]
 //! Helpers for CLI tests: a project in a temp dir and the real binary run on it.
 
+pub mod serve;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
