@@ -65,12 +65,81 @@ impl Files {
                 .char_indices()
                 .nth(loc.pos.col.saturating_sub(1))
                 .map_or(line.len(), |(i, _)| i);
-        let token_len = text[start..]
-            .find(|c: char| c.is_whitespace() || c == ':')
-            .filter(|n| *n > 0)
-            .unwrap_or_else(|| text[start..].chars().next().map_or(0, char::len_utf8));
-        start..start + token_len
+        let column = start - line_start;
+        start..start + token_len(&line[..column], &line[column..])
     }
+}
+
+/// The length in bytes of the YAML key or value that starts `rest` (the line from there on;
+/// `before` is the line up to it): a quoted value up to its closing quote, a bracketed one up to
+/// its matching bracket, a plain one up to a comment, a `: ` after a key or, inside brackets, a
+/// `,`. Only its first line is measured; at least one character is.
+fn token_len(before: &str, rest: &str) -> usize {
+    let measured = match rest.chars().next() {
+        None => return 0,
+        Some(quote @ ('"' | '\'')) => quoted_len(rest, quote),
+        Some('[' | '{') => bracketed_len(rest),
+        Some(_) => None,
+    };
+    let len = measured.unwrap_or_else(|| plain_len(rest, inside_brackets(before)));
+    len.max(rest.chars().next().map_or(0, char::len_utf8))
+}
+
+/// Up to the closing quote: `\"` is escaped in double quotes, `''` in single ones.
+fn quoted_len(rest: &str, quote: char) -> Option<usize> {
+    let mut chars = rest.char_indices().skip(1).peekable();
+    while let Some((i, c)) = chars.next() {
+        if quote == '"' && c == '\\' {
+            chars.next();
+        } else if c == quote {
+            if quote == '\'' && chars.peek().is_some_and(|(_, next)| *next == '\'') {
+                chars.next();
+                continue;
+            }
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
+fn bracketed_len(rest: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, c) in rest.char_indices() {
+        match c {
+            '[' | '{' => depth += 1,
+            ']' | '}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn plain_len(rest: &str, in_brackets: bool) -> usize {
+    let chars: Vec<(usize, char)> = rest.char_indices().collect();
+    let blank_after = |k: usize| chars.get(k + 1).is_none_or(|(_, c)| c.is_whitespace());
+    let end = chars
+        .iter()
+        .enumerate()
+        .find(|(k, (_, c))| match c {
+            ':' => blank_after(*k),
+            '#' => *k > 0 && chars[k - 1].1.is_whitespace(),
+            ',' | ']' | '}' => in_brackets,
+            _ => false,
+        })
+        .map_or(rest.len(), |(_, (i, _))| *i);
+    rest[..end].trim_end().len()
+}
+
+/// Whether a `[` or `{` opened before the value is still open.
+fn inside_brackets(before: &str) -> bool {
+    let opened = before.matches(['[', '{']).count();
+    let closed = before.matches([']', '}']).count();
+    opened > closed
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -318,5 +387,43 @@ mod tests {
             redact_env_values(r#"found `a"b` and `a\"b`"#, &quoted),
             "found `{{ env_var('Q') }}` and `{{ env_var('Q') }}`"
         );
+    }
+
+    /// The text `token_len` underlines in `line`, starting at `from`.
+    fn underlined<'a>(line: &'a str, from: &str) -> &'a str {
+        let column = line.find(from).unwrap();
+        &line[column..column + token_len(&line[..column], &line[column..])]
+    }
+
+    #[test]
+    fn the_whole_value_is_underlined() {
+        let cases = [
+            (
+                "    model: ref(All Time Trace)",
+                "ref(",
+                "ref(All Time Trace)",
+            ),
+            (
+                "traces: [ref(All Time Trace), ref(b)]",
+                "ref(",
+                "ref(All Time Trace)",
+            ),
+            ("traces: {a: ref(All Time), b: 1}", "ref(", "ref(All Time)"),
+            (
+                "sql: select a, b from t  # why",
+                "select",
+                "select a, b from t",
+            ),
+            ("name: \"a \\\" b\" # c", "\"", "\"a \\\" b\""),
+            ("name: 'it''s here' # c", "'", "'it''s here'"),
+            ("my key: 1", "my", "my key"),
+            ("url: http://x/y z", "http", "http://x/y z"),
+            ("x: [1, [2, 3]] # c", "[", "[1, [2, 3]]"),
+            ("open: \"never closed", "\"", "\"never closed"),
+            ("- ", "-", "-"),
+        ];
+        for (line, from, expected) in cases {
+            assert_eq!(underlined(line, from), expected, "{line}");
+        }
     }
 }

@@ -82,3 +82,23 @@ fn a_mapping_with_many_keys_loads_in_linear_time() {
     );
     assert!(elapsed < Duration::from_secs(20), "{elapsed:?}");
 }
+
+#[test]
+fn the_caret_underlines_the_whole_value() {
+    let p =
+        TestProject::new("charts:\n  - name: c\n    traces: [ref(All Time Trace), ref(Other)]\n");
+    let run = p.visivo(&["compile"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.contains('^'))
+        .unwrap_or_else(|| panic!("no caret in {}", run.stderr));
+    let carets = line.trim_start_matches(|c| c != '^').trim_end();
+    assert_eq!(
+        carets,
+        "^".repeat("ref(All Time Trace)".len()),
+        "{}",
+        run.stderr
+    );
+}
