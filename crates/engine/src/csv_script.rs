@@ -84,12 +84,15 @@ pub fn run(script: &CsvScript, target: &Path) -> Result<usize, String> {
     if !status.success() && !stopped_for_bad_output {
         return Err(format!("the command exited with {status}{stderr_text}"));
     }
-    loaded.map_err(|e| {
+    let (mut writer, rows) = loaded.map_err(|e| {
         format!(
             "Error parsing csv output of {} model's command: {e}. Verify command's output and try again.",
             script.model
         )
-    })
+    })?;
+    // Only a script that ran to a successful end replaces the previous output.
+    writer.commit()?;
+    Ok(rows)
 }
 
 fn spawn(script: &CsvScript) -> Result<Child, String> {
@@ -235,7 +238,12 @@ fn is_float(field: &str) -> bool {
     matches!(lower.as_str(), "nan" | "inf" | "-inf" | "+inf") || lower.parse::<f64>().is_ok()
 }
 
-fn load_csv(script: &CsvScript, stdout: impl Read, target: &Path) -> Result<usize, String> {
+/// Loads the CSV into a new `target`, not yet committed: the script's end decides.
+fn load_csv(
+    script: &CsvScript,
+    stdout: impl Read,
+    target: &Path,
+) -> Result<(SqliteTableWriter, usize), String> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(stdout);
@@ -292,8 +300,7 @@ fn load_csv(script: &CsvScript, stdout: impl Read, target: &Path) -> Result<usiz
             quote(script.table)
         ))
         .map_err(|e| e.to_string())?;
-    writer.commit()?;
-    Ok(count)
+    Ok((writer, count))
 }
 
 #[cfg(test)]
@@ -455,9 +462,11 @@ mod tests {
     }
 
     #[test]
-    fn a_cancelled_run_kills_the_script() {
+    fn a_cancelled_run_kills_the_script_and_keeps_the_previous_output() {
         let dir = tempfile::tempdir().unwrap();
-        let args = sh("sleep 60 & echo $! > child.pid; wait");
+        let target = dir.path().join("m.sqlite");
+        std::fs::write(&target, "previous").unwrap();
+        let args = sh("printf 'a\\n1\\n'; sleep 60 & echo $! > child.pid; wait");
         let cancel = Cancel::default();
         let mut s = script(&args, dir.path());
         s.cancel = &cancel;
@@ -467,11 +476,11 @@ mod tests {
                 std::thread::sleep(Duration::from_millis(300));
                 cancel.cancel();
             });
-            assert_eq!(
-                run(&s, &dir.path().join("m.sqlite")).unwrap_err(),
-                CANCELLED
-            );
+            assert_eq!(run(&s, &target).unwrap_err(), CANCELLED);
         });
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "previous");
+        let files = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(files, 2, "m.sqlite and child.pid, no temporary file");
         assert!(
             started.elapsed() < Duration::from_secs(5),
             "{:?}",

@@ -79,6 +79,20 @@ impl Job {
     }
 }
 
+impl Job {
+    /// The source the job queries, if it queries one.
+    pub fn source(&self) -> Option<&Source> {
+        match &self.work {
+            Work::Materialize { source, .. }
+            | Work::Trace {
+                target: TraceTarget::Source(source),
+                ..
+            } => Some(source),
+            _ => None,
+        }
+    }
+}
+
 pub fn sqlite_file(output_dir: &Path, model: &str) -> PathBuf {
     output_dir.join(format!("{model}.sqlite"))
 }

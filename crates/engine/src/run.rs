@@ -1,6 +1,8 @@
 //! Runs the planned jobs: in dependency order, concurrently (at most `threads` at once, and per
-//! source at most what its pool allows), re-using results whose inputs did not change.
+//! source at most what its pool allows), re-using results whose inputs did not change. A run
+//! that is cancelled stops its jobs and leaves the previous outputs as they were.
 
+use crate::cancel::CANCELLED;
 use crate::data_json::group_by_cohort;
 use crate::materialize::SqliteTableWriter;
 use crate::output::write_atomic;
@@ -12,7 +14,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
 #[derive(Debug, Clone)]
@@ -57,6 +59,8 @@ pub enum Event {
 pub struct Summary {
     pub results: Vec<(JobKind, String, Outcome)>,
     pub elapsed: Duration,
+    /// The run was cancelled before it finished.
+    pub interrupted: bool,
 }
 
 impl Summary {
@@ -111,17 +115,23 @@ pub async fn run(jobs: Vec<Job>, options: RunOptions, listener: Listener) -> Sum
                 if reusable {
                     return (id, Outcome::Reused);
                 }
-                let _permit = global.acquire_owned().await;
-                listener(Event::Started {
-                    kind: job.kind,
-                    name: job.name.clone(),
-                });
-                let t = Instant::now();
-                let outcome = match execute(&job, &shared).await {
-                    Ok(outcome) => outcome,
+                let mut t = Instant::now();
+                let outcome = match wait_for_room(&job, &shared, global).await {
+                    Ok(_room) => {
+                        listener(Event::Started {
+                            kind: job.kind,
+                            name: job.name.clone(),
+                        });
+                        t = Instant::now();
+                        match execute(&job, &shared).await {
+                            Ok(outcome) => outcome,
+                            Err(e) => Outcome::Failed(e),
+                        }
+                    }
                     Err(e) => Outcome::Failed(e),
                 };
-                if job.kind == JobKind::Trace {
+                // A cancelled job leaves the trace's previous files (data and error) alone.
+                if job.kind == JobKind::Trace && outcome != Outcome::Failed(CANCELLED.into()) {
                     record_trace_error(&shared.options.output_dir, &job.name, &outcome);
                 }
                 listener(Event::Finished {
@@ -172,7 +182,35 @@ pub async fn run(jobs: Vec<Job>, options: RunOptions, listener: Listener) -> Sum
             })
             .collect(),
         elapsed: started.elapsed(),
+        interrupted: shared.options.cancel.is_cancelled(),
     }
+}
+
+/// Waits until the job may run: a slot of its source's pool (if it queries one), then one of the
+/// run's `threads`. Waiting for the source first, holding no thread, keeps a slow or dead source
+/// from taking the threads of the others. Gives up when the run is cancelled.
+async fn wait_for_room(
+    job: &Job,
+    shared: &Shared,
+    threads: Arc<Semaphore>,
+) -> Result<(Option<OwnedSemaphorePermit>, OwnedSemaphorePermit), String> {
+    let waiting = async {
+        let source_slot = match job.source() {
+            Some(source) => {
+                let (_, pool) = shared.connector(source)?;
+                Some(pool.acquire_owned().await.map_err(|e| e.to_string())?)
+            }
+            None => None,
+        };
+        let thread = threads.acquire_owned().await.map_err(|e| e.to_string())?;
+        Ok((source_slot, thread))
+    };
+    shared
+        .options
+        .cancel
+        .unless_cancelled(waiting)
+        .await
+        .unwrap_or_else(|| Err(CANCELLED.into()))
 }
 
 fn skip_dependents(
@@ -265,8 +303,7 @@ async fn execute(job: &Job, shared: &Shared) -> Result<Outcome, String> {
             Ok(succeeded(format!("{rows} rows → {}", display(&target))))
         }
         Work::Materialize { sql, source } => {
-            let (connector, pool) = shared.connector(source)?;
-            let _permit = pool.acquire().await;
+            let (connector, _) = shared.connector(source)?;
             let writer = SqliteTableWriter::create(&target, "model")?;
             connector
                 .stream(sql, Box::new(writer))
@@ -287,8 +324,7 @@ async fn execute(job: &Job, shared: &Shared) -> Result<Outcome, String> {
         } => {
             let result = match trace_target {
                 TraceTarget::Source(source) => {
-                    let (connector, pool) = shared.connector(source)?;
-                    let _permit = pool.acquire().await;
+                    let (connector, _) = shared.connector(source)?;
                     connector.query(sql).await
                 }
                 TraceTarget::File {
@@ -355,6 +391,7 @@ impl Shared {
                 let ctx = ConnectContext {
                     project_dir: &self.options.project_dir,
                     threads: self.options.threads,
+                    cancel: self.options.cancel.clone(),
                 };
                 connect(source, &ctx)
                     .map(|c| {

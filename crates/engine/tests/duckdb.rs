@@ -17,6 +17,7 @@ fn open(
         &ConnectContext {
             project_dir: dir,
             threads: 2,
+            cancel: Default::default(),
         },
     )
     .map_err(|e| e.0)

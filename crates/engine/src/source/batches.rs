@@ -4,11 +4,13 @@
 //! handed to a [`RowSink`] on a blocking thread for `stream`. Also the connection [`Pool`].
 
 use super::postgres::scrub;
-use super::{Connector, RowSink, SourceError};
+use super::{timed_out, Connector, RowSink, SourceError};
+use crate::cancel::{Cancel, CANCELLED};
 use crate::value::{Cell, ResultSet};
 use async_trait::async_trait;
-use std::sync::Mutex;
-use std::time::Instant;
+use std::future::Future;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, Semaphore, SemaphorePermit};
 
 /// Rows handed to a sink at once.
@@ -46,10 +48,13 @@ impl<S: BatchedSource> Connector for S {
 }
 
 /// At most `size` connections, made by the caller when none is idle, kept for the next query.
+/// A source is connected to once per run: after an attempt fails, every query fails at once with
+/// that error instead of waiting out another `connect_timeout`.
 pub(crate) struct Pool<C> {
     pub(crate) size: usize,
     idle: Mutex<Vec<(C, Instant)>>,
     permits: Semaphore,
+    connect_failure: OnceLock<String>,
 }
 
 impl<C> Pool<C> {
@@ -59,19 +64,31 @@ impl<C> Pool<C> {
             size,
             idle: Mutex::new(Vec::new()),
             permits: Semaphore::new(size),
+            connect_failure: OnceLock::new(),
         }
     }
 
     /// Waits for a free slot; returns it with an idle connection (and when it was last used), if
-    /// there is one. Dropping the permit frees the slot.
-    pub(crate) async fn acquire(&self) -> (SemaphorePermit<'_>, Option<(C, Instant)>) {
+    /// there is one. Dropping the permit frees the slot. Fails at once when connecting to the
+    /// source failed before.
+    pub(crate) async fn acquire(
+        &self,
+    ) -> Result<(SemaphorePermit<'_>, Option<(C, Instant)>), Stop> {
         let permit = self
             .permits
             .acquire()
             .await
-            .expect("the pool's semaphore is never closed");
+            .map_err(|_| Stop::Error("the connection pool is closed".into()))?;
+        if let Some(failure) = self.connect_failure.get() {
+            return Err(Stop::Error(failure.clone()));
+        }
         let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
-        (permit, idle)
+        Ok((permit, idle))
+    }
+
+    /// A new connection, or the failure every later query of this run reports too.
+    pub(crate) fn connected(&self, attempt: Result<C, SourceError>) -> Result<C, Stop> {
+        attempt.map_err(|e| Stop::Error(self.connect_failure.get_or_init(|| e.0).clone()))
     }
 
     /// Keeps a healthy connection for the next query.
@@ -79,6 +96,40 @@ impl<C> Pool<C> {
         if let Ok(mut idle) = self.idle.lock() {
             idle.push((connection, Instant::now()));
         }
+    }
+}
+
+/// Why a running statement must be stopped on its server.
+pub(crate) enum Interruption {
+    TimedOut(Duration),
+    Cancelled,
+}
+
+impl Interruption {
+    pub(crate) fn message(&self, source_name: &str) -> String {
+        match self {
+            Interruption::TimedOut(limit) => timed_out(source_name, *limit),
+            Interruption::Cancelled => CANCELLED.to_string(),
+        }
+    }
+}
+
+/// Runs `work` until it finishes, runs past `limit` (if any) or the run is cancelled.
+pub(crate) async fn until_interrupted<T>(
+    work: impl Future<Output = T>,
+    limit: Option<Duration>,
+    cancel: &Cancel,
+) -> Result<T, Interruption> {
+    let deadline = async {
+        match limit {
+            Some(limit) => tokio::time::sleep(limit).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        result = work => Ok(result),
+        () = deadline => Err(Interruption::TimedOut(limit.unwrap_or_default())),
+        () = cancel.cancelled() => Err(Interruption::Cancelled),
     }
 }
 
@@ -196,5 +247,21 @@ impl Pipe {
             )),
             Err(stop) => Err(stop.into_error()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_failed_connection_is_not_tried_again() {
+        let pool = Pool::<()>::new(2);
+        let (_slot, idle) = pool.acquire().await.ok().unwrap();
+        assert!(idle.is_none());
+        let failed = pool.connected(Err(SourceError("refused".into())));
+        assert!(matches!(failed, Err(Stop::Error(e)) if e == "refused"));
+        let again = pool.acquire().await;
+        assert!(matches!(again, Err(Stop::Error(e)) if e == "refused"));
     }
 }

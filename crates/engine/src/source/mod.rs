@@ -58,6 +58,8 @@ pub struct ConnectContext<'a> {
     /// Relative file paths (SQLite databases) are resolved against this directory.
     pub project_dir: &'a Path,
     pub threads: usize,
+    /// Stops running queries when the run is interrupted.
+    pub cancel: crate::cancel::Cancel,
 }
 
 pub fn connect(source: &Source, ctx: &ConnectContext) -> Result<Arc<dyn Connector>, SourceError> {
@@ -65,9 +67,14 @@ pub fn connect(source: &Source, ctx: &ConnectContext) -> Result<Arc<dyn Connecto
     match source.source_type {
         SourceType::Sqlite => Ok(Arc::new(InProcess(sqlite::SqliteSource::new(source, ctx)?))),
         SourceType::Postgresql | SourceType::Redshift => {
-            Ok(Arc::new(postgres::PostgresSource::new(source)?))
+            let cancel = ctx.cancel.clone();
+            Ok(Arc::new(
+                postgres::PostgresSource::new(source)?.with_cancel(cancel),
+            ))
         }
-        SourceType::Mysql => Ok(Arc::new(mysql::MysqlSource::new(source)?)),
+        SourceType::Mysql => Ok(Arc::new(
+            mysql::MysqlSource::new(source)?.with_cancel(ctx.cancel.clone()),
+        )),
         SourceType::Snowflake => Ok(Arc::new(snowflake::SnowflakeSource::new(source, ctx)?)),
         SourceType::Bigquery => Ok(Arc::new(bigquery::BigQuerySource::new(source, ctx)?)),
         #[cfg(feature = "duckdb")]

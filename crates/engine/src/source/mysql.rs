@@ -7,11 +7,12 @@
 //! The default database is `database`, or `db_schema` when `database` is absent (in MySQL a schema
 //! *is* a database; when both are set `db_schema` is ignored).
 
-use super::batches::{BatchedSource, Out, Pool, Stop, BATCH_ROWS};
+use super::batches::{until_interrupted, BatchedSource, Out, Pool, Stop, BATCH_ROWS};
 use super::postgres::{
     decimal_cell, error_chain, float_cell, iso_datetime, iso_time, required_login, scrub, Tls,
 };
-use super::{timed_out, SourceError};
+use super::SourceError;
+use crate::cancel::{Cancel, CANCELLED};
 use crate::value::Cell;
 use async_trait::async_trait;
 use mysql_async::consts::{ColumnFlags, ColumnType};
@@ -36,6 +37,7 @@ pub struct MysqlSource {
     connect_timeout: Duration,
     query_timeout: Option<Duration>,
     pool: Pool<Conn>,
+    cancel: Cancel,
 }
 
 impl MysqlSource {
@@ -57,8 +59,15 @@ impl MysqlSource {
             connect_timeout: source.connect_limit(),
             query_timeout: source.query_limit(),
             pool: Pool::new(source.pool_size()),
+            cancel: Cancel::default(),
             name,
         })
+    }
+
+    /// Stops (and kills on the server) what runs when `cancel` fires.
+    pub fn with_cancel(mut self, cancel: Cancel) -> Self {
+        self.cancel = cancel;
+        self
     }
 
     fn options(&self, tls: Tls) -> OptsBuilder {
@@ -106,6 +115,20 @@ impl MysqlSource {
             Ok(Err(e)) => Err(mysql_error(&e)),
             Ok(Ok(conn)) => Ok(conn),
         }
+    }
+
+    /// Stops the statement connection `connection_id` runs (`KILL QUERY` on a second
+    /// connection), waiting at most `connect_timeout`.
+    async fn kill_query(&self, connection_id: u32) {
+        let killing = async {
+            let mut killer = self.connect_with(self.tls).await?;
+            killer
+                .query_drop(format!("KILL QUERY {connection_id}"))
+                .await
+                .map_err(|e| e.to_string())?;
+            killer.disconnect().await.map_err(|e| e.to_string())
+        };
+        let _ = tokio::time::timeout(self.connect_timeout, killing).await;
     }
 
     async fn connect(&self) -> Result<Conn, SourceError> {
@@ -255,7 +278,7 @@ fn mysql_error(error: &mysql_async::Error) -> String {
 #[async_trait]
 impl BatchedSource for MysqlSource {
     async fn execute(&self, sql: &str, out: &mut Out<'_>) -> Result<(), Stop> {
-        let (_permit, idle) = self.pool.acquire().await;
+        let (_permit, idle) = self.pool.acquire().await?;
         let reused = match idle {
             Some((conn, since)) if since.elapsed() < PING_AFTER => Some(conn),
             Some((mut conn, _)) => conn.ping().await.is_ok().then_some(conn),
@@ -263,27 +286,21 @@ impl BatchedSource for MysqlSource {
         };
         let mut conn = match reused {
             Some(conn) => conn,
-            None => self.connect().await.map_err(|e| Stop::Error(e.0))?,
+            None => {
+                let attempt = self.cancel.unless_cancelled(self.connect()).await;
+                self.pool
+                    .connected(attempt.ok_or_else(|| Stop::Error(CANCELLED.into()))?)?
+            }
         };
         let connection_id = conn.id();
-        let result = match self.query_timeout {
-            None => run(&mut conn, sql, out).await,
-            Some(limit) => match tokio::time::timeout(limit, run(&mut conn, sql, out)).await {
-                Ok(result) => result,
-                Err(_) => {
-                    // Stop the statement on the server; `conn` is dropped, not reused.
-                    let killing = async {
-                        let mut killer = self.connect_with(self.tls).await?;
-                        killer
-                            .query_drop(format!("KILL QUERY {connection_id}"))
-                            .await
-                            .map_err(|e| e.to_string())?;
-                        killer.disconnect().await.map_err(|e| e.to_string())
-                    };
-                    let _ = tokio::time::timeout(self.connect_timeout, killing).await;
-                    return Err(Stop::Error(timed_out(&self.name, limit)));
-                }
-            },
+        let work = run(&mut conn, sql, out);
+        let result = match until_interrupted(work, self.query_timeout, &self.cancel).await {
+            Ok(result) => result,
+            Err(interruption) => {
+                // `conn` is dropped, not reused.
+                self.kill_query(connection_id).await;
+                return Err(Stop::Error(interruption.message(&self.name)));
+            }
         };
         if matches!(result, Ok(()) | Err(Stop::Query(_))) {
             self.pool.put(conn);

@@ -14,8 +14,9 @@
 //! This module also holds the pieces other engines share: the decimal rule, the ISO date-time
 //! helpers and error scrubbing.
 
-use super::batches::{BatchedSource, Out, Pool, Stop, BATCH_ROWS};
-use super::{timed_out, SourceError};
+use super::batches::{until_interrupted, BatchedSource, Out, Pool, Stop, BATCH_ROWS};
+use super::SourceError;
+use crate::cancel::{Cancel, CANCELLED};
 use crate::value::Cell;
 use async_trait::async_trait;
 use futures_util::StreamExt;
@@ -71,6 +72,7 @@ pub struct PostgresSource {
     connect_timeout: Duration,
     query_timeout: Option<Duration>,
     pool: Pool<Client>,
+    cancel: Cancel,
 }
 
 impl PostgresSource {
@@ -94,8 +96,15 @@ impl PostgresSource {
             connect_timeout: source.connect_limit(),
             query_timeout: source.query_limit(),
             pool: Pool::new(source.pool_size()),
+            cancel: Cancel::default(),
             name,
         })
+    }
+
+    /// Stops (and cancels on the server) what runs when `cancel` fires.
+    pub fn with_cancel(mut self, cancel: Cancel) -> Self {
+        self.cancel = cancel;
+        self
     }
 
     fn tls_connector(&self) -> Option<MakeRustlsConnect> {
@@ -120,6 +129,19 @@ impl PostgresSource {
             ),
             self.password.as_deref(),
         ))
+    }
+
+    /// Asks the server to stop the statement `client` is running (a cancel request on a
+    /// connection of its own), waiting at most `connect_timeout`.
+    async fn cancel_query(&self, client: &Client) {
+        let token = client.cancel_token();
+        let cancelling = async {
+            match self.tls_connector() {
+                None => token.cancel_query(NoTls).await,
+                Some(tls) => token.cancel_query(tls).await,
+            }
+        };
+        let _ = tokio::time::timeout(self.connect_timeout, cancelling).await;
     }
 
     async fn connect(&self) -> Result<Client, SourceError> {
@@ -251,28 +273,22 @@ async fn run(client: &Client, sql: &str, out: &mut Out<'_>) -> Result<(), Stop> 
 impl BatchedSource for PostgresSource {
     /// Runs `sql` on a pooled connection, handing columns and rows to `out`.
     async fn execute(&self, sql: &str, out: &mut Out<'_>) -> Result<(), Stop> {
-        let (_permit, idle) = self.pool.acquire().await;
+        let (_permit, idle) = self.pool.acquire().await?;
         let client = match idle {
             Some((client, _)) if !client.is_closed() => client,
-            _ => self.connect().await.map_err(|e| Stop::Error(e.0))?,
+            _ => {
+                let attempt = self.cancel.unless_cancelled(self.connect()).await;
+                self.pool
+                    .connected(attempt.ok_or_else(|| Stop::Error(CANCELLED.into()))?)?
+            }
         };
         let work = run(&client, sql, out);
-        let result = match self.query_timeout {
-            None => work.await,
-            Some(limit) => match tokio::time::timeout(limit, work).await {
-                Ok(result) => result,
-                Err(_) => {
-                    let token = client.cancel_token();
-                    let cancelling = async {
-                        match self.tls_connector() {
-                            None => token.cancel_query(NoTls).await,
-                            Some(tls) => token.cancel_query(tls).await,
-                        }
-                    };
-                    let _ = tokio::time::timeout(self.connect_timeout, cancelling).await;
-                    return Err(Stop::Error(timed_out(&self.name, limit)));
-                }
-            },
+        let result = match until_interrupted(work, self.query_timeout, &self.cancel).await {
+            Ok(result) => result,
+            Err(interruption) => {
+                self.cancel_query(&client).await;
+                return Err(Stop::Error(interruption.message(&self.name)));
+            }
         };
         match &result {
             // A failed statement leaves the connection usable; anything else may not.

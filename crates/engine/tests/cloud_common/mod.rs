@@ -236,6 +236,7 @@ pub fn connector(
         &ConnectContext {
             project_dir: dir,
             threads: 2,
+            cancel: Default::default(),
         },
     )
     .map_err(|e| e.0)

@@ -76,6 +76,7 @@ impl Server {
         let context = ConnectContext {
             project_dir: Path::new("."),
             threads: 2,
+            cancel: Default::default(),
         };
         connect(&self.source(name, extra), &context)
             .unwrap_or_else(|e| panic!("the source is configured: {e}"))

@@ -9,8 +9,22 @@ use visivo_engine::cancel::Cancel;
 use visivo_engine::run::{run as run_jobs, Outcome, RunOptions, Summary};
 use visivo_project::Project;
 
+/// Exit status of a run stopped by SIGINT/SIGTERM (128 + SIGINT, as shells report Ctrl-C).
+const INTERRUPTED: u8 = 130;
+
+/// What SIGINT and SIGTERM do while the jobs run.
+#[derive(Clone, Copy, PartialEq)]
+enum OnSignal {
+    /// The process ends at once (the default; `serve`, `dist` and `test` keep it).
+    Exit,
+    /// The run is cancelled: scripts killed, server-side queries cancelled, temporary files
+    /// removed, previous outputs kept; a second signal exits at once.
+    CancelTheRun,
+}
+
 pub fn run(args: &RunArgs) -> Result<ExitCode> {
-    match run_project(args)? {
+    match load_and_run(args, OnSignal::CancelTheRun)? {
+        Some(summary) if summary.interrupted => Ok(ExitCode::from(INTERRUPTED)),
         Some(summary) if summary.failed() == 0 => Ok(ExitCode::SUCCESS),
         _ => Ok(ExitCode::FAILURE),
     }
@@ -18,15 +32,23 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
 
 /// Compiles and runs; `None` when the project didn't load.
 pub fn run_project(args: &RunArgs) -> Result<Option<Summary>> {
+    load_and_run(args, OnSignal::Exit)
+}
+
+fn load_and_run(args: &RunArgs, on_signal: OnSignal) -> Result<Option<Summary>> {
     println!("Compiling project");
     let Some(project) = load(&args.project) else {
         return Ok(None);
     };
-    run_loaded(&project, args).map(Some)
+    run_compiled(&project, args, on_signal).map(Some)
 }
 
 /// Compiles and runs a loaded project (`serve` loads it itself, to watch its files).
 pub fn run_loaded(project: &Project, args: &RunArgs) -> Result<Summary> {
+    run_compiled(project, args, OnSignal::Exit)
+}
+
+fn run_compiled(project: &Project, args: &RunArgs, on_signal: OnSignal) -> Result<Summary> {
     let compiled = compile_project(project, &args.project)?;
     println!("Project compiled");
     let options = RunOptions {
@@ -58,14 +80,45 @@ pub fn run_loaded(project: &Project, args: &RunArgs) -> Result<Summary> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let summary = runtime.block_on(run_jobs(jobs, options, listener));
+    let summary = runtime.block_on(async {
+        if on_signal == OnSignal::CancelTheRun {
+            tokio::spawn(cancel_on_signals(options.cancel.clone()));
+        }
+        run_jobs(jobs, options, listener).await
+    });
     progress.finish();
     print_summary(&summary);
     Ok(summary)
 }
 
+/// The first SIGINT/SIGTERM cancels the run; a second one ends the process at once.
+async fn cancel_on_signals(cancel: Cancel) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut interrupt), Ok(mut terminate)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return;
+    };
+    loop {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+        if cancel.is_cancelled() {
+            std::process::exit(INTERRUPTED.into());
+        }
+        eprintln!("\nInterrupted: stopping the run (interrupt again to quit at once)");
+        cancel.cancel();
+    }
+}
+
 fn print_summary(summary: &Summary) {
     let secs = summary.elapsed.as_secs_f64();
+    if summary.interrupted {
+        println!("\nRun interrupted after {secs:.2}s; earlier outputs were kept");
+        return;
+    }
     let succeeded = summary.count(|o| matches!(o, Outcome::Succeeded { .. }));
     let reused = summary.count(|o| matches!(o, Outcome::Reused));
     let failed = summary.count(|o| matches!(o, Outcome::Failed(_)));
