@@ -3,6 +3,7 @@
 //! resolved to names of the right kind.
 
 use crate::diagnostics::{did_you_mean, Diagnostic, Location, Report};
+use crate::expr::{parse_reference, Reference};
 use crate::lift::RawObject;
 use crate::load::{RawProject, SpanMap};
 use crate::model::*;
@@ -112,19 +113,6 @@ struct Builder<'a> {
     /// Objects whose names were made up: they can't be referenced by users.
     generated: Vec<(Kind, String)>,
     spans: SpanMap,
-}
-
-static REF: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*ref\(\s*(.*?)\s*\)\s*$").expect("valid regex"));
-
-/// `ref(orders)`, `ref( 'orders' )` → `orders` (1.0.30 kept the quotes and trailing spaces).
-pub fn parse_ref(text: &str) -> Option<String> {
-    let inner = REF.captures(text)?.get(1)?.as_str();
-    let unquoted = ['\'', '"']
-        .iter()
-        .find_map(|q| inner.strip_prefix(*q).and_then(|s| s.strip_suffix(*q)))
-        .unwrap_or(inner);
-    (!unquoted.is_empty()).then(|| unquoted.to_string())
 }
 
 impl Builder<'_> {
@@ -474,10 +462,10 @@ impl Builder<'_> {
             .unwrap_or_default();
         let field_path = format!("{owner_path}.{field}");
         let object = format!("{} \"{owner}\"", display_path(&owner_path));
-        let Some(name) = parse_ref(reference) else {
+        let Some(Reference { name, field }) = parse_reference(reference) else {
             self.report.push(
                 Diagnostic::error(format!(
-                    "expected `ref(<name>)` or an inline {}, found `{reference}`",
+                    "expected `${{ref(<name>)}}`, `ref(<name>)` or an inline {}, found `{reference}`",
                     expected.label()
                 ))
                 .at(self.at(&field_path))
@@ -485,6 +473,19 @@ impl Builder<'_> {
             );
             return;
         };
+        if let Some(field) = field {
+            self.report.push(
+                Diagnostic::error(format!(
+                    "`{}` picks `{field}` of `{name}`, but this field takes a whole {}",
+                    reference.trim(),
+                    expected.label()
+                ))
+                .at(self.at(&field_path))
+                .object(object)
+                .help(format!("write `${{ref({name})}}`")),
+            );
+            return;
+        }
         let user_visible = |kind: Kind, n: &String| !self.generated.contains(&(kind, n.clone()));
         if paths.contains_key(&(expected, name.clone())) {
             *reference = name;

@@ -1,4 +1,5 @@
-//! The two small expression forms inside trace fields: `query(<sql>)` and `column(<name>)[..]`.
+//! The small expression forms inside fields: references (`ref(<name>)`, `${ref(<name>)}`),
+//! `query(<sql>)` / `?{<sql>}` and `column(<name>)[..]`.
 
 use regex::Regex;
 use std::sync::LazyLock;
@@ -10,6 +11,53 @@ static QUERY_ANYWHERE: LazyLock<Regex> =
 static COLUMN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"column\(\s*([^)]*?)\s*\)(?:\[(-?\d*)(:?)(-?\d*)\])?").expect("valid regex")
 });
+
+/// A reference to another object as written in a field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub name: String,
+    /// What follows `ref(name)` inside `${…}`: `value` for `${ref(x).value}`, `[0]` for
+    /// `${ref(x)[0]}`.
+    pub field: Option<String>,
+}
+
+static CONTEXT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?s)^\$\{\s*(.*?)\s*\}$").expect("valid regex"));
+static REF: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?s)^ref\(\s*([^{}]*?)\s*\)([.\[][\w.\[\]]*)?$").expect("valid regex")
+});
+
+/// The one reading of a reference, for every field that takes one: `ref(orders)`,
+/// `${ref(orders)}`, `${ ref('orders') }`, `ref("my orders")`, nested `${ ${ref(x)} }` (1.0.82
+/// accepts it), and `${ref(x).field}`, whose field the caller accepts or refuses. Quotes and
+/// surrounding spaces are not part of the name (1.0.30 kept them).
+pub fn parse_reference(text: &str) -> Option<Reference> {
+    let mut inner = text.trim();
+    let mut in_context = false;
+    while let Some(caps) = CONTEXT.captures(inner) {
+        inner = caps.get(1).map_or("", |m| m.as_str());
+        in_context = true;
+    }
+    let caps = REF.captures(inner)?;
+    let name = unquote(&caps[1]);
+    let field = caps
+        .get(2)
+        .map(|m| m.as_str().trim_start_matches('.').to_string());
+    if name.is_empty() || (field.is_some() && !in_context) {
+        return None;
+    }
+    Some(Reference {
+        name: name.to_string(),
+        field,
+    })
+}
+
+fn unquote(text: &str) -> &str {
+    ['\'', '"']
+        .iter()
+        .find_map(|q| text.strip_prefix(*q).and_then(|s| s.strip_suffix(*q)))
+        .unwrap_or(text)
+}
 
 /// The SQL inside a value that is a whole `query(...)` (surrounding whitespace allowed).
 ///
@@ -62,6 +110,53 @@ pub fn column_refs(text: &str) -> Vec<ColumnRef> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn name(text: &str) -> Option<String> {
+        parse_reference(text).map(|r| r.name)
+    }
+
+    #[test]
+    fn every_reference_spelling_names_the_object() {
+        for text in [
+            "ref(orders)",
+            " ref( orders ) ",
+            "ref('orders')",
+            "ref(\"orders\")",
+            "${ref(orders)}",
+            "${ ref(orders) }",
+            "${ref('orders')}",
+            "${ ${ref(orders)} }",
+        ] {
+            assert_eq!(name(text).as_deref(), Some("orders"), "{text}");
+        }
+        assert_eq!(name("${ref(My Orders)}").as_deref(), Some("My Orders"));
+        assert_eq!(name("ref(Orders (2024))").as_deref(), Some("Orders (2024)"));
+        for text in [
+            "orders",
+            "ref()",
+            "${orders}",
+            "${ref(a)} ${ref(b)}",
+            "ref(a).b",
+            "xref(a)",
+        ] {
+            assert_eq!(parse_reference(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_field_after_a_reference_is_kept_for_the_caller() {
+        let r = parse_reference("${ref(region).value}").unwrap();
+        assert_eq!(
+            (r.name.as_str(), r.field.as_deref()),
+            ("region", Some("value"))
+        );
+        let r = parse_reference("${ref('t').props.x[0]}").unwrap();
+        assert_eq!(r.field.as_deref(), Some("props.x[0]"));
+        assert_eq!(
+            parse_reference("${ref(t)[0]}").unwrap().field.as_deref(),
+            Some("[0]")
+        );
+    }
 
     #[test]
     fn query_must_be_the_whole_value() {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::time::Duration;
 
-/// A reference: `ref(name)` in the file, the bare name once the project is loaded.
+/// A reference: `${ref(name)}` or `ref(name)` in the file, the bare name once the project is loaded.
 pub type Ref = String;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -68,7 +68,7 @@ impl Kind {
 #[serde(untagged)]
 #[allow(dead_code)]
 enum RefOr<T> {
-    Ref(#[schemars(regex(pattern = r"^ref\(.+\)$"))] String),
+    Ref(RefOnly),
     Inline(T),
 }
 
@@ -518,7 +518,7 @@ pub struct Selector {
 
 #[derive(JsonSchema)]
 #[allow(dead_code)]
-struct RefOnly(#[schemars(regex(pattern = r"^ref\(.+\)$"))] String);
+struct RefOnly(#[schemars(regex(pattern = r"^\s*(\$\{\s*)*ref\(.+\)(\s*\})*\s*$"))] String);
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

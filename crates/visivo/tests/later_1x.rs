@@ -1,0 +1,156 @@
+//! Projects written for later Visivo 1.x releases (1.0.31–1.0.82): their spellings run exactly
+//! like the 1.0.30 ones (issue 13).
+
+mod common;
+use common::{orders_db, TestProject};
+
+/// One project in 1.0.30's spelling; each test rewrites parts of it into a later spelling.
+const LEGACY: &str = r#"
+sources:
+  - {name: db, type: sqlite, database: shop.db}
+models:
+  - name: orders
+    sql: select * from orders
+    source: ref(db)
+  - name: goals
+    table_name: goals
+    args: ["printf", "month,goal\n2024-01,30\n2024-02,25\n2024-03,20\n"]
+  - name: orders_vs_goal
+    models: [ref(orders), ref(goals)]
+    sql: select o.month, sum(o.amount) as revenue, g.goal from orders.model o join goals.goals g on o.month = g.month group by o.month, g.goal
+traces:
+  - name: Revenue by month
+    model: ref(orders)
+    cohort_on: query(region)
+    props:
+      type: bar
+      x: query(month)
+      y: query(sum(amount))
+      marker: {color: "query(case when sum(amount) > 15 then 'green' else 'grey' end)"}
+    filters: ["query(units > 0)", "query(sum(amount) > 1)"]
+    order_by: ["query(month asc)"]
+  - name: units_kpi
+    model: ref(orders)
+    columns: {total_units: query(sum(units))}
+    props: {type: indicator, mode: number, value: "column(total_units)[0]"}
+  - name: goal_line
+    model: ref(orders_vs_goal)
+    props: {type: scatter, x: query(month), y: query(goal), customdata: [query(revenue)]}
+    order_by: [query(month)]
+selectors:
+  - name: Region
+    type: single
+    options: [ref(Revenue by month)]
+charts:
+  - name: Revenue
+    traces: [ref(Revenue by month), ref(goal_line)]
+    selector: ref(Region)
+tables:
+  - name: Units
+    traces: [ref(units_kpi)]
+dashboards:
+  - name: Shop
+    rows:
+      - items:
+          - chart: ref(Revenue)
+          - table: ref(Units)
+          - selector: ref(Region)
+"#;
+
+const TRACES: [&str; 3] = ["Revenue by month", "units_kpi", "goal_line"];
+
+fn shop(yaml: &str) -> TestProject {
+    let p = TestProject::new(yaml);
+    orders_db(&p.path().join("shop.db"));
+    p
+}
+
+/// `LEGACY` with each `(from, to)` replaced; every `from` must be there.
+fn rewritten(replacements: &[(&str, &str)]) -> String {
+    replacements
+        .iter()
+        .fold(LEGACY.to_string(), |yaml, (from, to)| {
+            assert!(yaml.contains(from), "{from} is not in the project");
+            yaml.replace(from, to)
+        })
+}
+
+/// Runs both projects and checks they wrote the same data for every trace.
+fn runs_like_legacy(yaml: &str) {
+    let legacy = shop(LEGACY);
+    let later = shop(yaml);
+    for p in [&legacy, &later] {
+        let run = p.visivo(&["run"]);
+        assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    }
+    for trace in TRACES {
+        assert_eq!(later.data(trace), legacy.data(trace), "{trace}");
+    }
+}
+
+fn compile_fails(yaml: &str, expected: &[&str]) {
+    let run = shop(yaml).visivo(&["compile"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    for needle in expected {
+        assert!(
+            run.stderr.contains(needle),
+            "expected {needle:?} in:\n{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn dollar_refs_run_like_bare_refs() {
+    runs_like_legacy(&rewritten(&[
+        ("source: ref(db)", "source: ${ref(db)}"),
+        (
+            "models: [ref(orders), ref(goals)]",
+            "models: ['${ref(orders)}', \"${ ref('goals') }\"]",
+        ),
+        (
+            "model: ref(orders)\n    cohort",
+            "model: ${ref(orders)}\n    cohort",
+        ),
+        (
+            "model: ref(orders_vs_goal)",
+            "model: ${ ref(\"orders_vs_goal\") }",
+        ),
+        (
+            "options: [ref(Revenue by month)]",
+            "options: ['${ref(Revenue by month)}']",
+        ),
+        (
+            "traces: [ref(Revenue by month), ref(goal_line)]",
+            "traces: ['${ref(Revenue by month)}', '${ ${ref(goal_line)} }']",
+        ),
+        ("selector: ref(Region)\n", "selector: ${ref(Region)}\n"),
+        ("traces: [ref(units_kpi)]", "traces: ['${ref(units_kpi)}']"),
+        ("chart: ref(Revenue)", "chart: ${ref(Revenue)}"),
+        ("table: ref(Units)", "table: ${ref('Units')}"),
+    ]));
+}
+
+#[test]
+fn a_field_of_a_reference_where_a_whole_object_is_needed_is_located() {
+    compile_fails(
+        &rewritten(&[("model: ref(orders_vs_goal)", "model: ${ref(orders_vs_goal).value}")]),
+        &[
+            "`${ref(orders_vs_goal).value}` picks `value` of `orders_vs_goal`, but this field takes a whole model",
+            "project.visivo.yml:30:5",
+            "write `${ref(orders_vs_goal)}`",
+        ],
+    );
+}
+
+#[test]
+fn a_dangling_dollar_ref_is_located_with_a_suggestion() {
+    compile_fails(
+        &rewritten(&[("chart: ref(Revenue)", "chart: ${ref(Revenu)}")]),
+        &[
+            "`ref(Revenu)` does not point to any chart",
+            "did you mean `Revenue`?",
+            "project.visivo.yml:48:13",
+        ],
+    );
+}
