@@ -5,9 +5,13 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 static QUERY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*query\((.+)\)\s*$").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"^\s*(?:query\((.+)\)|\?\{(.+)\})\s*$").expect("valid regex"));
 static QUERY_ANYWHERE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"query\((.+)\)").expect("valid regex"));
+static SELECTED_QUERY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?s)^\s*\?\{(.+)\}\s*(\[[^\]]*\])\s*$").expect("valid regex"));
+static SELECTION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\[\s*-?\d*\s*(?::\s*-?\d*\s*)?\]$").expect("valid regex"));
 static COLUMN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"column\(\s*([^)]*?)\s*\)(?:\[(-?\d*)(:?)(-?\d*)\])?").expect("valid regex")
 });
@@ -59,15 +63,41 @@ fn unquote(text: &str) -> &str {
         .unwrap_or(text)
 }
 
-/// The SQL inside a value that is a whole `query(...)` (surrounding whitespace allowed).
+/// The SQL inside a value that is a whole `query(...)` or `?{...}` (surrounding whitespace
+/// allowed).
 ///
-/// 1.0.30 found `query(` anywhere in the text (so `my_query(x)` matched); only a whole value
-/// counts here. Newlines inside are allowed.
+/// 1.0.30 found `query(` anywhere in the text (so `my_query(x)` matched), and 1.0.82 still turns
+/// any prop *containing* `query(…)` into SQL; only a whole value counts here. Newlines inside are
+/// allowed.
 pub fn extract_query(text: &str) -> Option<String> {
     let single_line = text.replace('\n', " ");
-    QUERY
-        .captures(&single_line)
-        .map(|c| c[1].trim().to_string())
+    let caps = QUERY.captures(&single_line)?;
+    Some(caps.get(1).or(caps.get(2))?.as_str().trim().to_string())
+}
+
+/// A query followed by an index or slice, as 1.0.82 allows: `?{sum(x)}[0]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SelectedQuery {
+    /// `?{sum(x)}`, without the selection.
+    pub query: String,
+    /// `[0]` as written.
+    pub selection: String,
+}
+
+impl SelectedQuery {
+    /// Whether the selection is one `column(x)[…]` understands: `[N]` or `[a:b]`.
+    pub fn is_supported(&self) -> bool {
+        SELECTION.is_match(&self.selection)
+    }
+}
+
+/// `?{expr}[…]` as a whole value.
+pub fn selected_query(text: &str) -> Option<SelectedQuery> {
+    let caps = SELECTED_QUERY.captures(text)?;
+    Some(SelectedQuery {
+        query: format!("?{{{}}}", &caps[1]),
+        selection: caps[2].split_whitespace().collect(),
+    })
 }
 
 /// Whether 1.0.30 would have seen a `query(...)` somewhere inside this text.
@@ -165,6 +195,37 @@ mod tests {
         assert_eq!(extract_query("my_query(foo)"), None);
         assert_eq!(extract_query("query(a\n + b)").as_deref(), Some("a  + b"));
         assert!(mentions_query("my_query(foo)"));
+    }
+
+    #[test]
+    fn braces_are_the_same_query() {
+        assert_eq!(extract_query("?{year}").as_deref(), Some("year"));
+        assert_eq!(extract_query(" ?{ sum(a) } ").as_deref(), Some("sum(a)"));
+        assert_eq!(extract_query("?{ '{x}' }").as_deref(), Some("'{x}'"));
+        assert_eq!(extract_query("?{a\n + b}").as_deref(), Some("a  + b"));
+        for text in [
+            "see ?{x} here",
+            "see query(x) here",
+            "?{}",
+            "?{y}[0]",
+            "${ref(a)}",
+        ] {
+            assert_eq!(extract_query(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_selection_after_a_query_is_kept() {
+        let selected = selected_query("?{ y }[ -1 ]").unwrap();
+        assert_eq!(selected.query, "?{ y }");
+        assert_eq!(selected.selection, "[-1]");
+        assert!(selected.is_supported());
+        assert!(selected_query("?{y}[1:3]").unwrap().is_supported());
+        assert!(selected_query("?{y}[:]").unwrap().is_supported());
+        assert!(!selected_query("?{y}[::2]").unwrap().is_supported());
+        assert!(!selected_query("?{y}[0,2]").unwrap().is_supported());
+        assert_eq!(selected_query("?{y}"), None);
+        assert_eq!(selected_query("query(y)[0]"), None);
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! Lifts inline objects out of their parents so that every object is named and referenced the
 //! same way: an inline model inside a trace becomes a model of its own, and the trace's `model`
 //! field becomes `ref(<that model's name>)`. Charts and tables without a selector get their
-//! automatic one here.
+//! automatic one here, and a prop `?{expr}[i]` becomes a column of its own.
 
 use crate::diagnostics::{Diagnostic, Report};
+use crate::expr::selected_query;
 use crate::load::{RawProject, SpanMap};
 use crate::model::Kind;
 use serde_json::{Map, Value};
@@ -77,7 +78,10 @@ impl Lifter<'_> {
                     self.lift_field(&mut map, field, Kind::Source, &path, &name);
                 }
             }
-            Kind::Trace => self.lift_field(&mut map, "model", Kind::Model, &path, &name),
+            Kind::Trace => {
+                self.lift_field(&mut map, "model", Kind::Model, &path, &name);
+                self.lift_selected_queries(&mut map, &path);
+            }
             Kind::Chart | Kind::Table => {
                 self.lift_list(&mut map, "traces", Kind::Trace, &path, &name);
                 self.lift_owned_selector(&mut map, kind, &path, &name);
@@ -191,6 +195,55 @@ impl Lifter<'_> {
         );
     }
 
+    /// A prop `?{expr}[i]` or `?{expr}[a:b]` (1.0.82, which ignored the selection) becomes a
+    /// column `expr` read as `column(<name>)[i]`, which the viewer indexes and slices. Any other
+    /// selection, or one in a field that is plain SQL, is a located error.
+    fn lift_selected_queries(&mut self, map: &mut Map<String, Value>, path: &str) {
+        let mut taken: Vec<String> = match map.get("columns") {
+            Some(Value::Object(columns)) => columns.keys().cloned().collect(),
+            Some(_) => return,
+            None => Vec::new(),
+        };
+        let mut lifted = Map::new();
+        let mut problems = Vec::new();
+        if let Some(props) = map.get_mut("props") {
+            rewrite_strings(props, "props", &mut |at, text| {
+                let selected = selected_query(text)?;
+                if !selected.is_supported() {
+                    problems.push((at.to_string(), unsupported_selection(&selected.selection)));
+                    // Reported once: the prop is a query as far as later checks go.
+                    return Some(selected.query);
+                }
+                let column = unused_name(at.replace('.', "_"), &taken);
+                taken.push(column.clone());
+                lifted.insert(column.clone(), Value::String(selected.query));
+                Some(format!("column({column}){}", selected.selection))
+            });
+        }
+        for field in ["columns", "cohort_on", "order_by", "filters"] {
+            if let Some(value) = map.get_mut(field) {
+                rewrite_strings(value, field, &mut |at, text| {
+                    if selected_query(text).is_some() {
+                        problems.push((at.to_string(), "an index or slice after `?{…}` only works in `props`; in this field the expression is SQL".to_string()));
+                    }
+                    None
+                });
+            }
+        }
+        for (at, message) in problems {
+            self.report
+                .push(Diagnostic::error(message).at(self.spans.find(&format!("{path}.{at}"))));
+        }
+        if !lifted.is_empty() {
+            if let Value::Object(columns) = map
+                .entry("columns")
+                .or_insert_with(|| Value::Object(Map::new()))
+            {
+                columns.extend(lifted);
+            }
+        }
+    }
+
     fn lift_items(&mut self, map: &mut Map<String, Value>, path: &str, dashboard: &str) {
         let Some(Value::Array(rows)) = map.get_mut("rows") else {
             return;
@@ -213,5 +266,46 @@ impl Lifter<'_> {
                 }
             }
         }
+    }
+}
+
+fn unsupported_selection(selection: &str) -> String {
+    format!(
+        "`{selection}` can't follow `?{{…}}`: only an index `[N]` or a slice `[a:b]` can, as after `column(…)`"
+    )
+}
+
+/// `wanted`, or `wanted_2`, `wanted_3`… if that is taken.
+fn unused_name(wanted: String, taken: &[String]) -> String {
+    let free = |name: &String| !taken.contains(name);
+    std::iter::once(wanted.clone())
+        .chain((2..).map(|i| format!("{wanted}_{i}")))
+        .find(free)
+        .unwrap_or(wanted)
+}
+
+/// Calls `rewrite` on every string below `value` with its dotted path; a `Some` replaces it.
+fn rewrite_strings(
+    value: &mut Value,
+    path: &str,
+    rewrite: &mut impl FnMut(&str, &str) -> Option<String>,
+) {
+    match value {
+        Value::String(text) => {
+            if let Some(new) = rewrite(path, text) {
+                *text = new;
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                rewrite_strings(item, &format!("{path}.{i}"), rewrite);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                rewrite_strings(item, &format!("{path}.{key}"), rewrite);
+            }
+        }
+        _ => {}
     }
 }

@@ -1,10 +1,11 @@
 //! Trace `props` checked against plotly.js's own attribute schema (generated from its
 //! plot-schema.json by scripts/gen-plotly-attributes.py, for the plotly.js version the viewer
 //! ships): unknown attributes are reported with a suggestion, enumerated values are checked,
-//! data arrays must be lists, `query(...)` or `column(...)`. Everything plotly accepts is
+//! data arrays must be lists, `query(...)`/`?{...}` or `column(...)`. Everything plotly accepts is
 //! accepted (1.0.30 rejected e.g. `visible: true` and list colorscales).
 
 use crate::diagnostics::did_you_mean;
+use crate::expr::extract_query;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -86,9 +87,9 @@ fn check_key(
 }
 
 fn is_expression(value: &Value) -> bool {
-    value
-        .as_str()
-        .is_some_and(|s| s.contains("query(") || s.contains("column("))
+    value.as_str().is_some_and(|s| {
+        s.contains("query(") || s.contains("column(") || extract_query(s).is_some()
+    })
 }
 
 fn check_value(attribute: &Attribute, value: &Value, path: &str, problems: &mut Vec<PropProblem>) {
@@ -128,7 +129,7 @@ fn check_value(attribute: &Attribute, value: &Value, path: &str, problems: &mut 
             let data_array_not_list = value_type == "data_array" && !value.is_array();
             if scalar_given_object || data_array_not_list {
                 let expected = if value_type == "data_array" {
-                    "a list, `query(...)` or `column(...)`".to_string()
+                    "a list, `?{...}`, `query(...)` or `column(...)`".to_string()
                 } else {
                     format!("a {}", value_type.replace('_', " "))
                 };

@@ -172,3 +172,62 @@ traces:
     insta::assert_snapshot!("quirks_fixed", sql(&project, "o'brien"));
     insta::assert_snapshot!("no_select_items", sql(&project, "bare"));
 }
+
+/// `REVENUE` in 1.0.55's spelling: `?{…}` for every `query(…)`, and `${ref(…)}`.
+const REVENUE_BRACES: &str = r#"
+traces:
+  - name: revenue_by_month
+    model: ${ref(orders)}
+    cohort_on: ?{region}
+    props:
+      type: bar
+      x: ?{month}
+      y: ?{ sum(amount) }
+      marker:
+        color: ?{case when sum(amount) > 15 then 'green' else 'grey' end}
+    filters:
+      - ?{units > 0}
+      - ?{sum(amount) > 1}
+    order_by:
+      - ?{month asc}
+"#;
+
+#[test]
+fn braces_compile_to_the_same_sql_as_query() {
+    for source in ["shop_db", "pg", "my", "sf", "dk", "bq", "rs"] {
+        let text = sql(
+            &format!("{}{REVENUE_BRACES}", orders_on(source)),
+            "revenue_by_month",
+        );
+        assert_eq!(
+            text,
+            sql(
+                &format!("{}{REVENUE}", orders_on(source)),
+                "revenue_by_month"
+            ),
+            "{source}"
+        );
+    }
+    insta::assert_snapshot!(sql(
+        &format!("{}{REVENUE_BRACES}", orders_on("shop_db")),
+        "revenue_by_month"
+    ));
+}
+
+#[test]
+fn braces_and_query_mixed_with_an_index_and_a_plain_text_prop() {
+    let yaml = r#"
+traces:
+  - name: kpi
+    model: ref(orders)
+    columns:
+      total: ?{sum(amount)}
+    props:
+      type: indicator
+      mode: number+delta
+      value: ?{sum(units)}[0]
+      delta: {reference: "column(total)[0]"}
+      title: {text: "see query(x) and ?{y} here"}
+"#;
+    insta::assert_snapshot!(sql(&format!("{}{yaml}", orders_on("shop_db")), "kpi"));
+}

@@ -154,3 +154,79 @@ fn a_dangling_dollar_ref_is_located_with_a_suggestion() {
         ],
     );
 }
+
+#[test]
+fn braces_run_like_query_and_mix_with_it() {
+    runs_like_legacy(&rewritten(&[
+        ("cohort_on: query(region)", "cohort_on: ?{region}"),
+        ("x: query(month)\n", "x: ?{month}\n"),
+        ("y: query(sum(amount))", "y: ?{ sum(amount) }"),
+        ("color: \"query(case", "color: \"?{case"),
+        ("'grey' end)\"", "'grey' end}\""),
+        ("\"query(units > 0)\"", "\"?{units > 0}\""),
+        (
+            "order_by: [\"query(month asc)\"]",
+            "order_by: [\"?{month asc}\"]",
+        ),
+        ("query(sum(units))", "\"?{sum(units)}\""),
+        (
+            "customdata: [query(revenue)]",
+            "customdata: [\"?{revenue}\"]",
+        ),
+    ]));
+}
+
+#[test]
+fn text_merely_containing_a_query_stays_text() {
+    let p = shop(&rewritten(&[(
+        "type: bar\n",
+        "type: bar\n      hovertemplate: \"see query(x) and ?{y} here\"\n",
+    )]));
+    let run = p.visivo(&["run"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let data = p.data("Revenue by month").to_string();
+    assert!(!data.contains("hovertemplate"), "{data}");
+    let project = std::fs::read_to_string(p.target().join("project.json")).unwrap();
+    assert!(project.contains("see query(x) and ?{y} here"), "{project}");
+}
+
+#[test]
+fn an_index_after_braces_reads_like_an_index_after_column() {
+    let p = shop(&rewritten(&[(
+        "value: \"column(total_units)[0]\"",
+        "value: \"?{sum(units)}[0]\", delta: {reference: \"?{ max(units) } [-1]\"}",
+    )]));
+    let run = p.visivo(&["run"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        p.data("units_kpi"),
+        serde_json::json!({"units_kpi": {
+            "columns.total_units": [10],
+            "columns.props_value": [10],
+            "columns.props_delta_reference": [3],
+        }})
+    );
+    let project = std::fs::read_to_string(p.target().join("project.json")).unwrap();
+    assert!(project.contains("column(props_value)[0]"), "{project}");
+    assert!(
+        project.contains("column(props_delta_reference)[-1]"),
+        "{project}"
+    );
+}
+
+#[test]
+fn a_selection_nothing_can_apply_is_located() {
+    compile_fails(
+        &rewritten(&[
+            ("y: query(goal)", "y: \"?{goal}[::2]\""),
+            ("order_by: [query(month)]", "order_by: [\"?{month}[0]\"]"),
+        ]),
+        &[
+            "`[::2]` can't follow `?{…}`: only an index `[N]` or a slice `[a:b]` can",
+            "project.visivo.yml:31:45",
+            "an index or slice after `?{…}` only works in `props`",
+            "project.visivo.yml:32:16",
+            "2 errors in the project",
+        ],
+    );
+}
