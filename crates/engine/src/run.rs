@@ -9,7 +9,7 @@ use crate::output::write_atomic;
 use crate::plan::{sqlite_file, Job, JobKind, TraceTarget, Work};
 use crate::source::in_process::InProcess;
 use crate::source::sqlite::{open_with_attachments, run_query, SqliteSource};
-use crate::source::{connect, ConnectContext, Connector};
+use crate::source::{connect, without_connection, ConnectContext, Connector};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -257,12 +257,13 @@ fn read_state(path: &Path) -> HashMap<String, String> {
         .unwrap_or_default()
 }
 
-/// `<trace>/error.json` tells the viewer why a trace has no (or stale) data.
+/// `<trace>/error.json` tells the viewer why a trace has no (or stale) data: the database's
+/// message, without where the source lives (the terminal shows that).
 fn record_trace_error(output_dir: &Path, trace: &str, outcome: &Outcome) {
     let path = output_dir.join(trace).join("error.json");
     match outcome {
         Outcome::Failed(message) | Outcome::Skipped(message) => {
-            let json = serde_json::json!({ "message": message });
+            let json = serde_json::json!({ "message": without_connection(message) });
             let _ = write_atomic(&path, json.to_string().as_bytes());
         }
         _ => {

@@ -385,8 +385,9 @@ async fn sql_errors_carry_googles_message() {
     let error = connector.query("select nope").await.unwrap_err().0;
     assert_eq!(
         error,
-        "Error running query on source 'bq' (bigquery project 'my-proj'): HTTP 400 Bad Request: \
-         Unrecognized name: nope at [1:8] (reason invalidQuery)"
+        "Error running query on source 'bq': HTTP 400 Bad Request: \
+         Unrecognized name: nope at [1:8] (reason invalidQuery)\n\
+         connection: bigquery project 'my-proj'"
     );
 }
 
@@ -400,7 +401,11 @@ async fn rejected_credentials_are_connection_errors_without_the_key() {
     );
     let error = orders_query_error(&unknown, dir.path()).await;
     assert!(
-        error.starts_with("Error connecting to source 'bq' (bigquery project 'my-proj', service account 'intruder@elsewhere.iam.gserviceaccount.com'): the token endpoint"),
+        error.starts_with("Error connecting to source 'bq': the token endpoint"),
+        "{error}"
+    );
+    assert!(
+        error.ends_with("connection: bigquery project 'my-proj', service account 'intruder@elsewhere.iam.gserviceaccount.com'"),
         "{error}"
     );
     assert!(

@@ -13,11 +13,13 @@ pub mod load;
 pub mod model;
 pub mod plotly;
 pub mod schema;
+pub mod secret;
 pub mod validate;
 
 pub use build::{BuildOptions, Project};
 pub use diagnostics::{Diagnostic, Files, Report};
 pub use model::*;
+pub use secret::Secret;
 
 use std::path::{Path, PathBuf};
 

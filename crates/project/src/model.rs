@@ -181,7 +181,7 @@ pub struct Source {
     #[serde(default)]
     pub username: Option<String>,
     #[serde(default)]
-    pub password: Option<String>,
+    pub password: Option<crate::Secret>,
     #[serde(default)]
     pub db_schema: Option<String>,
     #[serde(default, deserialize_with = "lenient::optional_number")]
@@ -219,7 +219,7 @@ pub struct Source {
     pub credentials_path: Option<String>,
     /// BigQuery: the service-account key JSON itself (use `env_var`).
     #[serde(default)]
-    pub credentials_json: Option<String>,
+    pub credentials_json: Option<crate::Secret>,
     /// Base URL of the service's HTTP API (Snowflake/BigQuery); for testing and proxies.
     #[serde(default)]
     pub api_url: Option<String>,

@@ -3,7 +3,6 @@
 //! [`Out`], and gets its [`Connector`] from that — collected into a [`ResultSet`] for `query`, or
 //! handed to a [`RowSink`] on a blocking thread for `stream`. Also the connection [`Pool`].
 
-use super::postgres::scrub;
 use super::{timed_out, Connector, RowSink, SourceError};
 use crate::cancel::{Cancel, CANCELLED};
 use crate::value::{Cell, ResultSet};
@@ -50,6 +49,7 @@ impl<S: BatchedSource> Connector for S {
 /// At most `size` connections, made by the caller when none is idle, kept for the next query.
 /// A source is connected to once per run: after an attempt fails, every query fails at once with
 /// that error instead of waiting out another `connect_timeout`.
+#[derive(Debug)]
 pub(crate) struct Pool<C> {
     pub(crate) size: usize,
     idle: Mutex<Vec<(C, Instant)>>,
@@ -144,14 +144,10 @@ pub enum Stop {
 }
 
 impl Stop {
-    /// A failed statement's message as the user sees it: the source named, the password
-    /// scrubbed.
-    pub(crate) fn on_source(self, name: &str, password: Option<&str>) -> Stop {
+    /// A failed statement's message as the user sees it: the source named.
+    pub(crate) fn on_source(self, name: &str) -> Stop {
         match self {
-            Stop::Query(e) => Stop::Error(scrub(
-                &format!("Error running query on source '{name}': {e}"),
-                password,
-            )),
+            Stop::Query(e) => Stop::Error(format!("Error running query on source '{name}': {e}")),
             other => other,
         }
     }

@@ -17,7 +17,7 @@ use super::snowflake::{
     encode_component, http_client, iso_from_parts, request_error, retryable, run_remote_job,
     unix_now, RsaSigner, USER_AGENT,
 };
-use super::{resolve_path, timed_out, ConnectContext, SourceError};
+use super::{resolve_path, timed_out, with_connection, ConnectContext, SourceError};
 use crate::value::Cell;
 use async_trait::async_trait;
 use serde_json::{json, Map, Value};
@@ -61,8 +61,8 @@ impl BigQuerySource {
         let name = source.name.clone().unwrap_or_default();
         let fail = |message: String| SourceError(format!("source '{name}': {message}"));
         let (key_text, origin) = match (&source.credentials_json, &source.credentials_path) {
-            (Some(text), _) if !text.trim().is_empty() => {
-                (text.clone(), "credentials_json".to_string())
+            (Some(text), _) if !text.expose().trim().is_empty() => {
+                (text.expose().to_string(), "credentials_json".to_string())
             }
             (_, Some(path)) => {
                 let path = resolve_path(ctx.project_dir, path);
@@ -149,17 +149,23 @@ impl BigQuerySource {
     }
 
     fn connect_error(&self, message: &str) -> Stop {
-        Stop::Error(format!(
-            "Error connecting to source '{}' (bigquery project '{}', service account '{}'): \
-             {message}. Ensure the database is running and the connection properties are correct.",
-            self.name, self.project, self.account.client_email
+        Stop::Error(with_connection(
+            format!(
+                "Error connecting to source '{}': {message}. Ensure the database is running and \
+                 the connection properties are correct.",
+                self.name
+            ),
+            format!(
+                "bigquery project '{}', service account '{}'",
+                self.project, self.account.client_email
+            ),
         ))
     }
 
     fn query_error(&self, message: &str) -> Stop {
-        Stop::Error(format!(
-            "Error running query on source '{}' (bigquery project '{}'): {message}",
-            self.name, self.project
+        Stop::Error(with_connection(
+            format!("Error running query on source '{}': {message}", self.name),
+            format!("bigquery project '{}'", self.project),
         ))
     }
 

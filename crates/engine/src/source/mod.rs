@@ -90,27 +90,28 @@ pub fn connect(source: &Source, ctx: &ConnectContext) -> Result<Arc<dyn Connecto
     }
 }
 
+fn secret(value: &Option<visivo_project::Secret>) -> Option<&str> {
+    value.as_ref().map(visivo_project::Secret::expose)
+}
+
 /// Fields whose value came from an unset environment variable make the source unusable.
 fn check_env_vars(source: &Source) -> Result<(), SourceError> {
     let fields = [
-        ("database", &source.database),
-        ("host", &source.host),
-        ("username", &source.username),
-        ("password", &source.password),
-        ("account", &source.account),
-        ("warehouse", &source.warehouse),
-        ("role", &source.role),
-        ("db_schema", &source.db_schema),
-        ("project", &source.project),
-        ("dataset", &source.dataset),
-        ("credentials_path", &source.credentials_path),
-        ("credentials_json", &source.credentials_json),
+        ("database", source.database.as_deref()),
+        ("host", source.host.as_deref()),
+        ("username", source.username.as_deref()),
+        ("password", secret(&source.password)),
+        ("account", source.account.as_deref()),
+        ("warehouse", source.warehouse.as_deref()),
+        ("role", source.role.as_deref()),
+        ("db_schema", source.db_schema.as_deref()),
+        ("project", source.project.as_deref()),
+        ("dataset", source.dataset.as_deref()),
+        ("credentials_path", source.credentials_path.as_deref()),
+        ("credentials_json", secret(&source.credentials_json)),
     ];
     for (field, value) in fields {
-        if let Some(var) = value
-            .as_deref()
-            .and_then(|v| unset_vars_in(v).first().copied())
-        {
+        if let Some(var) = value.and_then(|v| unset_vars_in(v).first().copied()) {
             return Err(SourceError(format!(
                 "source '{}': `{field}` comes from environment variable {var}, which is not set",
                 source.name.as_deref().unwrap_or_default()
@@ -118,6 +119,22 @@ fn check_env_vars(source: &Source) -> Result<(), SourceError> {
         }
     }
     Ok(())
+}
+
+/// Where an error message names where its source lives (host, port, database, user): a last line
+/// of its own, which the terminal shows and `error.json`, read by the browser, leaves out.
+const CONNECTION_LINE: &str = "\nconnection: ";
+
+/// `message` followed by the line naming where the source lives.
+pub(crate) fn with_connection(message: String, connection: String) -> String {
+    format!("{message}{CONNECTION_LINE}{connection}")
+}
+
+/// `message` without the line naming where the source lives: what the browser may see.
+pub fn without_connection(message: &str) -> &str {
+    message
+        .split_once(CONNECTION_LINE)
+        .map_or(message, |(before, _)| before)
 }
 
 /// What every engine says when a query ran past `query_timeout`.

@@ -9,9 +9,9 @@
 
 use super::batches::{until_interrupted, BatchedSource, Out, Pool, Stop, BATCH_ROWS};
 use super::postgres::{
-    decimal_cell, error_chain, float_cell, iso_datetime, iso_time, required_login, scrub, Tls,
+    decimal_cell, error_chain, float_cell, iso_datetime, iso_time, required_login, Tls,
 };
-use super::SourceError;
+use super::{with_connection, SourceError};
 use crate::cancel::{Cancel, CANCELLED};
 use crate::value::Cell;
 use async_trait::async_trait;
@@ -19,19 +19,20 @@ use mysql_async::consts::{ColumnFlags, ColumnType};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Column, Conn, OptsBuilder, SslOpts, Value};
 use std::time::Duration;
-use visivo_project::Source;
+use visivo_project::{Secret, Source};
 
 /// The `binary` character set: byte strings rather than text.
 const BINARY_CHARSET: u16 = 63;
 /// An idle connection older than this is pinged before it is used again.
 const PING_AFTER: Duration = Duration::from_secs(30);
 
+#[derive(Debug)]
 pub struct MysqlSource {
     name: String,
     host: String,
     port: u16,
     user: String,
-    password: Option<String>,
+    password: Option<Secret>,
     database: Option<String>,
     tls: Tls,
     connect_timeout: Duration,
@@ -84,7 +85,7 @@ impl MysqlSource {
             .ip_or_hostname(self.host.clone())
             .tcp_port(self.port)
             .user(Some(self.user.clone()))
-            .pass(self.password.clone())
+            .pass(self.password.as_ref().map(|p| p.expose().to_string()))
             .db_name(self.database.clone())
             // Always TCP to host:port, as configured (not a local socket found behind it).
             .prefer_socket(false)
@@ -92,17 +93,19 @@ impl MysqlSource {
     }
 
     fn connect_error(&self, message: &str) -> SourceError {
-        SourceError(scrub(
-            &format!(
-                "Error connecting to source '{}' (mysql at {}:{}, database '{}', user '{}'): {message}. \
-                 Ensure the database is running and the connection properties are correct.",
-                self.name,
+        SourceError(with_connection(
+            format!(
+                "Error connecting to source '{}': {message}. Ensure the database is running and \
+                 the connection properties are correct.",
+                self.name
+            ),
+            format!(
+                "mysql at {}:{}, database '{}', user '{}'",
                 self.host,
                 self.port,
                 self.database.as_deref().unwrap_or(""),
                 self.user,
             ),
-            self.password.as_deref(),
         ))
     }
 
@@ -305,24 +308,11 @@ impl BatchedSource for MysqlSource {
         if matches!(result, Ok(()) | Err(Stop::Query(_))) {
             self.pool.put(conn);
         }
-        result.map_err(|stop| stop.on_source(&self.name, self.password.as_deref()))
+        result.map_err(|stop| stop.on_source(&self.name))
     }
 
     fn concurrency(&self) -> usize {
         self.pool.size
-    }
-}
-
-impl std::fmt::Debug for MysqlSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MysqlSource")
-            .field("name", &self.name)
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("user", &self.user)
-            .field("database", &self.database)
-            .field("tls", &self.tls)
-            .finish_non_exhaustive()
     }
 }
 

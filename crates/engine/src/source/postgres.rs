@@ -12,10 +12,10 @@
 //! `SET search_path TO <db_schema>` when `db_schema` is set.
 //!
 //! This module also holds the pieces other engines share: the decimal rule, the ISO date-time
-//! helpers and error scrubbing.
+//! helpers.
 
 use super::batches::{until_interrupted, BatchedSource, Out, Pool, Stop, BATCH_ROWS};
-use super::SourceError;
+use super::{with_connection, SourceError};
 use crate::cancel::{Cancel, CANCELLED};
 use crate::value::Cell;
 use async_trait::async_trait;
@@ -26,7 +26,7 @@ use tokio_postgres::types::{Kind, Type};
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 use tokio_postgres_rustls::MakeRustlsConnect;
 use visivo_project::load::template::unset_vars_in;
-use visivo_project::{Source, SourceType};
+use visivo_project::{Secret, Source, SourceType};
 
 /// `sslmode`, shared with mysql.rs.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -59,13 +59,14 @@ impl Tls {
     }
 }
 
+#[derive(Debug)]
 pub struct PostgresSource {
     name: String,
     engine: &'static str,
     host: String,
     port: u16,
     user: String,
-    password: Option<String>,
+    password: Option<Secret>,
     database: Option<String>,
     schema: Option<String>,
     tls: Tls,
@@ -116,18 +117,20 @@ impl PostgresSource {
     }
 
     fn connect_error(&self, message: &str) -> SourceError {
-        SourceError(scrub(
-            &format!(
-                "Error connecting to source '{}' ({} at {}:{}, database '{}', user '{}'): {message}. \
-                 Ensure the database is running and the connection properties are correct.",
-                self.name,
+        SourceError(with_connection(
+            format!(
+                "Error connecting to source '{}': {message}. Ensure the database is running and \
+                 the connection properties are correct.",
+                self.name
+            ),
+            format!(
+                "{} at {}:{}, database '{}', user '{}'",
                 self.engine,
                 self.host,
                 self.port,
                 self.database.as_deref().unwrap_or(&self.user),
                 self.user,
             ),
-            self.password.as_deref(),
         ))
     }
 
@@ -158,7 +161,7 @@ impl PostgresSource {
                 Tls::Require | Tls::VerifyFull => tokio_postgres::config::SslMode::Require,
             });
         if let Some(password) = &self.password {
-            config.password(password);
+            config.password(password.expose());
         }
         if let Some(database) = &self.database {
             config.dbname(database);
@@ -295,7 +298,7 @@ impl BatchedSource for PostgresSource {
             Ok(()) | Err(Stop::Query(_)) if !client.is_closed() => self.pool.put(client),
             _ => {}
         }
-        result.map_err(|stop| stop.on_source(&self.name, self.password.as_deref()))
+        result.map_err(|stop| stop.on_source(&self.name))
     }
 
     fn concurrency(&self) -> usize {
@@ -683,14 +686,6 @@ pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// Removes a password from a message, whatever produced it.
-pub(crate) fn scrub(message: &str, password: Option<&str>) -> String {
-    match password {
-        Some(p) if !p.is_empty() => message.replace(p, "**********"),
-        _ => message.to_string(),
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // TLS (rustls with ring).
 
@@ -759,30 +754,6 @@ impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
 
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-fn tls_mode_name(tls: Tls) -> &'static str {
-    match tls {
-        Tls::Disable => "disable",
-        Tls::Prefer => "prefer",
-        Tls::Require => "require",
-        Tls::VerifyFull => "verify-full",
-    }
-}
-
-impl std::fmt::Debug for PostgresSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PostgresSource")
-            .field("name", &self.name)
-            .field("engine", &self.engine)
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("user", &self.user)
-            .field("database", &self.database)
-            .field("schema", &self.schema)
-            .field("sslmode", &tls_mode_name(self.tls))
-            .finish_non_exhaustive()
     }
 }
 
@@ -898,14 +869,5 @@ mod tests {
             decode(&Type::INT4_ARRAY, Some("{1,NULL,3}")),
             Cell::Json(serde_json::json!([1, null, 3]))
         );
-    }
-
-    #[test]
-    fn passwords_are_scrubbed() {
-        assert_eq!(
-            scrub("user x pw s3cret!", Some("s3cret!")),
-            "user x pw **********"
-        );
-        assert_eq!(scrub("nothing", Some("")), "nothing");
     }
 }

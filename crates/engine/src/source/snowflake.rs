@@ -22,8 +22,8 @@
 //! signing with ring, base64url, URL encoding and error texts.
 
 use super::batches::{BatchedSource, Out, Stop};
-use super::postgres::{decimal_cell, float_cell, scrub};
-use super::{timed_out, SourceError};
+use super::postgres::{decimal_cell, float_cell};
+use super::{timed_out, with_connection, SourceError};
 use crate::value::Cell;
 use async_trait::async_trait;
 use base64::Engine as _;
@@ -32,7 +32,7 @@ use std::future::Future;
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::Semaphore;
-use visivo_project::Source;
+use visivo_project::{Secret, Source};
 
 /// Seconds to wait for a TCP/TLS connection when `connect_timeout` is not set.
 /// Longest wait between two status polls of a running statement.
@@ -40,15 +40,17 @@ const MAX_POLL_INTERVAL: Duration = Duration::from_secs(2);
 /// Attempts for a request answered with 429/502/503/504 (Snowflake asks clients to retry these).
 const RETRIES: u32 = 5;
 
+#[derive(Debug)]
 enum Auth {
     KeyPair {
         signer: Box<RsaSigner>,
         issuer: String,
         subject: String,
     },
-    Token(String),
+    Token(Secret),
 }
 
+#[derive(Debug)]
 pub struct SnowflakeSource {
     name: String,
     account: String,
@@ -59,8 +61,6 @@ pub struct SnowflakeSource {
     schema: Option<String>,
     warehouse: Option<String>,
     role: Option<String>,
-    /// Kept to scrub it from any message.
-    password: Option<String>,
     query_timeout: Option<Duration>,
     connect_timeout: Duration,
     client: reqwest::Client,
@@ -121,7 +121,7 @@ impl SnowflakeSource {
                     subject,
                 }
             }
-            (None, Some(token)) if !token.is_empty() => Auth::Token(token.clone()),
+            (None, Some(token)) if !token.expose().is_empty() => Auth::Token(token.clone()),
             _ => {
                 return Err(SourceError(format!(
                     "source '{name}': Snowflake needs `private_key_path` (key-pair \
@@ -144,17 +144,12 @@ impl SnowflakeSource {
             schema: source.db_schema.clone(),
             warehouse: source.warehouse.clone(),
             role: source.role.clone(),
-            password: source.password.clone(),
             query_timeout: source.query_limit(),
             connect_timeout,
             client,
             permits: Semaphore::new(concurrency),
             concurrency,
         })
-    }
-
-    fn scrubbed(&self, message: &str) -> String {
-        scrub(message, self.password.as_deref())
     }
 
     fn connect_error(&self, message: &str) -> Stop {
@@ -165,18 +160,21 @@ impl SnowflakeSource {
             }
             _ => "",
         };
-        Stop::Error(self.scrubbed(&format!(
-            "Error connecting to source '{}' (snowflake account '{}', user '{}'): {message}{hint}. \
-             Ensure the database is running and the connection properties are correct.",
-            self.name, self.account, self.user
-        )))
+        Stop::Error(with_connection(
+            format!(
+                "Error connecting to source '{}': {message}{hint}. Ensure the database is running \
+                 and the connection properties are correct.",
+                self.name
+            ),
+            format!("snowflake account '{}', user '{}'", self.account, self.user),
+        ))
     }
 
     fn query_error(&self, message: &str) -> Stop {
-        Stop::Error(self.scrubbed(&format!(
-            "Error running query on source '{}' (snowflake account '{}'): {message}",
-            self.name, self.account
-        )))
+        Stop::Error(with_connection(
+            format!("Error running query on source '{}': {message}", self.name),
+            format!("snowflake account '{}'", self.account),
+        ))
     }
 
     fn timeout_error(&self, limit: Duration) -> Stop {
@@ -198,7 +196,7 @@ impl SnowflakeSource {
                     .map_err(|e| self.connect_error(&e))?;
                 (jwt, "KEYPAIR_JWT")
             }
-            Auth::Token(token) => (token.clone(), "PROGRAMMATIC_ACCESS_TOKEN"),
+            Auth::Token(token) => (token.expose().to_string(), "PROGRAMMATIC_ACCESS_TOKEN"),
         };
         Ok(request
             .bearer_auth(token)
@@ -423,19 +421,6 @@ impl BatchedSource for SnowflakeSource {
 
     fn concurrency(&self) -> usize {
         self.concurrency
-    }
-}
-
-impl std::fmt::Debug for SnowflakeSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SnowflakeSource")
-            .field("name", &self.name)
-            .field("account", &self.account)
-            .field("user", &self.user)
-            .field("base_url", &self.base_url)
-            .field("database", &self.database)
-            .field("schema", &self.schema)
-            .finish_non_exhaustive()
     }
 }
 
@@ -755,6 +740,8 @@ pub(crate) fn base64url(bytes: &[u8]) -> String {
 }
 
 /// An RSA private key that signs JWTs with RS256 (RSASSA-PKCS1-v1_5 with SHA-256), by ring.
+/// (ring's `Debug` shows only the public half.)
+#[derive(Debug)]
 pub(crate) struct RsaSigner {
     key: ring::signature::RsaKeyPair,
 }

@@ -234,3 +234,73 @@ traces:
         || pg_running(&tag) == 0,
     );
 }
+
+fn files_below(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    files_ending_with(dir, "")
+}
+
+#[test]
+fn database_messages_reach_the_user_unmangled_and_without_secrets() {
+    let long_password = "Sup3r-S3cret-Pw-4711";
+    let p = TestProject::new(&format!(
+        r#"
+sources:
+  - {}
+  - {}
+models:
+  - {{name: short_rows, sql: select 1 as x, source: ref(short)}}
+  - {{name: long_rows, sql: select 1 as x, source: ref(long)}}
+traces:
+  - {{name: short_trace, model: ref(short_rows), props: {{type: bar, x: query(x)}}}}
+  - {{name: long_trace, model: ref(long_rows), props: {{type: bar, x: query(x)}}}}
+"#,
+        pg_source_yaml("short", "e", "visivo_no_such_db"),
+        pg_source_yaml("long", long_password, "visivo_no_such_db"),
+    ));
+    let run = p.visivo(&["run"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    // The server's words as it wrote them (which one depends on whether it checks passwords).
+    let servers_message = [
+        r#"password authentication failed for user "visivo""#,
+        r#"database "visivo_no_such_db" does not exist"#,
+    ];
+    assert!(
+        servers_message.iter().any(|m| run.stdout.contains(m)) && !run.stdout.contains("**"),
+        "{}",
+        run.stdout
+    );
+    // The terminal says where the source lives; the browser doesn't learn it.
+    assert!(
+        run.stdout.contains("connection: postgresql at "),
+        "{}",
+        run.stdout
+    );
+    let error: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(p.target().join("short_trace/error.json")).unwrap(),
+    )
+    .unwrap();
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Error connecting to source 'short': "),
+        "{message}"
+    );
+    assert!(
+        servers_message.iter().any(|m| message.contains(m)),
+        "{message}"
+    );
+    for detail in ["connection:", "postgresql at", ":5432", "user 'visivo'"] {
+        assert!(
+            !message.contains(detail),
+            "error.json has `{detail}`: {message}"
+        );
+    }
+    assert!(!format!("{}{}", run.stdout, run.stderr).contains(long_password));
+    for file in files_below(&p.target()) {
+        let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
+        assert!(
+            !text.contains(long_password),
+            "{} holds the password",
+            file.display()
+        );
+    }
+}
