@@ -147,48 +147,65 @@ impl Builder<'_> {
         }
     }
 
-    /// Deserialises `value`, turning a failure into a located message.
+    /// Deserialises `value`, turning a failure into a located message. Every unknown field is
+    /// reported (each one is set aside and the rest read again), then the first other problem.
     fn deserialize<T: DeserializeOwned>(
         &mut self,
-        value: Value,
+        mut value: Value,
         path: &str,
         object: &str,
     ) -> Option<T> {
-        match serde_path_to_error::deserialize::<_, T>(value) {
-            Ok(typed) => Some(typed),
-            Err(err) => {
-                let mut field_path = path.to_string();
-                let mut field_display = String::new();
-                for segment in err.path().iter() {
-                    match segment {
-                        serde_path_to_error::Segment::Seq { index } => {
-                            field_path.push_str(&format!(".{index}"));
-                            field_display.push_str(&format!("[{index}]"));
-                        }
-                        serde_path_to_error::Segment::Map { key } => {
-                            field_path.push_str(&format!(".{key}"));
-                            field_display.push_str(&format!(".{key}"));
-                        }
-                        _ => {}
-                    }
-                }
-                let (message, help) = humanize_serde_error(&err.inner().to_string());
-                if let Some(field) = unknown_field_name(&message) {
-                    field_path.push_str(&format!(".{field}"));
-                }
-                let mut d = Diagnostic::error(message)
-                    .at(self.at(&field_path))
-                    .object(format!(
-                        "{object}{}{field_display}",
-                        if field_display.is_empty() { "" } else { " " }
-                    ));
-                if let Some(help) = help {
-                    d = d.help(help);
-                }
-                self.report.push(d);
-                None
+        loop {
+            let err = match serde_path_to_error::deserialize::<_, T>(&value) {
+                Ok(typed) => return Some(typed),
+                Err(err) => err,
+            };
+            let unknown = self.report_deserialize_error(&err, path, object);
+            let removed = unknown.is_some_and(|field| remove_field(&mut value, err.path(), &field));
+            if !removed {
+                return None;
             }
         }
+    }
+
+    /// Reports `err` at the field it is about; returns the field's name when it is unknown.
+    fn report_deserialize_error(
+        &mut self,
+        err: &serde_path_to_error::Error<serde_json::Error>,
+        path: &str,
+        object: &str,
+    ) -> Option<String> {
+        let mut field_path = path.to_string();
+        let mut field_display = String::new();
+        for segment in err.path().iter() {
+            match segment {
+                serde_path_to_error::Segment::Seq { index } => {
+                    field_path.push_str(&format!(".{index}"));
+                    field_display.push_str(&format!("[{index}]"));
+                }
+                serde_path_to_error::Segment::Map { key } => {
+                    field_path.push_str(&format!(".{key}"));
+                    field_display.push_str(&format!(".{key}"));
+                }
+                _ => {}
+            }
+        }
+        let (message, help) = humanize_serde_error(&err.inner().to_string());
+        let unknown = unknown_field_name(&message);
+        if let Some(field) = unknown.as_deref().filter(|f| !is_last_key(err.path(), f)) {
+            field_path.push_str(&format!(".{field}"));
+        }
+        let mut d = Diagnostic::error(message)
+            .at(self.at(&field_path))
+            .object(format!(
+                "{object}{}{field_display}",
+                if field_display.is_empty() { "" } else { " " }
+            ));
+        if let Some(help) = help {
+            d = d.help(help);
+        }
+        self.report.push(d);
+        unknown
     }
 
     fn typed(&mut self, object: RawObject) {
@@ -541,28 +558,109 @@ fn unknown_field_name(message: &str) -> Option<String> {
 /// serde's texts, made to read like advice: suggestions for typos in field and variant names.
 fn humanize_serde_error(message: &str) -> (String, Option<String>) {
     static EXPECTED: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^unknown (field|variant) `([^`]*)`, expected (?:one of )?(.*)$")
+        Regex::new(r"^unknown (field|variant) `([^`]*)`, (?:expected|there are no) (.*)$")
             .expect("valid regex")
     });
+    static QUOTED: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"`([^`]*)`").expect("valid regex"));
     let Some(caps) = EXPECTED.captures(message) else {
         return (message.to_string(), None);
     };
     let (what, word) = (&caps[1], &caps[2]);
-    let cleaned: Vec<String> = caps[3]
-        .split(", ")
-        .map(|o| o.trim_start_matches("or ").trim_matches('`').to_string())
+    let allowed: Vec<&str> = QUOTED
+        .captures_iter(&caps[3])
+        .filter_map(|c| c.get(1))
+        .map(|m| m.as_str())
         .collect();
     let headline = if what == "field" {
         format!("unknown field `{word}`")
     } else {
-        format!("`{word}` is not one of {}", cleaned.join(", "))
+        format!("`{word}` is not one of {}", allowed.join(", "))
     };
-    let help = did_you_mean(word, cleaned.iter().map(String::as_str))
-        .or_else(|| (what == "field").then(|| format!("allowed fields: {}", cleaned.join(", "))));
+    let help = did_you_mean(word, allowed.iter().copied()).or_else(|| {
+        (what == "field").then(|| {
+            if allowed.is_empty() {
+                "this object takes no fields".to_string()
+            } else {
+                format!("allowed fields: {}", allowed.join(", "))
+            }
+        })
+    });
     (headline, help)
+}
+
+/// Whether `path` ends at the key `field` (where serde reports an unknown field).
+fn is_last_key(path: &serde_path_to_error::Path, field: &str) -> bool {
+    matches!(path.iter().next_back(), Some(serde_path_to_error::Segment::Map { key }) if key == field)
+}
+
+/// Removes the unknown `field` from the object at `at` below `value`; false if it isn't there.
+fn remove_field(value: &mut Value, at: &serde_path_to_error::Path, field: &str) -> bool {
+    let segments: Vec<_> = at.iter().collect();
+    let parents = if is_last_key(at, field) {
+        &segments[..segments.len() - 1]
+    } else {
+        &segments[..]
+    };
+    let mut current = value;
+    for segment in parents {
+        let next = match segment {
+            serde_path_to_error::Segment::Seq { index } => current.get_mut(*index),
+            serde_path_to_error::Segment::Map { key } => current.get_mut(key.as_str()),
+            _ => None,
+        };
+        match next {
+            Some(next) => current = next,
+            None => return false,
+        }
+    }
+    current
+        .as_object_mut()
+        .is_some_and(|map| map.remove(field).is_some())
 }
 
 /// Whether `value` (trace props) contains the plotly `type` and it's one of plotly's types.
 pub fn props_type(props: &Map<String, Value>) -> Option<&str> {
     props.get("type").and_then(Value::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::humanize_serde_error;
+
+    #[test]
+    fn serde_messages_read_as_advice() {
+        let cases = [
+            (
+                "unknown field `colour`, expected `height` or `items`",
+                "unknown field `colour`",
+                "allowed fields: height, items",
+            ),
+            (
+                "unknown field `zzz`, expected one of `a`, `b`, `c`",
+                "unknown field `zzz`",
+                "allowed fields: a, b, c",
+            ),
+            (
+                "unknown field `zzz`, expected `only`",
+                "unknown field `zzz`",
+                "allowed fields: only",
+            ),
+            (
+                "unknown field `zzz`, there are no fields",
+                "unknown field `zzz`",
+                "this object takes no fields",
+            ),
+            (
+                "unknown variant `sqlit`, expected `sqlite` or `mysql`",
+                "`sqlit` is not one of sqlite, mysql",
+                "did you mean `sqlite`?",
+            ),
+        ];
+        for (serde, headline, help) in cases {
+            let (message, advice) = humanize_serde_error(serde);
+            assert_eq!(message, headline);
+            assert_eq!(advice.as_deref(), Some(help), "{serde}");
+        }
+    }
 }

@@ -71,12 +71,14 @@ impl Files {
 }
 
 /// The length in bytes of the YAML key or value that starts `rest` (the line from there on;
-/// `before` is the line up to it): a quoted value up to its closing quote, a bracketed one up to
+/// `before` is the line up to it): a block indicator (`- `) alone, a quoted value up to its closing quote, a bracketed one up to
 /// its matching bracket, a plain one up to a comment, a `: ` after a key or, inside brackets, a
 /// `,`. Only its first line is measured; at least one character is.
 fn token_len(before: &str, rest: &str) -> usize {
-    let measured = match rest.chars().next() {
+    let mut chars = rest.chars();
+    let measured = match chars.next() {
         None => return 0,
+        Some('-' | '?' | ':') if chars.next().is_none_or(char::is_whitespace) => Some(1),
         Some(quote @ ('"' | '\'')) => quoted_len(rest, quote),
         Some('[' | '{') => bracketed_len(rest),
         Some(_) => None,
@@ -421,6 +423,8 @@ mod tests {
             ("x: [1, [2, 3]] # c", "[", "[1, [2, 3]]"),
             ("open: \"never closed", "\"", "\"never closed"),
             ("- ", "-", "-"),
+            ("    - - - x", "-", "-"),
+            ("- x", "x", "x"),
         ];
         for (line, from, expected) in cases {
             assert_eq!(underlined(line, from), expected, "{line}");

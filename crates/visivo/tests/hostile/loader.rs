@@ -1,40 +1,32 @@
 //! Loading project files: nesting, aliases, names and the messages about them.
 
 use crate::common::{Run, TestProject};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// `visivo compile` with its address space capped at `memory_mb`, killed after a minute.
+/// `visivo compile` with its address space capped at `memory_mb`, stopped after a minute.
 fn compile_bounded(p: &TestProject, memory_mb: u64) -> (Run, Duration) {
-    let mut child = Command::new("sh")
+    let started = Instant::now();
+    let output = Command::new("sh")
         .args([
             "-c",
-            &format!("ulimit -v {} && exec \"$0\" compile", memory_mb * 1024),
+            &format!(
+                "ulimit -v {} && exec timeout -s KILL 60 \"$0\" compile",
+                memory_mb * 1024
+            ),
             env!("CARGO_BIN_EXE_visivo"),
         ])
         .current_dir(p.path())
         .env("CI", "true")
         .env("HOME", p.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+        .output()
         .expect("run visivo");
-    let started = Instant::now();
-    while child.try_wait().expect("wait").is_none() {
-        if started.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let elapsed = started.elapsed();
-    let output = child.wait_with_output().expect("output");
     let run = Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     };
-    (run, elapsed)
+    (run, started.elapsed())
 }
 
 #[test]
@@ -101,4 +93,80 @@ fn the_caret_underlines_the_whole_value() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn allowed_fields_are_listed_plainly() {
+    let p = TestProject::new(
+        "dashboards:\n  - name: d\n    rows:\n      - items: []\n        colour: red\n",
+    );
+    let run = p.visivo(&["compile"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("help: allowed fields: height, items\n"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn every_unknown_field_of_an_object_is_reported() {
+    let p = TestProject::new(
+        "traces:\n  - name: t\n    model: {sql: select 1, source: {type: sqlite, database: x.db}}\n    bogus_one: 1\n    props: {type: bar}\n    bogus_two: 2\n",
+    );
+    let run = p.visivo(&["compile"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    for (field, line) in [("bogus_one", 4), ("bogus_two", 6)] {
+        assert!(
+            run.stderr.contains(&format!("unknown field `{field}`")),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains(&format!("project.visivo.yml:{line}:5")),
+            "{}",
+            run.stderr
+        );
+    }
+    assert!(
+        run.stderr.contains("2 errors in the project"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn names_that_collide_with_outputs_are_refused() {
+    for (trace, why) in [
+        ("project.json", "is a file Visivo writes"),
+        ("csvm.sqlite", "model 'csvm' is written to"),
+        (".visivo-state.json", "may not start with `.`"),
+    ] {
+        let p = TestProject::new(&format!(
+            r#"
+models:
+  - name: csvm
+    args: ["printf", "a,b\n1,2\n"]
+traces:
+  - name: "{trace}"
+    model: ref(csvm)
+    props: {{type: bar, x: query(a), y: query(b)}}
+"#
+        ));
+        let run = p.visivo(&["compile"]);
+        assert_eq!(run.code, 1, "{trace}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!(
+                "the trace name '{trace}' can't be used as a file name"
+            )),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains(why), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("project.visivo.yml:6:"),
+            "{}",
+            run.stderr
+        );
+    }
 }
