@@ -75,13 +75,19 @@ impl SqliteTableWriter {
         Ok(())
     }
 
+    /// Completes the file and renames it into place; on failure the temporary file is removed
+    /// here, as `Drop` no longer sees a connection.
     pub fn commit(&mut self) -> Result<(), String> {
         let connection = self.connection.take().ok_or("writer already finished")?;
-        connection
+        let result = connection
             .execute_batch("COMMIT;")
-            .map_err(|e| e.to_string())?;
-        connection.close().map_err(|(_, e)| e.to_string())?;
-        std::fs::rename(&self.temp, &self.target).map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())
+            .and_then(|_| connection.close().map_err(|(_, e)| e.to_string()))
+            .and_then(|_| std::fs::rename(&self.temp, &self.target).map_err(|e| e.to_string()));
+        if result.is_err() {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+        result
     }
 }
 
@@ -123,4 +129,26 @@ pub fn unique_names(columns: &[String]) -> Vec<String> {
         out.push(name);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_commit_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("m.sqlite");
+        // A folder where the file should go (a trace named `m.sqlite`) makes the rename fail.
+        std::fs::create_dir(&target).unwrap();
+        let mut writer = SqliteTableWriter::create(&target, "m").unwrap();
+        writer.columns(&["a".to_string()]).unwrap();
+        assert!(writer.finish().is_err());
+        drop(writer);
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, ["m.sqlite"]);
+    }
 }

@@ -116,33 +116,25 @@ impl Validator<'_> {
         }
     }
 
-    /// Trace and model names become file and folder names under the output directory.
+    /// Trace and model names become file and folder names under the output directory, next to
+    /// the files Visivo keeps there: none may be unusable or taken.
     fn names(&mut self) {
-        let unsafe_name = |n: &str| {
-            n.is_empty()
-                || n == "."
-                || n == ".."
-                || n.chars().any(|c| c.is_control() || matches!(c, '/' | '\\'))
-        };
+        let model_names: Vec<&str> = self.project.models.keys().map(String::as_str).collect();
         let traces = self.project.traces.keys().map(|n| (Kind::Trace, n));
         let models = self.project.models.keys().map(|n| (Kind::Model, n));
-        let bad: Vec<(Kind, String)> = traces
+        let bad: Vec<(Kind, String, String)> = traces
             .chain(models)
-            .filter(|(_, n)| unsafe_name(n))
-            .map(|(k, n)| (k, n.clone()))
+            .filter_map(|(kind, name)| {
+                let why = why_not_a_file_name(kind, name, &model_names)?;
+                Some((kind, name.clone(), why))
+            })
             .collect();
-        for (kind, name) in bad {
-            self.error(
-                kind,
-                &name,
-                Some("name"),
-                format!(
-                    "the {} name '{name}' can't be used as a file name",
-                    kind.label()
-                ),
-            )
-            .help =
-                Some("names may not be empty or contain `/`, `\\` or control characters".into());
+        for (kind, name, why) in bad {
+            let message = format!(
+                "the {} name '{name}' can't be used as a file name in the output folder",
+                kind.label()
+            );
+            self.error(kind, &name, Some("name"), message).help = Some(why);
         }
     }
 
@@ -382,6 +374,46 @@ impl Validator<'_> {
     }
 }
 
+/// Files Visivo itself writes in the output folder (and in `dist/data`), beside the traces' folders.
+const OUTPUT_FILES: [&str; 2] = ["project.json", "project.json.gz"];
+
+/// Why `name` can't name a trace's folder or a model's file. Names are compared ignoring case,
+/// as some file systems do.
+fn why_not_a_file_name(kind: Kind, name: &str, models: &[&str]) -> Option<String> {
+    let unsafe_name = name.is_empty()
+        || name
+            .chars()
+            .any(|c| c.is_control() || matches!(c, '/' | '\\'));
+    if unsafe_name {
+        return Some("names may not be empty or contain `/`, `\\` or control characters".into());
+    }
+    if name.starts_with('.') {
+        return Some(
+            "names may not start with `.`: the output folder keeps its state and temporary files under such names".into(),
+        );
+    }
+    if kind != Kind::Trace {
+        return None;
+    }
+    let lower = name.to_lowercase();
+    if OUTPUT_FILES.contains(&lower.as_str()) {
+        return Some(format!(
+            "`{name}` is a file Visivo writes in the output folder"
+        ));
+    }
+    if lower.ends_with(".tmp") {
+        return Some(
+            "names ending in `.tmp` are kept for the output folder's temporary files".into(),
+        );
+    }
+    let model = models
+        .iter()
+        .find(|m| format!("{m}.sqlite").to_lowercase() == lower)?;
+    Some(format!(
+        "model '{model}' is written to `{name}` in the output folder"
+    ))
+}
+
 /// Calls `f(path, text)` for every string below `value`.
 pub fn walk_strings(value: &Value, path: &str, f: &mut impl FnMut(&str, &str)) {
     match value {
@@ -397,5 +429,42 @@ pub fn walk_strings(value: &Value, path: &str, f: &mut impl FnMut(&str, &str)) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::why_not_a_file_name;
+    use crate::model::Kind;
+
+    #[test]
+    fn names_that_collide_with_the_output_folder_are_refused() {
+        let models = ["csvm", "orders"];
+        for taken in [
+            "project.json",
+            "Project.JSON",
+            "project.json.gz",
+            ".visivo-state.json",
+            ".hidden",
+            "..",
+            "csvm.sqlite",
+            "ORDERS.sqlite",
+            "x.sqlite.123.tmp",
+            "a/b",
+            "",
+        ] {
+            assert!(
+                why_not_a_file_name(Kind::Trace, taken, &models).is_some(),
+                "{taken:?}"
+            );
+        }
+        for fine in ["Revenue by month", "project", "other.sqlite", "x..y"] {
+            assert_eq!(why_not_a_file_name(Kind::Trace, fine, &models), None);
+        }
+        assert!(why_not_a_file_name(Kind::Model, ".m", &models).is_some());
+        assert_eq!(
+            why_not_a_file_name(Kind::Model, "project.json", &models),
+            None
+        );
     }
 }
