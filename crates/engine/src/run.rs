@@ -337,6 +337,7 @@ async fn execute(job: &Job, shared: &Shared) -> Result<Outcome, String> {
                         name,
                         database.clone(),
                         attachments.clone(),
+                        shared.options.cancel.clone(),
                     ))
                     .query(sql)
                     .await

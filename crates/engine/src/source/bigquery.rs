@@ -15,9 +15,9 @@ use super::batches::{BatchedSource, Out, Stop};
 use super::postgres::{cell_to_json, decimal_cell, float_cell, iso_datetime, iso_time};
 use super::snowflake::{
     encode_component, http_client, iso_from_parts, request_error, retryable, run_remote_job,
-    unix_now, RsaSigner, USER_AGENT,
+    unix_now, RemoteJob, RsaSigner, USER_AGENT,
 };
-use super::{resolve_path, timed_out, with_connection, ConnectContext, SourceError};
+use super::{resolve_path, with_connection, ConnectContext, SourceError};
 use crate::value::Cell;
 use async_trait::async_trait;
 use serde_json::{json, Map, Value};
@@ -54,6 +54,8 @@ pub struct BigQuerySource {
     token: tokio::sync::Mutex<Option<(String, Instant)>>,
     permits: Semaphore,
     concurrency: usize,
+    /// Stops (and cancels remotely) what runs when the run is interrupted.
+    run_cancel: crate::cancel::Cancel,
 }
 
 impl BigQuerySource {
@@ -145,6 +147,7 @@ impl BigQuerySource {
             token: tokio::sync::Mutex::new(None),
             permits: Semaphore::new(concurrency),
             concurrency,
+            run_cancel: ctx.cancel.clone(),
         })
     }
 
@@ -167,10 +170,6 @@ impl BigQuerySource {
             format!("Error running query on source '{}': {message}", self.name),
             format!("bigquery project '{}'", self.project),
         ))
-    }
-
-    fn timeout_error(&self, limit: Duration) -> Stop {
-        Stop::Error(timed_out(&self.name, limit))
     }
 
     /// A valid access token: the cached one, or a new one from the token endpoint.
@@ -469,9 +468,14 @@ struct JobRef {
 impl BatchedSource for BigQuerySource {
     async fn execute(&self, sql: &str, out: &mut Out<'_>) -> Result<(), Stop> {
         let job = Mutex::new(None);
+        let remote = RemoteJob {
+            source_name: &self.name,
+            permits: &self.permits,
+            limit: self.query_timeout,
+            run: &self.run_cancel,
+        };
         run_remote_job(
-            &self.permits,
-            self.query_timeout,
+            remote,
             self.run(sql, out, &job),
             &job,
             |job: JobRef| async move {
@@ -479,7 +483,6 @@ impl BatchedSource for BigQuerySource {
                     self.cancel(&job).await;
                 }
             },
-            |limit| self.timeout_error(limit),
         )
         .await
     }

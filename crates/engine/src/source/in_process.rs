@@ -1,9 +1,10 @@
 //! What SQLite and DuckDB share: both run inside this process, so every query opens its own
-//! connection and runs on a blocking thread, and past `query_timeout` the statement is
-//! interrupted. An engine implements [`InProcessEngine`]; [`InProcess`] makes it a [`Connector`].
+//! connection and runs on a blocking thread, and past `query_timeout` or when the run is
+//! cancelled the statement is interrupted. An engine implements [`InProcessEngine`]; [`InProcess`] makes it a [`Connector`].
 
-use super::batches::BATCH_ROWS;
-use super::{timed_out, ConnectContext, Connector, RowSink, SourceError};
+use super::batches::{until_interrupted, BATCH_ROWS};
+use super::{ConnectContext, Connector, RowSink, SourceError};
+use crate::cancel::Cancel;
 use crate::value::{Cell, ResultSet};
 use async_trait::async_trait;
 use std::time::Duration;
@@ -15,6 +16,7 @@ pub struct Settings {
     pub query_timeout: Option<Duration>,
     /// Read-only connections share a file, so several queries may run at once.
     pub concurrency: usize,
+    pub cancel: Cancel,
 }
 
 impl Settings {
@@ -23,6 +25,7 @@ impl Settings {
             name: source.name.clone().unwrap_or_default(),
             query_timeout: source.query_limit(),
             concurrency: ctx.threads.max(1),
+            cancel: ctx.cancel.clone(),
         }
     }
 }
@@ -56,17 +59,16 @@ impl<E: InProcessEngine> InProcess<E> {
         let connection = self.0.open()?;
         let interrupt = E::interrupt_handle(&connection);
         let mut task = tokio::task::spawn_blocking(move || work(connection));
-        let joined = match self.0.settings().query_timeout {
-            None => (&mut task).await,
-            Some(limit) => match tokio::time::timeout(limit, &mut task).await {
+        let settings = self.0.settings();
+        let joined =
+            match until_interrupted(&mut task, settings.query_timeout, &settings.cancel).await {
                 Ok(joined) => joined,
-                Err(_) => {
+                Err(interruption) => {
                     E::interrupt(interrupt);
                     let _ = task.await;
-                    return Err(SourceError(timed_out(&self.0.settings().name, limit)));
+                    return Err(SourceError(interruption.message(&settings.name)));
                 }
-            },
-        };
+            };
         joined
             .map_err(|e| SourceError(e.to_string()))?
             .map_err(|e| SourceError(self.0.query_failed(e)))

@@ -21,7 +21,7 @@
 //! The second half of this module holds what `bigquery.rs` shares: the HTTP client, RS256
 //! signing with ring, base64url, URL encoding and error texts.
 
-use super::batches::{BatchedSource, Out, Stop};
+use super::batches::{until_interrupted, BatchedSource, Out, Stop};
 use super::postgres::{decimal_cell, float_cell};
 use super::{timed_out, with_connection, SourceError};
 use crate::value::Cell;
@@ -66,6 +66,8 @@ pub struct SnowflakeSource {
     client: reqwest::Client,
     permits: Semaphore,
     concurrency: usize,
+    /// Stops (and cancels remotely) what runs when the run is interrupted.
+    run_cancel: crate::cancel::Cancel,
 }
 
 impl SnowflakeSource {
@@ -149,6 +151,7 @@ impl SnowflakeSource {
             client,
             permits: Semaphore::new(concurrency),
             concurrency,
+            run_cancel: ctx.cancel.clone(),
         })
     }
 
@@ -408,13 +411,17 @@ impl SnowflakeSource {
 impl BatchedSource for SnowflakeSource {
     async fn execute(&self, sql: &str, out: &mut Out<'_>) -> Result<(), Stop> {
         let handle = Mutex::new(None);
+        let job = RemoteJob {
+            source_name: &self.name,
+            permits: &self.permits,
+            limit: self.query_timeout,
+            run: &self.run_cancel,
+        };
         run_remote_job(
-            &self.permits,
-            self.query_timeout,
+            job,
             self.run(sql, out, &handle),
             &handle,
             |handle: String| async move { self.cancel(&handle).await },
-            |limit| self.timeout_error(limit),
         )
         .await
     }
@@ -626,35 +633,40 @@ pub(crate) fn iso_from_parts(secs: i64, nanos: u32, utc: bool) -> Option<String>
 // ---------------------------------------------------------------------------------------------
 // HTTP and signing, shared with bigquery.rs.
 
-/// Runs `work` once `permits` allow, within `limit` if there is one. When time runs out, `cancel`
-/// gets what `work` left in `slot` (the remote statement or job to stop, once the service named
-/// it) and the query fails with `timed_out`.
+/// How a remote job of source `source_name` runs: once `permits` allow, within `limit` if there is
+/// one, until the run is cancelled (`run`).
+pub(crate) struct RemoteJob<'a> {
+    pub(crate) source_name: &'a str,
+    pub(crate) permits: &'a Semaphore,
+    pub(crate) limit: Option<Duration>,
+    pub(crate) run: &'a crate::cancel::Cancel,
+}
+
+/// Runs `work` as `job` says. When time runs out or the run is cancelled, `cancel` gets what
+/// `work` left in `slot` (the remote statement or job to stop, once the service named it) and the
+/// query fails saying why.
 pub(crate) async fn run_remote_job<H, C>(
-    permits: &Semaphore,
-    limit: Option<Duration>,
+    job: RemoteJob<'_>,
     work: impl Future<Output = Result<(), Stop>>,
     slot: &Mutex<Option<H>>,
     cancel: impl FnOnce(H) -> C,
-    timed_out: impl FnOnce(Duration) -> Stop,
 ) -> Result<(), Stop>
 where
     C: Future<Output = ()>,
 {
-    let _permit = permits
+    let _permit = job
+        .permits
         .acquire()
         .await
-        .expect("the semaphore is never closed");
-    let Some(limit) = limit else {
-        return work.await;
-    };
-    match tokio::time::timeout(limit, work).await {
+        .map_err(|_| Stop::Error("the source's permits are closed".into()))?;
+    match until_interrupted(work, job.limit, job.run).await {
         Ok(result) => result,
-        Err(_) => {
+        Err(interruption) => {
             let handle = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
             if let Some(handle) = handle {
                 cancel(handle).await;
             }
-            Err(timed_out(limit))
+            Err(Stop::Error(interruption.message(job.source_name)))
         }
     }
 }

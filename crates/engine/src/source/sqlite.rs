@@ -5,6 +5,7 @@
 
 use super::in_process::{Batcher, InProcessEngine, Settings};
 use super::{resolve_path, ConnectContext, RowSink, SourceError};
+use crate::cancel::Cancel;
 use crate::value::Cell;
 use rusqlite::{Connection, InterruptHandle, OpenFlags};
 use std::path::PathBuf;
@@ -47,12 +48,18 @@ impl SqliteSource {
     }
 
     /// A source over a file this run wrote (CSV-script model output).
-    pub fn for_file(name: String, database: PathBuf, attachments: Vec<(String, PathBuf)>) -> Self {
+    pub fn for_file(
+        name: String,
+        database: PathBuf,
+        attachments: Vec<(String, PathBuf)>,
+        cancel: Cancel,
+    ) -> Self {
         SqliteSource {
             settings: Settings {
                 name,
                 query_timeout: None,
                 concurrency: 1,
+                cancel,
             },
             database,
             attachments,
@@ -148,5 +155,33 @@ impl InProcessEngine for SqliteSource {
 
     fn run(connection: &Connection, sql: &str, out: &mut dyn RowSink) -> Result<(), String> {
         run_query(connection, sql, out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cancel::CANCELLED;
+    use crate::source::in_process::InProcess;
+    use crate::source::Connector;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_cancelled_run_interrupts_a_running_query() {
+        let cancel = Cancel::default();
+        let source = InProcess(SqliteSource::for_file(
+            "forever".into(),
+            PathBuf::from(":memory:"),
+            vec![],
+            cancel.clone(),
+        ));
+        let endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) \
+                       SELECT count(*) FROM c";
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            cancel.cancel();
+        });
+        let stopped =
+            tokio::time::timeout(std::time::Duration::from_secs(20), source.query(endless));
+        assert_eq!(stopped.await.unwrap().unwrap_err().0, CANCELLED);
     }
 }
