@@ -60,6 +60,7 @@ impl Lifter<'_> {
             );
             return None;
         };
+        self.drop_saved_path(&mut map, &path);
         let (name, generated_name) = match map.get("name") {
             Some(Value::String(name)) => (name.clone(), false),
             _ => (fallback_name, true),
@@ -195,6 +196,16 @@ impl Lifter<'_> {
         );
     }
 
+    /// Every object may say where it was saved from (`path:`, 1.0.34); nothing here uses it.
+    fn drop_saved_path(&mut self, map: &mut Map<String, Value>, object_path: &str) {
+        if map.remove("path").is_some_and(|saved| !saved.is_string()) {
+            self.report.push(
+                Diagnostic::error("`path` must be a text (where the object was saved from)")
+                    .at(self.spans.find(&format!("{object_path}.path"))),
+            );
+        }
+    }
+
     /// A prop `?{expr}[i]` or `?{expr}[a:b]` (1.0.82, which ignored the selection) becomes a
     /// column `expr` read as `column(<name>)[i]`, which the viewer indexes and slices. Any other
     /// selection, or one in a field that is plain SQL, is a located error.
@@ -249,10 +260,16 @@ impl Lifter<'_> {
             return;
         };
         for (r, row) in rows.iter_mut().enumerate() {
+            if let Value::Object(row) = row {
+                self.drop_saved_path(row, &format!("{path}.rows.{r}"));
+            }
             let Some(Value::Array(items)) = row.get_mut("items") else {
                 continue;
             };
             for (i, item) in items.iter_mut().enumerate() {
+                if let Value::Object(item) = item {
+                    self.drop_saved_path(item, &format!("{path}.rows.{r}.items.{i}"));
+                }
                 for (field, kind) in [
                     ("chart", Kind::Chart),
                     ("table", Kind::Table),

@@ -2,11 +2,53 @@
 
 use crate::model::ProjectFile;
 use schemars::generate::SchemaSettings;
+use serde_json::{json, Value};
 
 pub fn project_schema() -> serde_json::Value {
     let generator = SchemaSettings::draft07().into_generator();
     let schema = generator.into_root_schema_for::<ProjectFile>();
-    serde_json::to_value(schema).unwrap_or_default()
+    let mut schema = serde_json::to_value(schema).unwrap_or_default();
+    allow_saved_path(&mut schema);
+    schema
+}
+
+/// Objects that may say where they were saved from (`path:`, 1.0.34), which is ignored.
+const SAVED_PATH_OBJECTS: [&str; 11] = [
+    "Alert",
+    "Source",
+    "CsvScriptModel",
+    "LocalMergeModel",
+    "SqlModel",
+    "Trace",
+    "Table",
+    "Selector",
+    "Chart",
+    "Dashboard",
+    "Row",
+];
+
+fn allow_saved_path(schema: &mut Value) {
+    let objects = SAVED_PATH_OBJECTS
+        .iter()
+        .chain(&["Item"])
+        .map(|name| format!("/definitions/{name}"))
+        .chain([String::new()]);
+    for pointer in objects {
+        if let Some(object) = schema.pointer_mut(&pointer) {
+            add_path_property(object);
+        }
+    }
+}
+
+/// Adds `path` to an object schema, or to each object of a `oneOf` (alert types).
+fn add_path_property(object: &mut Value) {
+    if let Some(Value::Array(variants)) = object.get_mut("oneOf") {
+        variants.iter_mut().for_each(add_path_property);
+    } else if let Some(Value::Object(properties)) = object.get_mut("properties") {
+        let path =
+            json!({"type": "string", "description": "where the object was saved from (ignored)"});
+        properties.insert("path".into(), path);
+    }
 }
 
 #[cfg(test)]
@@ -20,6 +62,23 @@ mod tests {
             .as_str()
             .expect("RefOnly has a pattern");
         Regex::new(pattern).expect("the pattern is a regex")
+    }
+
+    #[test]
+    fn every_object_and_the_project_may_say_where_it_was_saved() {
+        let schema = project_schema();
+        assert_eq!(schema["properties"]["path"]["type"], "string");
+        for name in SAVED_PATH_OBJECTS.iter().chain(&["Item"]) {
+            let object = &schema["definitions"][name];
+            let properties = object["oneOf"]
+                .as_array()
+                .map_or(vec![&object["properties"]], |v| {
+                    v.iter().map(|o| &o["properties"]).collect()
+                });
+            for p in properties {
+                assert_eq!(p["path"]["type"], "string", "{name}");
+            }
+        }
     }
 
     #[test]

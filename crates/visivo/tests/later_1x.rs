@@ -230,3 +230,103 @@ fn a_selection_nothing_can_apply_is_located() {
         ],
     );
 }
+
+#[test]
+fn saved_paths_are_accepted_and_ignored() {
+    runs_like_legacy(&rewritten(&[
+        ("\nsources:", "\npath: project\nsources:"),
+        (
+            "type: sqlite, database: shop.db}",
+            "type: sqlite, database: shop.db, path: sources.db}",
+        ),
+        (
+            "  - name: orders\n",
+            "  - name: orders\n    path: models/orders\n",
+        ),
+        (
+            "  - name: units_kpi\n",
+            "  - name: units_kpi\n    path: traces/units_kpi\n",
+        ),
+        (
+            "  - name: Revenue\n",
+            "  - name: Revenue\n    path: charts/Revenue\n",
+        ),
+        (
+            "  - name: Shop\n",
+            "  - name: Shop\n    path: dashboards/Shop\n",
+        ),
+        ("      - items:\n", "      - path: row\n        items:\n"),
+        (
+            "- chart: ref(Revenue)",
+            "- {chart: ref(Revenue), path: item}",
+        ),
+    ]));
+}
+
+#[test]
+fn a_saved_path_that_is_not_text_is_located() {
+    compile_fails(
+        &rewritten(&[("  - name: Revenue\n", "  - name: Revenue\n    path: [a]\n")]),
+        &["`path` must be a text", "project.visivo.yml:39:5"],
+    );
+}
+
+/// `visivo <args>` in the project with extra environment variables.
+fn visivo_with_env(p: &TestProject, args: &[&str], vars: &[(&str, &str)]) -> common::Run {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_visivo"))
+        .args(args)
+        .current_dir(p.path())
+        .env("CI", "true")
+        .env("HOME", p.path())
+        .envs(vars.iter().copied())
+        .output()
+        .expect("run visivo");
+    common::Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn env_context_strings_work_like_env_var() {
+    let legacy = shop(LEGACY);
+    assert_eq!(legacy.visivo(&["run"]).code, 0);
+    let yaml = rewritten(&[("database: shop.db}", "database: \"${env.VISIVO_L1X_DB}\"}")]);
+    let later = shop(&yaml);
+    let run = visivo_with_env(&later, &["run"], &[("VISIVO_L1X_DB", "shop.db")]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    for trace in TRACES {
+        assert_eq!(later.data(trace), legacy.data(trace), "{trace}");
+    }
+
+    let run = visivo_with_env(&later, &["run"], &[]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("environment variable VISIVO_L1X_DB is not set")
+            && run.stderr.contains("project.visivo.yml:3:"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn values_from_env_context_strings_stay_out_of_messages() {
+    let yaml = rewritten(&[(
+        "    cohort_on: query(region)\n",
+        "    cohort_on: query(region)\n    cohort_onn: \"${env.VISIVO_L1X_SECRET}\"\n",
+    )]);
+    let run = visivo_with_env(
+        &shop(&yaml),
+        &["compile"],
+        &[("VISIVO_L1X_SECRET", "hunter2-secret")],
+    );
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("unknown field `cohort_onn`"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("hunter2-secret"), "{}", run.stderr);
+}

@@ -88,7 +88,8 @@ pub struct RawProject {
     pub spans: SpanMap,
 }
 
-const ROOT_ONLY_KEYS: [&str; 4] = ["name", "cli_version", "defaults", "includes"];
+/// `path` (1.0.34, where the project was saved from) is accepted and ignored.
+const ROOT_ONLY_KEYS: [&str; 5] = ["name", "cli_version", "defaults", "includes", "path"];
 
 /// Merges the documents: the first is the project file, the rest are includes and the profile.
 pub fn merge(documents: Vec<discover::Document>, report: &mut Report) -> RawProject {

@@ -4,9 +4,10 @@ use super::yaml::Pos;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use minijinja::value::{Kwargs, Value};
 use minijinja::{Environment, Error, ErrorKind, OutputSpanKind};
+use regex::Regex;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 /// What `env_var()` returns for a variable that is not set. It survives into the parsed project
 /// so that only a field that is actually used (a source being connected to) turns it into an
@@ -100,7 +101,10 @@ pub fn render(
         line: e.line(),
         message: template_message(&e),
     };
-    let template = env.template_from_named_str(&name, text).map_err(located)?;
+    let rewritten = EnvSyntax::rewrite(text);
+    let template = env
+        .template_from_named_str(&name, &rewritten.text)
+        .map_err(located)?;
     let (output, spans) = template.render_with_spans(()).map_err(located)?;
     let limit = MAX_RENDERED_BYTES.max(text.len().saturating_mul(MAX_RENDERED_RATIO));
     if output.len() > limit {
@@ -121,14 +125,15 @@ pub fn render(
             if verbatim {
                 // Whitespace control trims raw text: find where what was written starts.
                 let written = &output[span.output_range()];
-                source.start += text
+                source.start += rewritten
+                    .text
                     .get(source.clone())
                     .and_then(|s| s.find(written))
                     .unwrap_or(0);
             }
             Segment {
                 output: span.output_range(),
-                source,
+                source: rewritten.as_written(source.start)..rewritten.as_written(source.end),
                 verbatim,
             }
         })
@@ -139,6 +144,52 @@ pub fn render(
         segments,
         env_values,
     })
+}
+
+/// `${env.X}` (1.0.76) is `{{ env_var('X') }}`: the template is rendered with each one written
+/// that way, so the value gets the same treatment (redacted from messages; unset → "environment
+/// variable X is not set" at its line), and positions are mapped back to the text as written.
+struct EnvSyntax {
+    text: String,
+    /// Each rewrite: its range in `text` and in the template as written.
+    rewrites: Vec<(Range<usize>, Range<usize>)>,
+}
+
+static ENV_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\$\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}").expect("valid regex")
+});
+
+impl EnvSyntax {
+    fn rewrite(template: &str) -> Self {
+        let mut text = String::with_capacity(template.len());
+        let mut rewrites = Vec::new();
+        let mut done = 0;
+        for caps in ENV_CONTEXT.captures_iter(template) {
+            let Some(whole) = caps.get(0) else { continue };
+            text.push_str(&template[done..whole.start()]);
+            let start = text.len();
+            text.push_str(&format!("{{{{ env_var('{}') }}}}", &caps[1]));
+            rewrites.push((start..text.len(), whole.range()));
+            done = whole.end();
+        }
+        text.push_str(&template[done..]);
+        EnvSyntax { text, rewrites }
+    }
+
+    /// The offset in the template as written of an offset in `text`.
+    fn as_written(&self, offset: usize) -> usize {
+        let mut shift: isize = 0;
+        for (rewritten, written) in &self.rewrites {
+            if offset < rewritten.start {
+                break;
+            }
+            if offset < rewritten.end {
+                return written.start;
+            }
+            shift = written.end as isize - rewritten.end as isize;
+        }
+        offset.saturating_add_signed(shift)
+    }
 }
 
 impl Rendered {
@@ -476,6 +527,28 @@ mod tests {
             replace_unset(&rendered.text, |name| format!("<{name}>")),
             "a: 1\nb: \"<VISIVO_SURELY_UNSET>\""
         );
+    }
+
+    #[test]
+    fn env_context_strings_are_env_var_calls() {
+        std::env::set_var("VISIVO_TEMPLATE_CONTEXT", "a\"b");
+        assert_eq!(
+            r("x: \"${env.VISIVO_TEMPLATE_CONTEXT}\" ${ env.VISIVO_TEMPLATE_CONTEXT }"),
+            r("x: \"{{ env_var('VISIVO_TEMPLATE_CONTEXT') }}\" {{ env_var('VISIVO_TEMPLATE_CONTEXT') }}")
+        );
+        assert_eq!(
+            r("${env.1X} ${envX} ${ref(a)}"),
+            "${env.1X} ${envX} ${ref(a)}"
+        );
+        let template = "a: 1\nb: \"x ${env.VISIVO_SURELY_UNSET} y\" bogus\n";
+        let rendered = render(template, Path::new("p.yml"), None).unwrap();
+        assert_eq!(
+            rendered.unset(template),
+            vec![("VISIVO_SURELY_UNSET".to_string(), Pos { line: 2, col: 7 })]
+        );
+        let bogus = rendered.text.find("bogus").unwrap();
+        let bogus_pos = rendered.map(template).template_pos_of(bogus);
+        assert_eq!(bogus_pos, Pos { line: 2, col: 37 });
     }
 
     #[test]
