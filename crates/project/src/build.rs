@@ -85,7 +85,7 @@ pub struct BuildOptions<'a> {
 }
 
 pub fn build(
-    raw: RawProject,
+    mut raw: RawProject,
     objects: Vec<RawObject>,
     options: &BuildOptions,
     report: &mut Report,
@@ -94,10 +94,9 @@ pub fn build(
         project: Project::default(),
         report,
         generated: Vec::new(),
-        spans: SpanMap::default(),
+        spans: std::mem::take(&mut raw.spans),
     };
     builder.root(&raw, options);
-    builder.spans = raw.spans;
     for object in objects {
         builder.typed(object);
     }

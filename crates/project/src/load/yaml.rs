@@ -59,12 +59,19 @@ pub const EXPANSION_PER_BYTE: usize = 8;
 pub fn parse(text: &str) -> Result<Node, YamlError> {
     let mut builder = Builder::new(text.len());
     for event in Parser::new_from_str(text) {
-        let (event, span) = event.map_err(|e| YamlError {
-            pos: Pos {
+        let (event, span) = event.map_err(|e| {
+            let pos = Pos {
                 line: e.marker().line(),
                 col: e.marker().col() + 1,
-            },
-            message: e.info().to_string(),
+            };
+            match e.info() {
+                // The parser's own limit on `[`/`{` nesting (255), met before the events reach ours.
+                "recursion limit exceeded" => too_deep(pos),
+                info => YamlError {
+                    pos,
+                    message: info.to_string(),
+                },
+            }
         })?;
         let pos = Pos {
             line: span.start.line(),
@@ -78,6 +85,15 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
         pos: Pos { line: 1, col: 1 },
         kind: NodeKind::Null,
     }))
+}
+
+fn too_deep(pos: Pos) -> YamlError {
+    YamlError {
+        pos,
+        message: format!(
+            "lists and mappings nest more than {MAX_DEPTH} levels deep here, the most Visivo reads"
+        ),
+    }
 }
 
 /// What a finished value costs and how many levels of lists and mappings it holds.
@@ -197,12 +213,7 @@ impl Builder {
         if levels <= MAX_DEPTH {
             return Ok(());
         }
-        Err(YamlError {
-            pos,
-            message: format!(
-                "lists and mappings nest more than {MAX_DEPTH} levels deep here, the most Visivo reads"
-            ),
-        })
+        Err(too_deep(pos))
     }
 
     /// Counts `size` more towards the limit on the expanded document.
