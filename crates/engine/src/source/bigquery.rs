@@ -12,11 +12,13 @@
 //! handed to the caller as it arrives. Values are decoded by `schema.fields`; see [`decode`].
 
 use super::batches::{BatchedSource, Out, Stop};
-use super::postgres::{cell_to_json, decimal_cell, float_cell, iso_datetime, iso_time};
-use super::snowflake::{
-    encode_component, http_client, iso_from_parts, request_error, retryable, run_remote_job,
-    unix_now, RemoteJob, RsaSigner, USER_AGENT,
+use super::decode::{
+    cell_to_json, decimal_cell, float_cell, iso_datetime, iso_from_parts, iso_time,
 };
+use super::http::{
+    encode_component, http_client, request_error, retryable, run_remote_job, RemoteJob, USER_AGENT,
+};
+use super::jwt::{unix_now, RsaSigner};
 use super::{resolve_path, with_connection, ConnectContext, SourceError};
 use crate::value::Cell;
 use async_trait::async_trait;

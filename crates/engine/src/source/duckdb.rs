@@ -10,9 +10,8 @@
 //!
 //! Values are read as DuckDB's own values and converted by [`cell`].
 
+use super::decode::{cell_to_json, decimal_cell, fraction_text, iso_from_parts};
 use super::in_process::{Batcher, InProcessEngine, Settings};
-use super::postgres::{cell_to_json, decimal_cell};
-use super::snowflake::{fraction_text, iso_from_parts};
 use super::{resolve_path, ConnectContext, RowSink, SourceError};
 use crate::value::Cell;
 use ::duckdb::arrow::datatypes::DataType;

@@ -2,13 +2,18 @@
 
 pub mod batches;
 pub mod bigquery;
+pub mod decode;
 #[cfg(feature = "duckdb")]
 pub mod duckdb;
+pub mod error;
+mod http;
 pub mod in_process;
+mod jwt;
 pub mod mysql;
 pub mod postgres;
 pub mod snowflake;
 pub mod sqlite;
+mod tls;
 
 use crate::value::ResultSet;
 use async_trait::async_trait;
@@ -18,14 +23,7 @@ use std::sync::Arc;
 use visivo_project::load::template::unset_vars_in;
 use visivo_project::{Source, SourceType};
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct SourceError(pub String);
-
-impl std::fmt::Display for SourceError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+pub use error::SourceError;
 
 /// Receives the rows of a query in batches, so big results never sit in memory whole.
 pub trait RowSink: Send {
@@ -88,6 +86,13 @@ pub fn connect(source: &Source, ctx: &ConnectContext) -> Result<Arc<dyn Connecto
             source.name.as_deref().unwrap_or_default()
         ))),
     }
+}
+
+/// The login name (`username` or `$USER`) a server source cannot do without.
+pub(crate) fn required_login(source: &Source, name: &str) -> Result<String, SourceError> {
+    source
+        .login_user()
+        .ok_or_else(|| SourceError(format!("source '{name}': `username` is required")))
 }
 
 fn secret(value: &Option<visivo_project::Secret>) -> Option<&str> {

@@ -3,15 +3,15 @@
 //! consumed, so [`stream`](super::Connector::stream) never holds a whole result.
 //!
 //! Connections are made lazily and kept in a pool of at most `connection_pool_size` (default 1),
-//! like the PostgreSQL source (whose pool, decimal rule and date-time helpers this module reuses).
+//! like the PostgreSQL source.
 //! The default database is `database`, or `db_schema` when `database` is absent (in MySQL a schema
 //! *is* a database; when both are set `db_schema` is ignored).
 
 use super::batches::{until_interrupted, BatchedSource, Out, Pool, Stop, BATCH_ROWS};
-use super::postgres::{
-    decimal_cell, error_chain, float_cell, iso_datetime, iso_time, required_login, Tls,
-};
-use super::{with_connection, SourceError};
+use super::decode::{decimal_cell, float_cell, iso_datetime, iso_time};
+use super::error::error_chain;
+use super::tls::Tls;
+use super::{required_login, with_connection, SourceError};
 use crate::cancel::{Cancel, CANCELLED};
 use crate::value::Cell;
 use async_trait::async_trait;

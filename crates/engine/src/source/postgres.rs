@@ -10,54 +10,21 @@
 //! 1). Every new connection gets `SET DateStyle TO ISO`, `SET extra_float_digits TO 3` and
 //! `SET bytea_output TO hex` (best effort: a server that refuses them still works), and
 //! `SET search_path TO <db_schema>` when `db_schema` is set.
-//!
-//! This module also holds the pieces other engines share: the decimal rule, the ISO date-time
-//! helpers.
 
 use super::batches::{until_interrupted, BatchedSource, Out, Pool, Stop, BATCH_ROWS};
-use super::{with_connection, SourceError};
+use super::decode::{cell_to_json, decimal_cell, float_cell, iso_datetime, iso_time, utc_datetime};
+use super::error::error_chain;
+use super::tls::{tls_config, Tls};
+use super::{required_login, with_connection, SourceError};
 use crate::cancel::{Cancel, CANCELLED};
 use crate::value::Cell;
 use async_trait::async_trait;
 use futures_util::StreamExt;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio_postgres::types::{Kind, Type};
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 use tokio_postgres_rustls::MakeRustlsConnect;
-use visivo_project::load::template::unset_vars_in;
 use visivo_project::{Secret, Source, SourceType};
-
-/// `sslmode`, shared with mysql.rs.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) enum Tls {
-    Disable,
-    Prefer,
-    Require,
-    VerifyFull,
-}
-
-impl Tls {
-    pub(crate) fn from_source(name: &str, sslmode: Option<&str>) -> Result<Tls, SourceError> {
-        let Some(mode) = sslmode else {
-            return Ok(Tls::Disable);
-        };
-        if let Some(var) = unset_vars_in(mode).first() {
-            return Err(SourceError(format!(
-                "source '{name}': `sslmode` comes from environment variable {var}, which is not set"
-            )));
-        }
-        match mode.trim().to_ascii_lowercase().as_str() {
-            "" | "disable" => Ok(Tls::Disable),
-            "prefer" => Ok(Tls::Prefer),
-            "require" => Ok(Tls::Require),
-            "verify-full" => Ok(Tls::VerifyFull),
-            other => Err(SourceError(format!(
-                "source '{name}': sslmode '{other}' is not supported; use disable, prefer, require or verify-full"
-            ))),
-        }
-    }
-}
 
 #[derive(Debug)]
 pub struct PostgresSource {
@@ -367,21 +334,6 @@ pub fn decode(ty: &Type, value: Option<&str>) -> Cell {
     }
 }
 
-/// A cell as a JSON value inside an array (non-finite floats become null).
-pub(crate) fn cell_to_json(cell: Cell) -> serde_json::Value {
-    use serde_json::Value;
-    match cell {
-        Cell::Null => Value::Null,
-        Cell::Int(i) => Value::from(i),
-        Cell::Float(f) => serde_json::Number::from_f64(f)
-            .map(Value::Number)
-            .unwrap_or(Value::Null),
-        Cell::Text(s) => Value::String(s),
-        Cell::Bool(b) => Value::Bool(b),
-        Cell::Json(v) => v,
-    }
-}
-
 /// Parses PostgreSQL's array text form (`{1,2,NULL}`, `{{"a b","c\"d"},{x,y}}`, `[0:1]={1,2}`).
 /// `element` decodes one element's text (`None` for NULL).
 fn parse_array(
@@ -473,111 +425,6 @@ fn parse_array_level(
     }
 }
 
-/// The decimal rule, one for every engine's exact numbers (PostgreSQL `numeric`, MySQL `DECIMAL`,
-/// Snowflake `NUMBER`/`DECFLOAT`, BigQuery `NUMERIC`/`BIGNUMERIC`, DuckDB `DECIMAL`, integers
-/// wider than 64 bits): the nearest double, as 1.0.30 wrote them. plotly needs numbers, and one
-/// column must not mix numbers and strings. `NaN` and `±Infinity` (and values beyond a double's
-/// range) are non-finite floats, written as null like every engine's floats; text that is no
-/// number at all stays text.
-pub fn decimal_cell(text: &str) -> Cell {
-    let text = text.trim();
-    match text {
-        "NaN" => return Cell::Float(f64::NAN),
-        "Infinity" => return Cell::Float(f64::INFINITY),
-        "-Infinity" => return Cell::Float(f64::NEG_INFINITY),
-        _ => {}
-    }
-    let plain_number = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
-    match text.parse::<f64>() {
-        // No negative zero: `-0.00` is 0.
-        Ok(f) if plain_number => Cell::Float(if f == 0.0 { 0.0 } else { f }),
-        _ => Cell::Text(text.to_string()),
-    }
-}
-
-pub(crate) fn float_cell(text: &str) -> Cell {
-    match text.trim() {
-        "NaN" | "nan" => Cell::Float(f64::NAN),
-        "Infinity" | "inf" => Cell::Float(f64::INFINITY),
-        "-Infinity" | "-inf" => Cell::Float(f64::NEG_INFINITY),
-        t => match t.parse::<f64>() {
-            Ok(f) => Cell::Float(f),
-            Err(_) => Cell::Text(t.to_string()),
-        },
-    }
-}
-
-/// `HH:MM:SS[.f…]` → `HH:MM:SS` plus `.ffffff` (six digits) when the fraction isn't zero.
-/// Hours may be negative or longer than two digits (MySQL TIME).
-pub(crate) fn iso_time(text: &str) -> Option<String> {
-    let (clock, fraction) = text.split_once('.').unwrap_or((text, ""));
-    let parts: Vec<&str> = clock.trim_start_matches('-').split(':').collect();
-    let valid = parts.len() == 3
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-        && parts[1].len() == 2
-        && parts[2].len() == 2
-        && fraction.len() <= 9
-        && fraction.bytes().all(|b| b.is_ascii_digit());
-    if !valid {
-        return None;
-    }
-    let mut out = clock.to_string();
-    if fraction.bytes().any(|b| b != b'0') {
-        out.push('.');
-        out.push_str(&format!("{fraction:0<6}"));
-    }
-    Some(out)
-}
-
-/// `YYYY-MM-DD HH:MM:SS[.f…]` → `YYYY-MM-DDTHH:MM:SS[.ffffff]`.
-pub(crate) fn iso_datetime(text: &str) -> Option<String> {
-    let (date, time) = text.split_once(' ')?;
-    let date_ok = date.len() == 10
-        && date.bytes().enumerate().all(|(i, b)| {
-            if i == 4 || i == 7 {
-                b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        });
-    if !date_ok {
-        return None;
-    }
-    let time = iso_time(time)?;
-    (time.len() >= 8 && time.as_bytes()[2] == b':').then(|| format!("{date}T{time}"))
-}
-
-/// `YYYY-MM-DD HH:MM:SS[.f…]±HH[:MM[:SS]]` (any session time zone) → the same instant in UTC,
-/// `YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00`.
-pub(crate) fn utc_datetime(text: &str) -> Option<String> {
-    let split = text.rfind(['+', '-']).filter(|i| *i > 10)?;
-    let (local, offset) = text.split_at(split);
-    let sign: i64 = if offset.starts_with('-') { -1 } else { 1 };
-    let mut offset_seconds = 0i64;
-    for (i, part) in offset[1..].split(':').enumerate() {
-        if i > 2 || part.len() != 2 || !part.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        offset_seconds += part.parse::<i64>().ok()? * [3600, 60, 1][i];
-    }
-    let local = iso_datetime(local)?;
-    let (seconds, fraction) = local.split_once('.').unwrap_or((&local, ""));
-    let naive = chrono::NaiveDateTime::parse_from_str(seconds, "%Y-%m-%dT%H:%M:%S").ok()?;
-    let utc = naive.checked_sub_signed(chrono::Duration::seconds(sign * offset_seconds))?;
-    let mut out = utc.format("%Y-%m-%dT%H:%M:%S").to_string();
-    if !fraction.is_empty() {
-        out.push('.');
-        out.push_str(fraction);
-    }
-    out.push_str("+00:00");
-    Some(out)
-}
-
 /// PostgreSQL's default interval output (`1 year 2 mons -3 days +04:05:06.5`) → ISO 8601 as
 /// PostgreSQL's `iso_8601` style writes it (`P1Y2M-3DT4H5M6.5S`, `PT0S` for zero); values in
 /// the ISO style already pass through.
@@ -664,168 +511,9 @@ fn pg_error(error: &tokio_postgres::Error) -> String {
     error_chain(error)
 }
 
-/// The login name (`username` or `$USER`) a server source cannot do without.
-pub(crate) fn required_login(source: &Source, name: &str) -> Result<String, SourceError> {
-    source
-        .login_user()
-        .ok_or_else(|| SourceError(format!("source '{name}': `username` is required")))
-}
-
-/// An error followed by its `source()` chain, joined with `: `.
-pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(c) = cause {
-        let next = c.to_string();
-        if !text.contains(&next) {
-            text.push_str(": ");
-            text.push_str(&next);
-        }
-        cause = c.source();
-    }
-    text
-}
-
-// ---------------------------------------------------------------------------------------------
-// TLS (rustls with ring).
-
-fn tls_config(verify: bool) -> rustls::ClientConfig {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .expect("ring supports the default TLS versions");
-    if verify {
-        let roots = rustls::RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        };
-        builder.with_root_certificates(roots).with_no_client_auth()
-    } else {
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
-            .with_no_client_auth()
-    }
-}
-
-/// `sslmode: require`/`prefer` as libpq does them: encrypted, the certificate not checked (the
-/// handshake signatures still are).
-#[derive(Debug)]
-struct AnyCertificate(Arc<rustls::crypto::CryptoProvider>);
-
-impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &rustls::pki_types::CertificateDer<'_>,
-        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
-        _server_name: &rustls::pki_types::ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: rustls::pki_types::UnixTime,
-    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        Ok(rustls::client::danger::ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn decimals_are_the_nearest_double() {
-        assert_eq!(decimal_cell("1.5"), Cell::Float(1.5));
-        assert_eq!(decimal_cell("1.50"), Cell::Float(1.5));
-        assert_eq!(decimal_cell("3.00"), Cell::Float(3.0));
-        assert_eq!(decimal_cell("-0.00"), Cell::Float(0.0));
-        assert_eq!(decimal_cell("0.1"), Cell::Float(0.1));
-        assert_eq!(decimal_cell("-42"), Cell::Float(-42.0));
-        assert_eq!(decimal_cell("0.000000123"), Cell::Float(0.000000123));
-        assert_eq!(
-            decimal_cell("12345678901234567"),
-            Cell::Float(12345678901234568.0)
-        );
-        assert_eq!(
-            decimal_cell("27.5384615384615385"),
-            Cell::Float(27.53846153846154)
-        );
-        assert_eq!(
-            decimal_cell("0.3333333333333333333333"),
-            Cell::Float(1.0 / 3.0)
-        );
-        assert_eq!(decimal_cell("0.10000000000000000555"), Cell::Float(0.1));
-        assert_eq!(decimal_cell("1.5E+3"), Cell::Float(1500.0));
-        assert_eq!(decimal_cell("1e400"), Cell::Float(f64::INFINITY));
-        assert!(matches!(decimal_cell("NaN"), Cell::Float(f) if f.is_nan()));
-        assert_eq!(decimal_cell("Infinity"), Cell::Float(f64::INFINITY));
-        assert_eq!(decimal_cell("inf"), Cell::Text("inf".into()));
-    }
-
-    #[test]
-    fn date_times() {
-        assert_eq!(
-            iso_datetime("2024-01-02 03:04:05").unwrap(),
-            "2024-01-02T03:04:05"
-        );
-        assert_eq!(
-            iso_datetime("2024-01-02 03:04:05.5").unwrap(),
-            "2024-01-02T03:04:05.500000"
-        );
-        assert_eq!(
-            iso_datetime("2024-01-02 03:04:05.000").unwrap(),
-            "2024-01-02T03:04:05"
-        );
-        assert_eq!(iso_datetime("infinity"), None);
-        assert_eq!(iso_datetime("0044-03-15 12:00:00 BC"), None);
-        assert_eq!(
-            utc_datetime("2024-01-02 03:04:05+00").unwrap(),
-            "2024-01-02T03:04:05+00:00"
-        );
-        assert_eq!(
-            utc_datetime("2024-01-02 03:04:05.25+05:30").unwrap(),
-            "2024-01-01T21:34:05.250000+00:00"
-        );
-        assert_eq!(
-            utc_datetime("2024-12-31 21:30:00-03:30").unwrap(),
-            "2025-01-01T01:00:00+00:00"
-        );
-        assert_eq!(
-            utc_datetime("1850-01-01 00:00:00+00:53:28").unwrap(),
-            "1849-12-31T23:06:32+00:00"
-        );
-        assert_eq!(iso_time("03:04:05.123").unwrap(), "03:04:05.123000");
-        assert_eq!(iso_time("-838:59:59.000000").unwrap(), "-838:59:59");
-        assert_eq!(iso_time("03:04"), None);
-    }
 
     #[test]
     fn intervals() {

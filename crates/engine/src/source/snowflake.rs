@@ -17,18 +17,17 @@
 //!   has no password login; an ordinary password is refused by Snowflake with 401.
 //!
 //! Values arrive as strings typed by `resultSetMetaData.rowType`; see [`decode`].
-//!
-//! The second half of this module holds what `bigquery.rs` shares: the HTTP client, RS256
-//! signing with ring, base64url, URL encoding and error texts.
 
-use super::batches::{until_interrupted, BatchedSource, Out, Stop};
-use super::postgres::{decimal_cell, float_cell};
+use super::batches::{BatchedSource, Out, Stop};
+use super::decode::{decimal_cell, float_cell, fraction_text, iso_from_parts};
+use super::http::{
+    encode_component, http_client, request_error, retryable, run_remote_job, RemoteJob, USER_AGENT,
+};
+use super::jwt::{unix_now, RsaSigner};
 use super::{timed_out, with_connection, SourceError};
 use crate::value::Cell;
 use async_trait::async_trait;
-use base64::Engine as _;
 use serde_json::{json, Value};
-use std::future::Future;
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -600,133 +599,10 @@ pub(crate) fn epoch_parts(text: &str) -> Option<(i64, u32)> {
     Some((secs, nanos))
 }
 
-/// `.250000` for 250 ms, `.123456789` for nanoseconds, nothing for whole seconds: at least six
-/// digits (like the other engines' timestamps), more only when they are not zero.
-pub(crate) fn fraction_text(nanos: u32) -> String {
-    if nanos == 0 {
-        return String::new();
-    }
-    let digits = format!("{nanos:09}");
-    let digits = digits.trim_end_matches('0');
-    format!(".{digits:0<6}")
-}
-
 /// Epoch seconds (with a fraction) → `YYYY-MM-DDTHH:MM:SS[.ffffff]`, plus `+00:00` when `utc`.
 fn iso_from_epoch(text: &str, utc: bool) -> Option<String> {
     let (secs, nanos) = epoch_parts(text)?;
     iso_from_parts(secs, nanos, utc)
-}
-
-pub(crate) fn iso_from_parts(secs: i64, nanos: u32, utc: bool) -> Option<String> {
-    let moment = chrono::DateTime::from_timestamp(secs, nanos)?.naive_utc();
-    let mut out = format!(
-        "{}{}",
-        moment.format("%Y-%m-%dT%H:%M:%S"),
-        fraction_text(nanos)
-    );
-    if utc {
-        out.push_str("+00:00");
-    }
-    Some(out)
-}
-
-// ---------------------------------------------------------------------------------------------
-// HTTP and signing, shared with bigquery.rs.
-
-/// How a remote job of source `source_name` runs: once `permits` allow, within `limit` if there is
-/// one, until the run is cancelled (`run`).
-pub(crate) struct RemoteJob<'a> {
-    pub(crate) source_name: &'a str,
-    pub(crate) permits: &'a Semaphore,
-    pub(crate) limit: Option<Duration>,
-    pub(crate) run: &'a crate::cancel::Cancel,
-}
-
-/// Runs `work` as `job` says. When time runs out or the run is cancelled, `cancel` gets what
-/// `work` left in `slot` (the remote statement or job to stop, once the service named it) and the
-/// query fails saying why.
-pub(crate) async fn run_remote_job<H, C>(
-    job: RemoteJob<'_>,
-    work: impl Future<Output = Result<(), Stop>>,
-    slot: &Mutex<Option<H>>,
-    cancel: impl FnOnce(H) -> C,
-) -> Result<(), Stop>
-where
-    C: Future<Output = ()>,
-{
-    let _permit = job
-        .permits
-        .acquire()
-        .await
-        .map_err(|_| Stop::Error("the source's permits are closed".into()))?;
-    match until_interrupted(work, job.limit, job.run).await {
-        Ok(result) => result,
-        Err(interruption) => {
-            let handle = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
-            if let Some(handle) = handle {
-                cancel(handle).await;
-            }
-            Err(Stop::Error(interruption.message(job.source_name)))
-        }
-    }
-}
-
-pub(crate) const USER_AGENT: &str = concat!("visivo/", env!("CARGO_PKG_VERSION"));
-
-/// An HTTPS client (rustls with ring, the system's root certificates).
-pub(crate) fn http_client(connect_timeout: Duration) -> Result<reqwest::Client, String> {
-    // reqwest is built without a default crypto provider; ring is the one the whole build uses.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .connect_timeout(connect_timeout)
-        // Snowflake holds a synchronous statement up to 45 s before answering 202.
-        .read_timeout(Duration::from_secs(120))
-        .gzip(true)
-        .build()
-        .map_err(|e| format!("cannot set up the HTTPS client: {}", request_error(&e)))
-}
-
-/// A reqwest error with its causes (`error sending request …: connection refused`).
-pub(crate) fn request_error(error: &reqwest::Error) -> String {
-    let mut text = if error.is_timeout() {
-        format!("{error} (timed out)")
-    } else {
-        error.to_string()
-    };
-    let mut cause = std::error::Error::source(error);
-    while let Some(c) = cause {
-        let next = c.to_string();
-        if !text.contains(&next) {
-            text.push_str(": ");
-            text.push_str(&next);
-        }
-        cause = c.source();
-    }
-    text
-}
-
-pub(crate) fn retryable(status: reqwest::StatusCode) -> bool {
-    matches!(status.as_u16(), 429 | 502 | 503 | 504)
-}
-
-pub(crate) fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-pub(crate) fn encode_component(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 /// A random version-4 UUID (Snowflake's `requestId`).
@@ -745,111 +621,6 @@ fn random_uuid() -> String {
         &hex[16..20],
         &hex[20..32]
     )
-}
-
-pub(crate) fn base64url(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// An RSA private key that signs JWTs with RS256 (RSASSA-PKCS1-v1_5 with SHA-256), by ring.
-/// (ring's `Debug` shows only the public half.)
-#[derive(Debug)]
-pub(crate) struct RsaSigner {
-    key: ring::signature::RsaKeyPair,
-}
-
-impl RsaSigner {
-    /// Reads a PEM private key: PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE KEY`).
-    pub(crate) fn from_pem(pem: &str) -> Result<RsaSigner, String> {
-        use rustls::pki_types::pem::PemObject;
-        use rustls::pki_types::PrivateKeyDer;
-        if pem.contains("ENCRYPTED PRIVATE KEY") {
-            return Err(
-                "encrypted private keys are not supported; write an unencrypted PKCS#8 \
-                        copy (`openssl pkcs8 -topk8 -nocrypt -in <encrypted> -out <plain>`) and \
-                        keep it safe"
-                    .into(),
-            );
-        }
-        let der = PrivateKeyDer::from_pem_slice(pem.as_bytes())
-            .map_err(|_| "no PEM private key found (expected `-----BEGIN PRIVATE KEY-----`)")?;
-        let key = match &der {
-            PrivateKeyDer::Pkcs8(der) => {
-                ring::signature::RsaKeyPair::from_pkcs8(der.secret_pkcs8_der())
-            }
-            PrivateKeyDer::Pkcs1(der) => {
-                ring::signature::RsaKeyPair::from_der(der.secret_pkcs1_der())
-            }
-            _ => return Err("the key is not an RSA key".into()),
-        }
-        .map_err(|e| format!("not a usable RSA private key ({e})"))?;
-        Ok(RsaSigner { key })
-    }
-
-    /// The public key as a DER SubjectPublicKeyInfo (what `openssl rsa -pubout -outform DER`
-    /// writes).
-    pub(crate) fn public_key_spki_der(&self) -> Vec<u8> {
-        let pkcs1 = self.key.public().as_ref();
-        // AlgorithmIdentifier { rsaEncryption, NULL }
-        let algorithm: &[u8] = &[
-            0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05,
-            0x00,
-        ];
-        let mut bit_string = vec![0u8];
-        bit_string.extend_from_slice(pkcs1);
-        let mut inner = algorithm.to_vec();
-        inner.extend(der_tlv(0x03, &bit_string));
-        der_tlv(0x30, &inner)
-    }
-
-    /// `SHA256:<base64 of the SHA-256 of the public key's DER>`, as Snowflake shows it in
-    /// `RSA_PUBLIC_KEY_FP`.
-    pub(crate) fn public_key_fingerprint(&self) -> String {
-        use sha2::Digest;
-        let digest = sha2::Sha256::digest(self.public_key_spki_der());
-        format!(
-            "SHA256:{}",
-            base64::engine::general_purpose::STANDARD.encode(digest)
-        )
-    }
-
-    /// A compact JWT: base64url(header).base64url(claims).base64url(RS256 signature).
-    pub(crate) fn jwt(&self, header: &Value, claims: &Value) -> Result<String, String> {
-        let signing_input = format!(
-            "{}.{}",
-            base64url(header.to_string().as_bytes()),
-            base64url(claims.to_string().as_bytes())
-        );
-        let mut signature = vec![0u8; self.key.public().modulus_len()];
-        self.key
-            .sign(
-                &ring::signature::RSA_PKCS1_SHA256,
-                &ring::rand::SystemRandom::new(),
-                signing_input.as_bytes(),
-                &mut signature,
-            )
-            .map_err(|_| "signing the JWT failed".to_string())?;
-        Ok(format!("{signing_input}.{}", base64url(&signature)))
-    }
-}
-
-/// One DER element: tag, definite length, contents.
-fn der_tlv(tag: u8, contents: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let len = contents.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes: Vec<u8> = len
-            .to_be_bytes()
-            .into_iter()
-            .skip_while(|b| *b == 0)
-            .collect();
-        out.push(0x80 | bytes.len() as u8);
-        out.extend(bytes);
-    }
-    out.extend_from_slice(contents);
-    out
 }
 
 #[cfg(test)]
@@ -904,12 +675,5 @@ mod tests {
             decode(&column("timestamp_tz", 9), "1709212455.000000000 1380"),
             Cell::Text("2024-02-29T13:14:15+00:00".into())
         );
-    }
-
-    #[test]
-    fn der_lengths() {
-        assert_eq!(der_tlv(0x04, &[1, 2]), vec![0x04, 2, 1, 2]);
-        let long = der_tlv(0x04, &[0; 300]);
-        assert_eq!(&long[..4], &[0x04, 0x82, 0x01, 0x2c]);
     }
 }
