@@ -382,7 +382,11 @@ async fn sql_errors_carry_googles_message() {
     let server = bigquery_server().await;
     let dir = tempfile::tempdir().unwrap();
     let connector = connector(&bq_source(&server.url, json!({})), dir.path()).unwrap();
-    let error = connector.query("select nope").await.unwrap_err().0;
+    let error = connector
+        .query("select nope")
+        .await
+        .unwrap_err()
+        .to_string();
     assert_eq!(
         error,
         "Error running query on source 'bq': HTTP 400 Bad Request: \
@@ -445,7 +449,11 @@ async fn query_timeout_cancels_the_job() {
     let dir = tempfile::tempdir().unwrap();
     let source = bq_source(&server.url, json!({"query_timeout": 1}));
     let connector = connector(&source, dir.path()).unwrap();
-    let error = connector.query("select forever").await.unwrap_err().0;
+    let error = connector
+        .query("select forever")
+        .await
+        .unwrap_err()
+        .to_string();
     assert_eq!(
         error,
         "Query on source 'bq' timed out after 1 s (query_timeout) and was cancelled"

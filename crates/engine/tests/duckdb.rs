@@ -20,7 +20,7 @@ fn open(
             cancel: Default::default(),
         },
     )
-    .map_err(|e| e.0)
+    .map_err(|e| e.to_string())
 }
 
 #[cfg(not(feature = "duckdb"))]
@@ -193,21 +193,29 @@ mod with_duckdb {
             .query("CREATE TABLE u (i INTEGER)")
             .await
             .unwrap_err()
-            .0;
+            .to_string();
         assert!(
             error.starts_with("Error running query on source 'ducks': "),
             "{error}"
         );
         assert!(error.to_lowercase().contains("read-only"), "{error}");
 
-        let error = connector.query("SELECT nope FROM t").await.unwrap_err().0;
+        let error = connector
+            .query("SELECT nope FROM t")
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("nope"), "{error}");
 
         let missing = open(ducks(json!({"database": "missing.duckdb"})), dir.path()).unwrap();
-        let error = missing.query("SELECT 1").await.unwrap_err().0;
+        let error = missing.query("SELECT 1").await.unwrap_err().to_string();
         assert!(
-            error.contains("missing.duckdb): the database file does not exist"),
+            error.contains("'ducks': the database file does not exist. Ensure"),
             "{error}"
+        );
+        assert!(
+            error.ends_with("missing.duckdb"),
+            "the terminal learns which file: {error}"
         );
 
         let slow = open(ducks(json!({"query_timeout": 1})), dir.path()).unwrap();
@@ -216,7 +224,7 @@ mod with_duckdb {
             .query("SELECT sum(a.range * b.range) FROM range(1000000) a, range(1000000) b")
             .await
             .unwrap_err()
-            .0;
+            .to_string();
         assert_eq!(
             error,
             "Query on source 'ducks' timed out after 1 s (query_timeout) and was cancelled"

@@ -176,7 +176,7 @@ async fn tls_modes() {
             "my_require",
             json!({"sslmode": "require", "connect_timeout": 3}),
         );
-        let error = required.query("select 1").await.unwrap_err().0;
+        let error = required.query("select 1").await.unwrap_err().to_string();
         assert_connection_error(
             &error,
             "my_require",

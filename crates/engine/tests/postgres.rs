@@ -208,7 +208,7 @@ async fn streams_big_results_in_batches() {
         )
         .await
         .unwrap_err();
-    assert!(error.0.contains("disk full (test)"), "{error}");
+    assert!(error.to_string().contains("disk full (test)"), "{error}");
     assert_eq!(
         query(&pg, "select 1 as one").await.rows,
         vec![vec![Cell::Int(1)]]
@@ -244,7 +244,7 @@ async fn db_schema_sets_the_search_path() {
 
     // Without db_schema the table is not found by its bare name.
     let error = setup.query("select x from schema_probe").await.unwrap_err();
-    assert!(error.0.contains("schema_probe"), "{error}");
+    assert!(error.to_string().contains("schema_probe"), "{error}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -258,7 +258,11 @@ async fn redshift_type_speaks_the_postgresql_protocol() {
         "rs_default",
         json!({"type": "redshift", "port": null, "connect_timeout": 3}),
     );
-    let error = default_port.query("select 1").await.unwrap_err().0;
+    let error = default_port
+        .query("select 1")
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(
         error.contains(&format!("{}:5439", SERVER.host())),
         "{error}"
@@ -291,14 +295,14 @@ async fn tls_modes() {
             vec![vec![Cell::Bool(true)]]
         );
     } else {
-        let error = required.query("select 1").await.unwrap_err().0;
+        let error = required.query("select 1").await.unwrap_err().to_string();
         assert!(error.contains("source 'pg_require'"), "{error}");
     }
     // `sslmode: "{{ env_var('X') }}"` with X unset names the variable.
     let marker = visivo_project::load::template::unset_marker("VISIVO_UNSET_SSLMODE");
     let error = PostgresSource::new(&SERVER.source("pg_unset_mode", json!({ "sslmode": marker })))
         .unwrap_err()
-        .0;
+        .to_string();
     assert!(error.contains("VISIVO_UNSET_SSLMODE"), "{error}");
     assert!(
         PostgresSource::new(&SERVER.source("pg_bad_mode", json!({"sslmode": "sometimes"})))

@@ -414,7 +414,7 @@ async fn sql_errors_carry_snowflakes_message_and_code() {
         .query("select * from NO_SUCH_TABLE")
         .await
         .unwrap_err()
-        .0;
+        .to_string();
     assert!(
         error.starts_with("Error running query on source 'warehouse': HTTP 422"),
         "{error}"
@@ -434,7 +434,11 @@ async fn a_rejected_jwt_is_a_connection_error_without_secrets() {
     // The server knows the key for VISIVO_TEST only.
     let source = key_pair_source(&server.url, json!({"username": "someone_else"}));
     let connector = connector(&source, project.dir.path()).unwrap();
-    let error = connector.query("select * from orders").await.unwrap_err().0;
+    let error = connector
+        .query("select * from orders")
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(
         error.starts_with(
             "Error connecting to source 'warehouse': HTTP 401 Unauthorized: JWT token is invalid. (code 390144"
@@ -490,7 +494,11 @@ async fn query_timeout_stops_and_cancels_the_statement() {
     let source = key_pair_source(&server.url, json!({"query_timeout": 1}));
     let connector = connector(&source, project.dir.path()).unwrap();
     let started = std::time::Instant::now();
-    let error = connector.query("select forever").await.unwrap_err().0;
+    let error = connector
+        .query("select forever")
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
     assert_eq!(
         error,

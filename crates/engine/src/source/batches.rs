@@ -3,14 +3,18 @@
 //! [`Out`], and gets its [`Connector`] from that — collected into a [`ResultSet`] for `query`, or
 //! handed to a [`RowSink`] on a blocking thread for `stream`. Also the connection [`Pool`].
 
-use super::{timed_out, Connector, RowSink, SourceError};
-use crate::cancel::{Cancel, CANCELLED};
+use super::error::panic_message;
+use super::{Connector, RowSink, SourceError};
+use crate::cancel::Cancel;
 use crate::value::{Cell, ResultSet};
 use async_trait::async_trait;
 use std::future::Future;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, Semaphore, SemaphorePermit};
+
+/// What a sink that refused rows without saying why leaves.
+const NOT_STORED: &str = "the rows could not be stored";
 
 /// Rows handed to a sink at once.
 pub(crate) const BATCH_ROWS: usize = 10_000;
@@ -54,7 +58,7 @@ pub(crate) struct Pool<C> {
     pub(crate) size: usize,
     idle: Mutex<Vec<(C, Instant)>>,
     permits: Semaphore,
-    connect_failure: OnceLock<String>,
+    connect_failure: OnceLock<SourceError>,
 }
 
 impl<C> Pool<C> {
@@ -74,11 +78,11 @@ impl<C> Pool<C> {
     pub(crate) async fn acquire(
         &self,
     ) -> Result<(SemaphorePermit<'_>, Option<(C, Instant)>), Stop> {
-        let permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| Stop::Error("the connection pool is closed".into()))?;
+        let permit = self.permits.acquire().await.map_err(|_| {
+            Stop::Error(SourceError::Internal(
+                "the connection pool is closed".into(),
+            ))
+        })?;
         if let Some(failure) = self.connect_failure.get() {
             return Err(Stop::Error(failure.clone()));
         }
@@ -88,7 +92,7 @@ impl<C> Pool<C> {
 
     /// A new connection, or the failure every later query of this run reports too.
     pub(crate) fn connected(&self, attempt: Result<C, SourceError>) -> Result<C, Stop> {
-        attempt.map_err(|e| Stop::Error(self.connect_failure.get_or_init(|| e.0).clone()))
+        attempt.map_err(|e| Stop::Error(self.connect_failure.get_or_init(|| e).clone()))
     }
 
     /// Keeps a healthy connection for the next query.
@@ -106,10 +110,13 @@ pub(crate) enum Interruption {
 }
 
 impl Interruption {
-    pub(crate) fn message(&self, source_name: &str) -> String {
+    pub(crate) fn into_error(self, source_name: &str) -> SourceError {
         match self {
-            Interruption::TimedOut(limit) => timed_out(source_name, *limit),
-            Interruption::Cancelled => CANCELLED.to_string(),
+            Interruption::TimedOut(limit) => SourceError::Timeout {
+                source_name: source_name.to_string(),
+                limit,
+            },
+            Interruption::Cancelled => SourceError::Cancelled,
         }
     }
 }
@@ -137,8 +144,11 @@ pub(crate) async fn until_interrupted<T>(
 pub enum Stop {
     /// The statement failed; the connection is still usable. (Message without the source name.)
     Query(String),
+    /// The connection broke while the statement ran; it is not used again. (Message without the
+    /// source name.)
+    Broken(String),
     /// Anything else, ready to show.
-    Error(String),
+    Error(SourceError),
     /// The sink refused the rows; its own error is waiting in the [`Pipe`].
     SinkFailed,
 }
@@ -147,15 +157,17 @@ impl Stop {
     /// A failed statement's message as the user sees it: the source named.
     pub(crate) fn on_source(self, name: &str) -> Stop {
         match self {
-            Stop::Query(e) => Stop::Error(format!("Error running query on source '{name}': {e}")),
+            Stop::Query(e) | Stop::Broken(e) => Stop::Error(SourceError::query(name, e)),
             other => other,
         }
     }
 
+    /// The error of a stop that [`Stop::on_source`] has named.
     pub(crate) fn into_error(self) -> SourceError {
         match self {
-            Stop::Query(e) | Stop::Error(e) => SourceError(e),
-            Stop::SinkFailed => SourceError("the rows could not be stored".into()),
+            Stop::Query(e) | Stop::Broken(e) => SourceError::Internal(e),
+            Stop::Error(e) => e,
+            Stop::SinkFailed => SourceError::Output(NOT_STORED.into()),
         }
     }
 }
@@ -233,13 +245,17 @@ impl Pipe {
             Err(stop) => Err(stop),
         };
         self.sender = None;
-        let written = self.writer.await.map_err(|e| SourceError(e.to_string()))?;
+        let written = self.writer.await.map_err(|e| match e.try_into_panic() {
+            Ok(panic) => SourceError::Internal(format!(
+                "storing the rows panicked: {}",
+                panic_message(&*panic)
+            )),
+            Err(e) => SourceError::Internal(e.to_string()),
+        })?;
         match finished {
-            Ok(()) => written.map_err(SourceError),
-            Err(Stop::SinkFailed) => Err(SourceError(
-                written
-                    .err()
-                    .unwrap_or_else(|| "the rows could not be stored".into()),
+            Ok(()) => written.map_err(SourceError::Output),
+            Err(Stop::SinkFailed) => Err(SourceError::Output(
+                written.err().unwrap_or_else(|| NOT_STORED.into()),
             )),
             Err(stop) => Err(stop.into_error()),
         }
@@ -255,9 +271,10 @@ mod tests {
         let pool = Pool::<()>::new(2);
         let (_slot, idle) = pool.acquire().await.ok().unwrap();
         assert!(idle.is_none());
-        let failed = pool.connected(Err(SourceError("refused".into())));
-        assert!(matches!(failed, Err(Stop::Error(e)) if e == "refused"));
+        let refused = SourceError::config("db", "refused");
+        let failed = pool.connected(Err(refused.clone()));
+        assert!(matches!(failed, Err(Stop::Error(e)) if e == refused));
         let again = pool.acquire().await;
-        assert!(matches!(again, Err(Stop::Error(e)) if e == "refused"));
+        assert!(matches!(again, Err(Stop::Error(e)) if e == refused));
     }
 }

@@ -19,7 +19,7 @@ use super::http::{
     encode_component, http_client, request_error, retryable, run_remote_job, RemoteJob, USER_AGENT,
 };
 use super::jwt::{unix_now, RsaSigner};
-use super::{resolve_path, with_connection, ConnectContext, SourceError};
+use super::{resolve_path, ConnectContext, SourceError};
 use crate::value::Cell;
 use async_trait::async_trait;
 use serde_json::{json, Map, Value};
@@ -63,7 +63,7 @@ pub struct BigQuerySource {
 impl BigQuerySource {
     pub fn new(source: &Source, ctx: &ConnectContext) -> Result<Self, SourceError> {
         let name = source.name.clone().unwrap_or_default();
-        let fail = |message: String| SourceError(format!("source '{name}': {message}"));
+        let fail = |message: String| SourceError::config(&name, message);
         let (key_text, origin) = match (&source.credentials_json, &source.credentials_path) {
             (Some(text), _) if !text.expose().trim().is_empty() => {
                 (text.expose().to_string(), "credentials_json".to_string())
@@ -154,24 +154,22 @@ impl BigQuerySource {
     }
 
     fn connect_error(&self, message: &str) -> Stop {
-        Stop::Error(with_connection(
-            format!(
-                "Error connecting to source '{}': {message}. Ensure the database is running and \
-                 the connection properties are correct.",
-                self.name
-            ),
-            format!(
+        Stop::Error(SourceError::Connect {
+            source_name: self.name.clone(),
+            message: message.to_string(),
+            connection: Some(format!(
                 "bigquery project '{}', service account '{}'",
                 self.project, self.account.client_email
-            ),
-        ))
+            )),
+        })
     }
 
     fn query_error(&self, message: &str) -> Stop {
-        Stop::Error(with_connection(
-            format!("Error running query on source '{}': {message}", self.name),
-            format!("bigquery project '{}'", self.project),
-        ))
+        Stop::Error(SourceError::Query {
+            source_name: self.name.clone(),
+            message: message.to_string(),
+            connection: Some(format!("bigquery project '{}'", self.project)),
+        })
     }
 
     /// A valid access token: the cached one, or a new one from the token endpoint.

@@ -34,9 +34,7 @@ impl DuckdbSource {
     pub fn new(source: &Source, ctx: &ConnectContext) -> Result<Self, SourceError> {
         let name = source.name.clone().unwrap_or_default();
         let database = source.database.as_deref().ok_or_else(|| {
-            SourceError(format!(
-                "source '{name}': `database` (the DuckDB file) is required"
-            ))
+            SourceError::config(&name, "`database` (the DuckDB file) is required")
         })?;
         let database = if database == ":memory:" {
             PathBuf::from(database)
@@ -62,13 +60,10 @@ impl InProcessEngine for DuckdbSource {
     }
 
     fn open(&self) -> Result<Connection, SourceError> {
-        let fail = |e: String| {
-            SourceError(format!(
-                "Error connecting to source '{}' (duckdb file {}): {e}. Ensure the database is \
-                 running and the connection properties are correct.",
-                self.settings.name,
-                self.database.display()
-            ))
+        let fail = |message: String| SourceError::Connect {
+            source_name: self.settings.name.clone(),
+            message,
+            connection: Some(format!("duckdb file {}", self.database.display())),
         };
         let connection = if self.database.as_os_str() == ":memory:" {
             Connection::open_in_memory().map_err(|e| fail(e.to_string()))?
@@ -106,13 +101,6 @@ impl InProcessEngine for DuckdbSource {
 
     fn run(connection: &Connection, sql: &str, out: &mut dyn RowSink) -> Result<(), String> {
         run_query(connection, sql, out)
-    }
-
-    fn query_failed(&self, message: String) -> String {
-        format!(
-            "Error running query on source '{}': {message}",
-            self.settings.name
-        )
     }
 }
 

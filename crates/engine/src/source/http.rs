@@ -4,6 +4,7 @@
 
 use super::batches::{until_interrupted, Stop};
 use super::error::with_causes;
+use super::SourceError;
 use std::future::Future;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -30,11 +31,11 @@ pub(crate) async fn run_remote_job<H, C>(
 where
     C: Future<Output = ()>,
 {
-    let _permit = job
-        .permits
-        .acquire()
-        .await
-        .map_err(|_| Stop::Error("the source's permits are closed".into()))?;
+    let _permit = job.permits.acquire().await.map_err(|_| {
+        Stop::Error(SourceError::Internal(
+            "the source's permits are closed".into(),
+        ))
+    })?;
     match until_interrupted(work, job.limit, job.run).await {
         Ok(result) => result,
         Err(interruption) => {
@@ -42,7 +43,7 @@ where
             if let Some(handle) = handle {
                 cancel(handle).await;
             }
-            Err(Stop::Error(interruption.message(job.source_name)))
+            Err(Stop::Error(interruption.into_error(job.source_name)))
         }
     }
 }

@@ -3,6 +3,7 @@
 //! cancelled the statement is interrupted. An engine implements [`InProcessEngine`]; [`InProcess`] makes it a [`Connector`].
 
 use super::batches::{until_interrupted, BATCH_ROWS};
+use super::error::panic_message;
 use super::{ConnectContext, Connector, RowSink, SourceError};
 use crate::cancel::Cancel;
 use crate::value::{Cell, ResultSet};
@@ -41,10 +42,6 @@ pub trait InProcessEngine: Send + Sync + 'static {
     fn interrupt(handle: Self::Interrupt);
     /// Runs `sql`, handing its column names and then batches of rows (see [`Batcher`]) to `out`.
     fn run(connection: &Self::Connection, sql: &str, out: &mut dyn RowSink) -> Result<(), String>;
-    /// How a failed query's message reaches the user.
-    fn query_failed(&self, message: String) -> String {
-        message
-    }
 }
 
 /// An in-process engine as a [`Connector`].
@@ -66,12 +63,17 @@ impl<E: InProcessEngine> InProcess<E> {
                 Err(interruption) => {
                     E::interrupt(interrupt);
                     let _ = task.await;
-                    return Err(SourceError(interruption.message(&settings.name)));
+                    return Err(interruption.into_error(&settings.name));
                 }
             };
-        joined
-            .map_err(|e| SourceError(e.to_string()))?
-            .map_err(|e| SourceError(self.0.query_failed(e)))
+        let finished = joined.map_err(|e| match e.try_into_panic() {
+            Ok(panic) => SourceError::query(
+                &settings.name,
+                format!("the engine panicked: {}", panic_message(&*panic)),
+            ),
+            Err(e) => SourceError::Internal(e.to_string()),
+        })?;
+        finished.map_err(|message| SourceError::query(&settings.name, message))
     }
 }
 

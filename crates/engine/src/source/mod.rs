@@ -42,9 +42,9 @@ pub trait Connector: Send + Sync {
     async fn stream(&self, sql: &str, sink: Box<dyn RowSink>) -> Result<(), SourceError> {
         let result = self.query(sql).await?;
         let mut sink = sink;
-        sink.columns(&result.columns).map_err(SourceError)?;
-        sink.rows(result.rows).map_err(SourceError)?;
-        sink.finish().map_err(SourceError)
+        sink.columns(&result.columns).map_err(SourceError::Output)?;
+        sink.rows(result.rows).map_err(SourceError::Output)?;
+        sink.finish().map_err(SourceError::Output)
     }
 
     /// How many queries may run against this source at once.
@@ -80,11 +80,11 @@ pub fn connect(source: &Source, ctx: &ConnectContext) -> Result<Arc<dyn Connecto
             source, ctx,
         )?))),
         #[cfg(not(feature = "duckdb"))]
-        SourceType::Duckdb => Err(SourceError(format!(
-            "source '{}': DuckDB support is not compiled into this build; rebuild with \
+        SourceType::Duckdb => Err(SourceError::config(
+            source.name.as_deref().unwrap_or_default(),
+            "DuckDB support is not compiled into this build; rebuild with \
              `cargo build --features duckdb`",
-            source.name.as_deref().unwrap_or_default()
-        ))),
+        )),
     }
 }
 
@@ -92,7 +92,7 @@ pub fn connect(source: &Source, ctx: &ConnectContext) -> Result<Arc<dyn Connecto
 pub(crate) fn required_login(source: &Source, name: &str) -> Result<String, SourceError> {
     source
         .login_user()
-        .ok_or_else(|| SourceError(format!("source '{name}': `username` is required")))
+        .ok_or_else(|| SourceError::config(name, "`username` is required"))
 }
 
 fn secret(value: &Option<visivo_project::Secret>) -> Option<&str> {
@@ -117,37 +117,20 @@ fn check_env_vars(source: &Source) -> Result<(), SourceError> {
     ];
     for (field, value) in fields {
         if let Some(var) = value.and_then(|v| unset_vars_in(v).first().copied()) {
-            return Err(SourceError(format!(
-                "source '{}': `{field}` comes from environment variable {var}, which is not set",
-                source.name.as_deref().unwrap_or_default()
-            )));
+            return Err(SourceError::config(
+                source.name.as_deref().unwrap_or_default(),
+                format!("`{field}` comes from environment variable {var}, which is not set"),
+            ));
         }
     }
     Ok(())
 }
 
-/// Where an error message names where its source lives (host, port, database, user): a last line
-/// of its own, which the terminal shows and `error.json`, read by the browser, leaves out.
-const CONNECTION_LINE: &str = "\nconnection: ";
-
-/// `message` followed by the line naming where the source lives.
-pub(crate) fn with_connection(message: String, connection: String) -> String {
-    format!("{message}{CONNECTION_LINE}{connection}")
-}
-
 /// `message` without the line naming where the source lives: what the browser may see.
 pub fn without_connection(message: &str) -> &str {
     message
-        .split_once(CONNECTION_LINE)
+        .split_once("\nconnection: ")
         .map_or(message, |(before, _)| before)
-}
-
-/// What every engine says when a query ran past `query_timeout`.
-pub(crate) fn timed_out(source_name: &str, limit: std::time::Duration) -> String {
-    format!(
-        "Query on source '{source_name}' timed out after {} s (query_timeout) and was cancelled",
-        limit.as_secs()
-    )
 }
 
 pub fn resolve_path(project_dir: &Path, path: &str) -> PathBuf {

@@ -11,8 +11,8 @@ use super::batches::{until_interrupted, BatchedSource, Out, Pool, Stop, BATCH_RO
 use super::decode::{decimal_cell, float_cell, iso_datetime, iso_time};
 use super::error::error_chain;
 use super::tls::Tls;
-use super::{required_login, with_connection, SourceError};
-use crate::cancel::{Cancel, CANCELLED};
+use super::{required_login, SourceError};
+use crate::cancel::Cancel;
 use crate::value::Cell;
 use async_trait::async_trait;
 use mysql_async::consts::{ColumnFlags, ColumnType};
@@ -93,20 +93,17 @@ impl MysqlSource {
     }
 
     fn connect_error(&self, message: &str) -> SourceError {
-        SourceError(with_connection(
-            format!(
-                "Error connecting to source '{}': {message}. Ensure the database is running and \
-                 the connection properties are correct.",
-                self.name
-            ),
-            format!(
+        SourceError::Connect {
+            source_name: self.name.clone(),
+            message: message.to_string(),
+            connection: Some(format!(
                 "mysql at {}:{}, database '{}', user '{}'",
                 self.host,
                 self.port,
                 self.database.as_deref().unwrap_or(""),
                 self.user,
-            ),
-        ))
+            )),
+        }
     }
 
     async fn connect_with(&self, tls: Tls) -> Result<Conn, String> {
@@ -150,7 +147,7 @@ impl MysqlSource {
 async fn run(conn: &mut Conn, sql: &str, out: &mut Out<'_>) -> Result<(), Stop> {
     let query_error = |e: mysql_async::Error| match e {
         mysql_async::Error::Server(_) => Stop::Query(mysql_error(&e)),
-        other => Stop::Error(mysql_error(&other)),
+        other => Stop::Broken(mysql_error(&other)),
     };
     let mut result = conn.query_iter(sql).await.map_err(query_error)?;
     let columns: Vec<Column> = result.columns().map(|c| c.to_vec()).unwrap_or_default();
@@ -292,7 +289,7 @@ impl BatchedSource for MysqlSource {
             None => {
                 let attempt = self.cancel.unless_cancelled(self.connect()).await;
                 self.pool
-                    .connected(attempt.ok_or_else(|| Stop::Error(CANCELLED.into()))?)?
+                    .connected(attempt.ok_or(Stop::Error(SourceError::Cancelled))?)?
             }
         };
         let connection_id = conn.id();
@@ -302,7 +299,7 @@ impl BatchedSource for MysqlSource {
             Err(interruption) => {
                 // `conn` is dropped, not reused.
                 self.kill_query(connection_id).await;
-                return Err(Stop::Error(interruption.message(&self.name)));
+                return Err(Stop::Error(interruption.into_error(&self.name)));
             }
         };
         if matches!(result, Ok(()) | Err(Stop::Query(_))) {

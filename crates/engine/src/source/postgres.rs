@@ -15,8 +15,8 @@ use super::batches::{until_interrupted, BatchedSource, Out, Pool, Stop, BATCH_RO
 use super::decode::{cell_to_json, decimal_cell, float_cell, iso_datetime, iso_time, utc_datetime};
 use super::error::error_chain;
 use super::tls::{tls_config, Tls};
-use super::{required_login, with_connection, SourceError};
-use crate::cancel::{Cancel, CANCELLED};
+use super::{required_login, SourceError};
+use crate::cancel::Cancel;
 use crate::value::Cell;
 use async_trait::async_trait;
 use futures_util::StreamExt;
@@ -84,21 +84,18 @@ impl PostgresSource {
     }
 
     fn connect_error(&self, message: &str) -> SourceError {
-        SourceError(with_connection(
-            format!(
-                "Error connecting to source '{}': {message}. Ensure the database is running and \
-                 the connection properties are correct.",
-                self.name
-            ),
-            format!(
+        SourceError::Connect {
+            source_name: self.name.clone(),
+            message: message.to_string(),
+            connection: Some(format!(
                 "{} at {}:{}, database '{}', user '{}'",
                 self.engine,
                 self.host,
                 self.port,
                 self.database.as_deref().unwrap_or(&self.user),
                 self.user,
-            ),
-        ))
+            )),
+        }
     }
 
     /// Asks the server to stop the statement `client` is running (a cancel request on a
@@ -249,7 +246,7 @@ impl BatchedSource for PostgresSource {
             _ => {
                 let attempt = self.cancel.unless_cancelled(self.connect()).await;
                 self.pool
-                    .connected(attempt.ok_or_else(|| Stop::Error(CANCELLED.into()))?)?
+                    .connected(attempt.ok_or(Stop::Error(SourceError::Cancelled))?)?
             }
         };
         let work = run(&client, sql, out);
@@ -257,7 +254,7 @@ impl BatchedSource for PostgresSource {
             Ok(result) => result,
             Err(interruption) => {
                 self.cancel_query(&client).await;
-                return Err(Stop::Error(interruption.message(&self.name)));
+                return Err(Stop::Error(interruption.into_error(&self.name)));
             }
         };
         match &result {

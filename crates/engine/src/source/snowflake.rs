@@ -24,7 +24,7 @@ use super::http::{
     encode_component, http_client, request_error, retryable, run_remote_job, RemoteJob, USER_AGENT,
 };
 use super::jwt::{unix_now, RsaSigner};
-use super::{timed_out, with_connection, SourceError};
+use super::SourceError;
 use crate::value::Cell;
 use async_trait::async_trait;
 use serde_json::{json, Value};
@@ -77,10 +77,11 @@ impl SnowflakeSource {
             .clone()
             .filter(|a| !a.trim().is_empty())
             .ok_or_else(|| {
-                SourceError(format!(
-                    "source '{name}': `account` (the Snowflake account identifier, e.g. \
-                     myorg-myaccount) is required"
-                ))
+                SourceError::config(
+                    &name,
+                    "`account` (the Snowflake account identifier, e.g. \
+                     myorg-myaccount) is required",
+                )
             })?;
         let account = account.trim().to_string();
         let user = source
@@ -88,9 +89,7 @@ impl SnowflakeSource {
             .clone()
             .filter(|u| !u.trim().is_empty())
             .ok_or_else(|| {
-                SourceError(format!(
-                    "source '{name}': `username` (the Snowflake user) is required"
-                ))
+                SourceError::config(&name, "`username` (the Snowflake user) is required")
             })?;
         let base_url = match (&source.api_url, &source.host) {
             (Some(url), _) => url.trim_end_matches('/').to_string(),
@@ -104,16 +103,16 @@ impl SnowflakeSource {
             (Some(path), _) => {
                 let path = super::resolve_path(ctx.project_dir, path);
                 let pem = std::fs::read_to_string(&path).map_err(|e| {
-                    SourceError(format!(
-                        "source '{name}': cannot read the private key {}: {e}",
-                        path.display()
-                    ))
+                    SourceError::config(
+                        &name,
+                        format!("cannot read the private key {}: {e}", path.display()),
+                    )
                 })?;
                 let signer = RsaSigner::from_pem(&pem).map_err(|e| {
-                    SourceError(format!(
-                        "source '{name}': the private key {} is not usable: {e}",
-                        path.display()
-                    ))
+                    SourceError::config(
+                        &name,
+                        format!("the private key {} is not usable: {e}", path.display()),
+                    )
                 })?;
                 let (issuer, subject) = jwt_names(&account, &user, &signer);
                 Auth::KeyPair {
@@ -124,16 +123,16 @@ impl SnowflakeSource {
             }
             (None, Some(token)) if !token.expose().is_empty() => Auth::Token(token.clone()),
             _ => {
-                return Err(SourceError(format!(
-                    "source '{name}': Snowflake needs `private_key_path` (key-pair \
+                return Err(SourceError::config(
+                    &name,
+                    "Snowflake needs `private_key_path` (key-pair \
                      authentication) or a programmatic access token in `password`; the SQL API \
-                     that Visivo uses does not accept passwords"
-                )))
+                     that Visivo uses does not accept passwords",
+                ))
             }
         };
         let connect_timeout = source.connect_limit();
-        let client = http_client(connect_timeout)
-            .map_err(|e| SourceError(format!("source '{name}': {e}")))?;
+        let client = http_client(connect_timeout).map_err(|e| SourceError::config(&name, e))?;
         let concurrency = source.pool_size();
         Ok(SnowflakeSource {
             name,
@@ -162,25 +161,29 @@ impl SnowflakeSource {
             }
             _ => "",
         };
-        Stop::Error(with_connection(
-            format!(
-                "Error connecting to source '{}': {message}{hint}. Ensure the database is running \
-                 and the connection properties are correct.",
-                self.name
-            ),
-            format!("snowflake account '{}', user '{}'", self.account, self.user),
-        ))
+        Stop::Error(SourceError::Connect {
+            source_name: self.name.clone(),
+            message: format!("{message}{hint}"),
+            connection: Some(format!(
+                "snowflake account '{}', user '{}'",
+                self.account, self.user
+            )),
+        })
     }
 
     fn query_error(&self, message: &str) -> Stop {
-        Stop::Error(with_connection(
-            format!("Error running query on source '{}': {message}", self.name),
-            format!("snowflake account '{}'", self.account),
-        ))
+        Stop::Error(SourceError::Query {
+            source_name: self.name.clone(),
+            message: message.to_string(),
+            connection: Some(format!("snowflake account '{}'", self.account)),
+        })
     }
 
     fn timeout_error(&self, limit: Duration) -> Stop {
-        Stop::Error(timed_out(&self.name, limit))
+        Stop::Error(SourceError::Timeout {
+            source_name: self.name.clone(),
+            limit,
+        })
     }
 
     /// The headers of every request.

@@ -22,18 +22,19 @@ impl SqliteSource {
     pub fn new(source: &Source, ctx: &ConnectContext) -> Result<Self, SourceError> {
         let name = source.name.clone().unwrap_or_default();
         let database = source.database.as_deref().ok_or_else(|| {
-            SourceError(format!(
-                "source '{name}': `database` (the SQLite file) is required"
-            ))
+            SourceError::config(&name, "`database` (the SQLite file) is required")
         })?;
         let database = resolve_path(ctx.project_dir, database);
         let mut attachments = Vec::new();
         for attachment in source.attach.iter().flatten() {
             let file = attachment.database().ok_or_else(|| {
-                SourceError(format!(
-                    "source '{name}': attachment '{}' needs a database file",
-                    attachment.schema_name
-                ))
+                SourceError::config(
+                    &name,
+                    format!(
+                        "attachment '{}' needs a database file",
+                        attachment.schema_name
+                    ),
+                )
             })?;
             attachments.push((
                 attachment.schema_name.clone(),
@@ -136,11 +137,10 @@ impl InProcessEngine for SqliteSource {
     }
 
     fn open(&self) -> Result<Connection, SourceError> {
-        let fail = |e: String| {
-            SourceError(format!(
-                "Error connecting to source '{}': {e}",
-                self.settings.name
-            ))
+        let fail = |message: String| SourceError::Connect {
+            source_name: self.settings.name.clone(),
+            message,
+            connection: Some(format!("sqlite file {}", self.database.display())),
         };
         open_with_attachments(&self.database, &self.attachments).map_err(fail)
     }
@@ -161,7 +161,6 @@ impl InProcessEngine for SqliteSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cancel::CANCELLED;
     use crate::source::in_process::InProcess;
     use crate::source::Connector;
 
@@ -182,6 +181,6 @@ mod tests {
         });
         let stopped =
             tokio::time::timeout(std::time::Duration::from_secs(20), source.query(endless));
-        assert_eq!(stopped.await.unwrap().unwrap_err().0, CANCELLED);
+        assert_eq!(stopped.await.unwrap().unwrap_err(), SourceError::Cancelled);
     }
 }

@@ -20,18 +20,23 @@ impl Tls {
             return Ok(Tls::Disable);
         };
         if let Some(var) = unset_vars_in(mode).first() {
-            return Err(SourceError(format!(
-                "source '{name}': `sslmode` comes from environment variable {var}, which is not set"
-            )));
+            return Err(SourceError::config(
+                name,
+                format!("`sslmode` comes from environment variable {var}, which is not set"),
+            ));
         }
         match mode.trim().to_ascii_lowercase().as_str() {
             "" | "disable" => Ok(Tls::Disable),
             "prefer" => Ok(Tls::Prefer),
             "require" => Ok(Tls::Require),
             "verify-full" => Ok(Tls::VerifyFull),
-            other => Err(SourceError(format!(
-                "source '{name}': sslmode '{other}' is not supported; use disable, prefer, require or verify-full"
-            ))),
+            other => Err(SourceError::config(
+                name,
+                format!(
+                    "sslmode '{other}' is not supported; use disable, prefer, require or \
+                     verify-full"
+                ),
+            )),
         }
     }
 }

@@ -239,7 +239,7 @@ pub fn connector(
             cancel: Default::default(),
         },
     )
-    .map_err(|e| e.0)
+    .map_err(|e| e.to_string())
 }
 
 /// The error of `select * from orders` on a new connector for `source`.
@@ -249,7 +249,7 @@ pub async fn orders_query_error(source: &visivo_project::Source, dir: &Path) -> 
         .query("select * from orders")
         .await
         .unwrap_err()
-        .0
+        .to_string()
 }
 
 /// Records what a stream delivers, batch by batch.
