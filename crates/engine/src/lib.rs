@@ -4,6 +4,7 @@
 pub mod cancel;
 pub mod csv_script;
 pub mod data_json;
+pub mod error;
 pub mod materialize;
 pub mod output;
 pub mod plan;

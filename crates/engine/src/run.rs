@@ -2,14 +2,16 @@
 //! source at most what its pool allows), re-using results whose inputs did not change. A run
 //! that is cancelled stops its jobs and leaves the previous outputs as they were.
 
-use crate::cancel::CANCELLED;
 use crate::data_json::group_by_cohort;
+use crate::error::JobError;
 use crate::materialize::SqliteTableWriter;
 use crate::output::write_atomic;
 use crate::plan::{sqlite_file, Job, JobKind, TraceTarget, Work};
+use crate::source::error::panic_message;
 use crate::source::in_process::InProcess;
 use crate::source::sqlite::{open_with_attachments, run_query, SqliteSource};
-use crate::source::{connect, without_connection, ConnectContext, Connector};
+use crate::source::{connect, ConnectContext, Connector, SourceError};
+use futures_util::FutureExt;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -36,7 +38,7 @@ pub enum Outcome {
     },
     /// Inputs unchanged since the last run: the previous result was kept.
     Reused,
-    Failed(String),
+    Failed(JobError),
     /// Not run because something it needs failed.
     Skipped(String),
 }
@@ -79,7 +81,7 @@ type Pooled = (Arc<dyn Connector>, Arc<Semaphore>);
 
 struct Shared {
     options: RunOptions,
-    connectors: Mutex<HashMap<String, Result<Pooled, String>>>,
+    connectors: Mutex<HashMap<String, Result<Pooled, SourceError>>>,
 }
 
 const STATE_FILE: &str = ".visivo-state.json";
@@ -102,47 +104,53 @@ pub async fn run(jobs: Vec<Job>, options: RunOptions, listener: Listener) -> Sum
     }
     let mut outcomes: Vec<Option<Outcome>> = vec![None; jobs.len()];
     let mut set = JoinSet::new();
-    let spawn =
-        |set: &mut JoinSet<(usize, Outcome)>, id: usize, state: &HashMap<String, String>| {
-            let job = jobs[id].clone();
-            let reusable = !options.full_refresh
-                && state.get(&state_key(&job)) == Some(&job.hash)
-                && job.output(&options.output_dir).exists();
-            let shared = shared.clone();
-            let global = global.clone();
-            let listener = listener.clone();
-            set.spawn(async move {
-                if reusable {
-                    return (id, Outcome::Reused);
-                }
-                let mut t = Instant::now();
-                let outcome = match wait_for_room(&job, &shared, global).await {
-                    Ok(_room) => {
-                        listener(Event::Started {
-                            kind: job.kind,
-                            name: job.name.clone(),
-                        });
-                        t = Instant::now();
-                        match execute(&job, &shared).await {
-                            Ok(outcome) => outcome,
-                            Err(e) => Outcome::Failed(e),
-                        }
+    let spawn = |set: &mut JoinSet<(usize, Outcome)>,
+                 id: usize,
+                 state: &HashMap<String, String>| {
+        let job = jobs[id].clone();
+        let reusable = !options.full_refresh
+            && state.get(&state_key(&job)) == Some(&job.hash)
+            && job.output(&options.output_dir).exists();
+        let shared = shared.clone();
+        let global = global.clone();
+        let listener = listener.clone();
+        set.spawn(async move {
+            if reusable {
+                return (id, Outcome::Reused);
+            }
+            let mut t = Instant::now();
+            let outcome = match wait_for_room(&job, &shared, global).await {
+                Ok(_room) => {
+                    listener(Event::Started {
+                        kind: job.kind,
+                        name: job.name.clone(),
+                    });
+                    t = Instant::now();
+                    // A panicking job fails with its message, like any other failure.
+                    let executing = std::panic::AssertUnwindSafe(execute(&job, &shared));
+                    match executing.catch_unwind().await {
+                        Ok(Ok(outcome)) => outcome,
+                        Ok(Err(e)) => Outcome::Failed(e),
+                        Err(panic) => Outcome::Failed(JobError::Panicked(panic_message(&*panic))),
                     }
-                    Err(e) => Outcome::Failed(e),
-                };
-                // A cancelled job leaves the trace's previous files (data and error) alone.
-                if job.kind == JobKind::Trace && outcome != Outcome::Failed(CANCELLED.into()) {
-                    record_trace_error(&shared.options.output_dir, &job.name, &outcome);
                 }
-                listener(Event::Finished {
-                    kind: job.kind,
-                    name: job.name.clone(),
-                    outcome: outcome.clone(),
-                    elapsed: t.elapsed(),
-                });
-                (id, outcome)
+                Err(e) => Outcome::Failed(e),
+            };
+            // A cancelled job leaves the trace's previous files (data and error) alone.
+            if job.kind == JobKind::Trace
+                && !matches!(&outcome, Outcome::Failed(e) if e.is_cancelled())
+            {
+                record_trace_error(&shared.options.output_dir, &job.name, &outcome);
+            }
+            listener(Event::Finished {
+                kind: job.kind,
+                name: job.name.clone(),
+                outcome: outcome.clone(),
+                elapsed: t.elapsed(),
             });
-        };
+            (id, outcome)
+        });
+    };
     for (id, _) in waiting.iter().enumerate().filter(|(_, w)| **w == 0) {
         spawn(&mut set, id, &state);
     }
@@ -193,7 +201,7 @@ async fn wait_for_room(
     job: &Job,
     shared: &Shared,
     threads: Arc<Semaphore>,
-) -> Result<(Option<OwnedSemaphorePermit>, OwnedSemaphorePermit), String> {
+) -> Result<(Option<OwnedSemaphorePermit>, OwnedSemaphorePermit), JobError> {
     let waiting = async {
         let source_slot = match job.source() {
             Some(source) => {
@@ -210,7 +218,7 @@ async fn wait_for_room(
         .cancel
         .unless_cancelled(waiting)
         .await
-        .unwrap_or_else(|| Err(CANCELLED.into()))
+        .unwrap_or(Err(JobError::Cancelled))
 }
 
 fn skip_dependents(
@@ -261,18 +269,19 @@ fn read_state(path: &Path) -> HashMap<String, String> {
 /// message, without where the source lives (the terminal shows that).
 fn record_trace_error(output_dir: &Path, trace: &str, outcome: &Outcome) {
     let path = output_dir.join(trace).join("error.json");
-    match outcome {
-        Outcome::Failed(message) | Outcome::Skipped(message) => {
-            let json = serde_json::json!({ "message": without_connection(message) });
-            let _ = write_atomic(&path, json.to_string().as_bytes());
-        }
+    let message = match outcome {
+        Outcome::Failed(error) => error.public_message(),
+        Outcome::Skipped(reason) => reason.clone(),
         _ => {
             let _ = std::fs::remove_file(path);
+            return;
         }
-    }
+    };
+    let json = serde_json::json!({ "message": message });
+    let _ = write_atomic(&path, json.to_string().as_bytes());
 }
 
-async fn execute(job: &Job, shared: &Shared) -> Result<Outcome, String> {
+async fn execute(job: &Job, shared: &Shared) -> Result<Outcome, JobError> {
     let output_dir = &shared.options.output_dir;
     let target = job.output(output_dir);
     match &job.work {
@@ -299,24 +308,18 @@ async fn execute(job: &Job, shared: &Shared) -> Result<Outcome, String> {
                 };
                 crate::csv_script::run(&script, &file)
             })
-            .await
-            .map_err(|e| e.to_string())??;
+            .await??;
             Ok(succeeded(format!("{rows} rows → {}", display(&target))))
         }
         Work::Materialize { sql, source } => {
             let (connector, _) = shared.connector(source)?;
             let writer = SqliteTableWriter::create(&target, "model")?;
-            connector
-                .stream(sql, Box::new(writer))
-                .await
-                .map_err(|e| e.to_string())?;
+            connector.stream(sql, Box::new(writer)).await?;
             Ok(succeeded(display(&target)))
         }
         Work::LocalMerge { sql, children } => {
             let (sql, children, file) = (sql.clone(), children.clone(), target.clone());
-            tokio::task::spawn_blocking(move || merge(&sql, &children, &file))
-                .await
-                .map_err(|e| e.to_string())??;
+            tokio::task::spawn_blocking(move || merge(&sql, &children, &file)).await??;
             Ok(succeeded(display(&target)))
         }
         Work::Trace {
@@ -342,8 +345,7 @@ async fn execute(job: &Job, shared: &Shared) -> Result<Outcome, String> {
                     .query(sql)
                     .await
                 }
-            }
-            .map_err(|e| e.to_string())?;
+            }?;
             let grouped = group_by_cohort(&result)?;
             write_atomic(&target, grouped.json.as_bytes())
                 .map_err(|e| format!("writing {}: {e}", display(&target)))?;
@@ -381,12 +383,12 @@ fn merge(sql: &str, children: &[(String, PathBuf)], target: &Path) -> Result<(),
 }
 
 impl Shared {
-    fn connector(&self, source: &visivo_project::Source) -> Result<Pooled, String> {
+    fn connector(&self, source: &visivo_project::Source) -> Result<Pooled, SourceError> {
         let name = source.name.clone().unwrap_or_default();
         let mut cache = self
             .connectors
             .lock()
-            .map_err(|_| "connector cache poisoned".to_string())?;
+            .map_err(|_| SourceError::Internal("connector cache poisoned".into()))?;
         cache
             .entry(name)
             .or_insert_with(|| {
@@ -395,12 +397,10 @@ impl Shared {
                     threads: self.options.threads,
                     cancel: self.options.cancel.clone(),
                 };
-                connect(source, &ctx)
-                    .map(|c| {
-                        let pool = Arc::new(Semaphore::new(c.concurrency().max(1)));
-                        (c, pool)
-                    })
-                    .map_err(|e| e.to_string())
+                connect(source, &ctx).map(|c| {
+                    let pool = Arc::new(Semaphore::new(c.concurrency().max(1)));
+                    (c, pool)
+                })
             })
             .clone()
     }

@@ -131,7 +131,7 @@ fn finished_lines(
             if kind == JobKind::Trace {
                 lines.push(format!("\tquery: {query}"));
             }
-            lines.extend(error.lines().map(|l| format!("\terror: {l}")));
+            lines.extend(error.to_string().lines().map(|l| format!("\terror: {l}")));
             lines
         }
         Outcome::Skipped(reason) => vec![

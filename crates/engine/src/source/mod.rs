@@ -62,6 +62,10 @@ pub struct ConnectContext<'a> {
 
 pub fn connect(source: &Source, ctx: &ConnectContext) -> Result<Arc<dyn Connector>, SourceError> {
     check_env_vars(source)?;
+    #[cfg(test)]
+    if source.name.as_deref() == Some(test_support::PANICKING) {
+        return Ok(Arc::new(test_support::Panicking));
+    }
     match source.source_type {
         SourceType::Sqlite => Ok(Arc::new(InProcess(sqlite::SqliteSource::new(source, ctx)?))),
         SourceType::Postgresql | SourceType::Redshift => {
@@ -126,18 +130,34 @@ fn check_env_vars(source: &Source) -> Result<(), SourceError> {
     Ok(())
 }
 
-/// `message` without the line naming where the source lives: what the browser may see.
-pub fn without_connection(message: &str) -> &str {
-    message
-        .split_once("\nconnection: ")
-        .map_or(message, |(before, _)| before)
-}
-
 pub fn resolve_path(project_dir: &Path, path: &str) -> PathBuf {
     let p = Path::new(path);
     if p.is_absolute() {
         p.to_path_buf()
     } else {
         project_dir.join(p)
+    }
+}
+
+/// Connectors that exist only in this crate's unit tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::{Connector, ResultSet, SourceError};
+    use async_trait::async_trait;
+
+    /// The name of a source whose queries panic (see [`super::connect`]).
+    pub(crate) const PANICKING: &str = "test-panicking-source";
+
+    pub(crate) struct Panicking;
+
+    #[async_trait]
+    impl Connector for Panicking {
+        async fn query(&self, _sql: &str) -> Result<ResultSet, SourceError> {
+            panic!("the engine tripped over row 7")
+        }
+
+        fn concurrency(&self) -> usize {
+            1
+        }
     }
 }

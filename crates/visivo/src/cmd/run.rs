@@ -136,9 +136,12 @@ fn print_summary(summary: &Summary) {
         failed + skipped
     );
     for (kind, name, outcome) in &summary.results {
-        if let Outcome::Failed(e) | Outcome::Skipped(e) = outcome {
-            println!("  ✖ {} {name}: {}", kind.label(), first_line(e));
-        }
+        let message = match outcome {
+            Outcome::Failed(error) => error.to_string(),
+            Outcome::Skipped(reason) => reason.clone(),
+            _ => continue,
+        };
+        println!("  ✖ {} {name}: {}", kind.label(), first_line(&message));
     }
 }
 

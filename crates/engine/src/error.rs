@@ -1,0 +1,68 @@
+//! Why a job failed ([`JobError`]): its source, its own work, the run being interrupted, or a
+//! panic. `Display` is what the terminal shows; [`JobError::public_message`] is what `error.json`
+//! gets (no line naming where a source lives).
+
+use crate::cancel::CANCELLED;
+use crate::source::error::panic_message;
+use crate::source::SourceError;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum JobError {
+    /// The source could not give the rows.
+    #[error(transparent)]
+    Source(SourceError),
+    /// The job's own work failed: a model's script or merge, reading its rows, writing its file.
+    #[error("{0}")]
+    Job(String),
+    /// The run was interrupted.
+    #[error("{CANCELLED}")]
+    Cancelled,
+    /// The job panicked (a bug); the run goes on without it.
+    #[error("the job panicked: {0}")]
+    Panicked(String),
+}
+
+impl JobError {
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, JobError::Cancelled)
+    }
+
+    /// The message without the line naming where the source lives: what the browser may see.
+    pub fn public_message(&self) -> String {
+        match self {
+            JobError::Source(error) => error.public_message(),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl From<SourceError> for JobError {
+    fn from(error: SourceError) -> Self {
+        match error {
+            SourceError::Cancelled => JobError::Cancelled,
+            other => JobError::Source(other),
+        }
+    }
+}
+
+/// The messages of a job's own steps (CSV scripts, merges, files), which report an interrupted
+/// run with [`CANCELLED`].
+impl From<String> for JobError {
+    fn from(message: String) -> Self {
+        if message == CANCELLED {
+            JobError::Cancelled
+        } else {
+            JobError::Job(message)
+        }
+    }
+}
+
+/// A job's blocking step that did not finish: it panicked (or its runtime is shutting down).
+impl From<tokio::task::JoinError> for JobError {
+    fn from(error: tokio::task::JoinError) -> Self {
+        match error.try_into_panic() {
+            Ok(panic) => JobError::Panicked(panic_message(&*panic)),
+            Err(error) => JobError::Job(error.to_string()),
+        }
+    }
+}
