@@ -1,0 +1,66 @@
+//! The scheduler's handling of jobs that go wrong in ways no real source can be made to.
+
+use crate::cancel::Cancel;
+use crate::error::JobError;
+use crate::plan::{Job, JobKind, TraceTarget, Work};
+use crate::run::{run, Event, Outcome, RunOptions};
+use crate::source::test_support::PANICKING;
+use std::sync::{Arc, Mutex};
+use visivo_project::layout::OutputLayout;
+use visivo_project::Source;
+
+fn trace(name: &str, source: &Source, deps: Vec<usize>) -> Job {
+    Job {
+        kind: JobKind::Trace,
+        name: name.into(),
+        work: Work::Trace {
+            sql: "select 1".into(),
+            target: TraceTarget::Source(Box::new(source.clone())),
+        },
+        deps,
+        hash: name.into(),
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_job_fails_with_its_message_and_an_error_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let source: Source =
+        serde_json::from_value(serde_json::json!({"name": PANICKING, "type": "postgresql"}))
+            .unwrap();
+    let options = RunOptions {
+        layout: OutputLayout::new(dir.path()),
+        project_dir: dir.path().to_path_buf(),
+        threads: 2,
+        full_refresh: true,
+        cancel: Cancel::default(),
+    };
+    let finished = Arc::new(Mutex::new(Vec::new()));
+    let listener = {
+        let finished = finished.clone();
+        Arc::new(move |event| {
+            if let Event::Finished { name, outcome, .. } = event {
+                finished.lock().unwrap().push((name, outcome));
+            }
+        })
+    };
+    // `after` depends on the panicking trace: it is skipped, saying why.
+    let jobs = vec![trace("boom", &source, vec![]), trace("after", &source, vec![0])];
+    let summary = run(jobs, options.clone(), listener).await;
+
+    let panicked = JobError::Panicked("the engine tripped over row 7".into());
+    assert_eq!(summary.results[0].2, Outcome::Failed(panicked.clone()));
+    assert_eq!(
+        summary.results[1].2,
+        Outcome::Skipped("skipped because trace 'boom' failed".into())
+    );
+    assert!(finished
+        .lock()
+        .unwrap()
+        .contains(&("boom".to_string(), Outcome::Failed(panicked))));
+    let error_json = std::fs::read_to_string(options.layout.error_json("boom")).unwrap();
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&error_json).unwrap(),
+        serde_json::json!({"message": "the job panicked: the engine tripped over row 7"})
+    );
+}
