@@ -36,6 +36,129 @@ pub enum Alert {
     Email(Email),
 }
 
+/// What an alert is, for messages about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertKind {
+    /// [`Alert::Console`]
+    Console,
+    /// [`Alert::Slack`]
+    Slack,
+    /// [`Alert::Email`]
+    Email,
+}
+
+impl std::fmt::Display for AlertKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            AlertKind::Console => "console",
+            AlertKind::Slack => "slack",
+            AlertKind::Email => "email",
+        })
+    }
+}
+
+impl Alert {
+    /// What the alert is.
+    pub fn kind(&self) -> AlertKind {
+        match self {
+            Alert::Console { .. } => AlertKind::Console,
+            Alert::Slack { .. } => AlertKind::Slack,
+            Alert::Email(_) => AlertKind::Email,
+        }
+    }
+
+    /// The alert a project declares, checked and ready to send.
+    pub fn from_project(alert: &visivo_project::Alert) -> Result<Alert, AlertError> {
+        use visivo_project::Alert as Declared;
+        Ok(match alert {
+            Declared::Console { message, .. } => Alert::Console {
+                message: message.clone(),
+            },
+            Declared::Slack { webhook_url, .. } => Alert::Slack {
+                webhook_url: webhook_url.clone(),
+            },
+            Declared::Email {
+                subject,
+                to,
+                port,
+                host,
+                username,
+                password,
+                from,
+                security,
+                ..
+            } => Alert::Email(Email::new(
+                host,
+                *port,
+                security.as_deref(),
+                username.as_deref(),
+                password.as_deref(),
+                from.as_deref(),
+                to,
+                subject,
+            )?),
+        })
+    }
+}
+
+/// An alert of the project, by name, ready to send.
+#[derive(Debug, Clone)]
+pub struct Named {
+    /// Its name in the project.
+    pub name: String,
+    /// The alert.
+    pub alert: Alert,
+}
+
+/// The alerts called `names` (`-a`), or `defaults.alert_name` when `names` is empty; an
+/// unknown or unusable one is an error naming it (with the project's alerts).
+pub fn select(project: &visivo_project::Project, names: &[String]) -> Result<Vec<Named>, String> {
+    let mut wanted: Vec<&str> = Vec::new();
+    if names.is_empty() {
+        wanted.extend(project.defaults.alert_name.as_deref());
+    }
+    for name in names {
+        if !wanted.contains(&name.as_str()) {
+            wanted.push(name);
+        }
+    }
+    wanted
+        .into_iter()
+        .map(|name| {
+            let declared = project
+                .alerts
+                .get(name)
+                .ok_or_else(|| unknown_alert(project, name))?;
+            let alert = Alert::from_project(declared)
+                .map_err(|e| format!("alert '{name}' can't be used: {e}"))?;
+            Ok(Named {
+                name: name.to_string(),
+                alert,
+            })
+        })
+        .collect()
+}
+
+fn unknown_alert(project: &visivo_project::Project, name: &str) -> String {
+    let existing: Vec<&str> = project.alerts.keys().map(String::as_str).collect();
+    let mut message = format!("unknown alert '{name}' (-a/--alert)");
+    if existing.is_empty() {
+        message.push_str(": this project has no alerts (see `alerts:` in the docs)");
+        return message;
+    }
+    if let Some(suggestion) =
+        visivo_project::diagnostics::did_you_mean(name, existing.iter().copied())
+    {
+        message.push_str(&format!(": {suggestion}"));
+    }
+    let listed: Vec<String> = existing.iter().map(|n| format!("'{n}'")).collect();
+    message.push_str(&format!(
+        "\n  alerts in this project: {}",
+        listed.join(", ")
+    ));
+    message
+}
+
 /// An email alert's settings (see [`Email::new`]).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Email {

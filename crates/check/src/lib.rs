@@ -23,8 +23,9 @@
 //! * numpy arrays print their elements Python-style separated by spaces
 //!   (`[0.5 1.0]` where numpy prints `[0.5 1. ]`).
 //!
-//! Beside the interpreter: [`junit`] writes results as JUnit XML, and [`alerts`] (feature
-//! `alerts`, on by default) delivers console, Slack and email alerts about failures.
+//! Beside the interpreter: [`suite`] runs a project's tests against its data, [`junit`] writes
+//! results as JUnit XML, and [`alerts`] (feature `alerts`, on by default) selects the project's
+//! alerts and delivers console, Slack and email alerts about failures.
 //!
 //! ```
 //! let data = serde_json::json!({"north": {"props.y": [30.0, 12]}});
@@ -49,6 +50,7 @@ mod names;
 mod numpy;
 mod ops;
 mod parser;
+pub mod suite;
 mod value;
 
 use value::Value;

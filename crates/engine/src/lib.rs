@@ -7,7 +7,10 @@ pub mod data_json;
 pub mod error;
 pub mod materialize;
 pub mod output;
+pub mod pipeline;
 pub mod plan;
 pub mod run;
+#[cfg(test)]
+mod run_tests;
 pub mod source;
 pub mod value;

@@ -38,11 +38,6 @@ fn tempfile_in(dir: &Path, target: &Path) -> std::io::Result<(PathBuf, std::fs::
     Err(std::io::Error::other("could not create a temporary file"))
 }
 
-/// `<output>/<trace>/query.sql`, `data.json`, …
-pub fn trace_dir(output_dir: &Path, trace: &str) -> PathBuf {
-    output_dir.join(trace)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,13 +6,14 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use visivo_project::layout::OutputLayout;
 use visivo_project::{Model, Project, Source, SourceType};
 use visivo_query::{CompiledTrace, Target};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum JobKind {
     CsvScript,
-    /// A SQL model copied into `<output>/<model>.sqlite` for a local merge.
+    /// A SQL model copied into its [`OutputLayout::model_database`] for a local merge.
     Materialize,
     LocalMerge,
     Trace,
@@ -71,10 +72,10 @@ pub struct Job {
 
 impl Job {
     /// Where the job's result lives.
-    pub fn output(&self, output_dir: &Path) -> PathBuf {
+    pub fn output(&self, layout: &OutputLayout) -> PathBuf {
         match self.kind {
-            JobKind::Trace => output_dir.join(&self.name).join("data.json"),
-            _ => sqlite_file(output_dir, &self.name),
+            JobKind::Trace => layout.data_json(&self.name),
+            _ => layout.model_database(&self.name),
         }
     }
 }
@@ -93,27 +94,24 @@ impl Job {
     }
 }
 
-pub fn sqlite_file(output_dir: &Path, model: &str) -> PathBuf {
-    output_dir.join(format!("{model}.sqlite"))
-}
-
 pub struct Planner<'a> {
     project: &'a Project,
-    output_dir: &'a Path,
+    layout: &'a OutputLayout,
     project_dir: &'a Path,
     jobs: Vec<Job>,
     index: HashMap<(JobKind, String), usize>,
 }
 
+/// The jobs that produce the data of the `compiled` traces, each after the jobs it reads.
 pub fn plan(
     project: &Project,
     compiled: &[CompiledTrace],
-    output_dir: &Path,
+    layout: &OutputLayout,
     project_dir: &Path,
 ) -> Result<Vec<Job>, String> {
     let mut planner = Planner {
         project,
-        output_dir,
+        layout,
         project_dir,
         jobs: Vec::new(),
         index: HashMap::new(),
@@ -168,7 +166,7 @@ impl Planner<'_> {
             }
             Target::CsvModel(model) => {
                 let dep = self.model(model)?;
-                let database = sqlite_file(self.output_dir, model);
+                let database = self.layout.model_database(model);
                 (
                     TraceTarget::File {
                         database,
@@ -272,7 +270,7 @@ impl Planner<'_> {
         };
         Ok(m.models
             .iter()
-            .map(|c| (c.clone(), sqlite_file(self.output_dir, c)))
+            .map(|c| (c.clone(), self.layout.model_database(c)))
             .collect())
     }
 }

@@ -6,7 +6,7 @@ use crate::data_json::group_by_cohort;
 use crate::error::JobError;
 use crate::materialize::SqliteTableWriter;
 use crate::output::write_atomic;
-use crate::plan::{sqlite_file, Job, JobKind, TraceTarget, Work};
+use crate::plan::{Job, JobKind, TraceTarget, Work};
 use crate::source::error::panic_message;
 use crate::source::in_process::InProcess;
 use crate::source::sqlite::{open_with_attachments, run_query, SqliteSource};
@@ -18,10 +18,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
+use visivo_project::layout::OutputLayout;
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {
-    pub output_dir: PathBuf,
+    pub layout: OutputLayout,
     /// Relative paths in the project (SQLite files, script arguments) are relative to this.
     pub project_dir: PathBuf,
     pub threads: usize,
@@ -73,6 +74,15 @@ impl Summary {
     pub fn failed(&self) -> usize {
         self.count(|o| matches!(o, Outcome::Failed(_) | Outcome::Skipped(_)))
     }
+
+    /// The names of the traces whose outcome passes `keep`.
+    pub fn traces(&self, keep: impl Fn(&Outcome) -> bool) -> Vec<String> {
+        self.results
+            .iter()
+            .filter(|(kind, _, outcome)| *kind == JobKind::Trace && keep(outcome))
+            .map(|(_, name, _)| name.clone())
+            .collect()
+    }
 }
 
 type Listener = Arc<dyn Fn(Event) + Send + Sync>;
@@ -84,11 +94,9 @@ struct Shared {
     connectors: Mutex<HashMap<String, Result<Pooled, SourceError>>>,
 }
 
-const STATE_FILE: &str = ".visivo-state.json";
-
 pub async fn run(jobs: Vec<Job>, options: RunOptions, listener: Listener) -> Summary {
     let started = Instant::now();
-    let state_path = options.output_dir.join(STATE_FILE);
+    let state_path = options.layout.state_file();
     let mut state = read_state(&state_path);
     let shared = Arc::new(Shared {
         options: options.clone(),
@@ -110,7 +118,7 @@ pub async fn run(jobs: Vec<Job>, options: RunOptions, listener: Listener) -> Sum
         let job = jobs[id].clone();
         let reusable = !options.full_refresh
             && state.get(&state_key(&job)) == Some(&job.hash)
-            && job.output(&options.output_dir).exists();
+            && job.output(&options.layout).exists();
         let shared = shared.clone();
         let global = global.clone();
         let listener = listener.clone();
@@ -140,7 +148,7 @@ pub async fn run(jobs: Vec<Job>, options: RunOptions, listener: Listener) -> Sum
             if job.kind == JobKind::Trace
                 && !matches!(&outcome, Outcome::Failed(e) if e.is_cancelled())
             {
-                record_trace_error(&shared.options.output_dir, &job.name, &outcome);
+                record_trace_error(&shared.options.layout, &job.name, &outcome);
             }
             listener(Event::Finished {
                 kind: job.kind,
@@ -267,8 +275,8 @@ fn read_state(path: &Path) -> HashMap<String, String> {
 
 /// `<trace>/error.json` tells the viewer why a trace has no (or stale) data: the database's
 /// message, without where the source lives (the terminal shows that).
-fn record_trace_error(output_dir: &Path, trace: &str, outcome: &Outcome) {
-    let path = output_dir.join(trace).join("error.json");
+fn record_trace_error(layout: &OutputLayout, trace: &str, outcome: &Outcome) {
+    let path = layout.error_json(trace);
     let message = match outcome {
         Outcome::Failed(error) => error.public_message(),
         Outcome::Skipped(reason) => reason.clone(),
@@ -282,8 +290,8 @@ fn record_trace_error(output_dir: &Path, trace: &str, outcome: &Outcome) {
 }
 
 async fn execute(job: &Job, shared: &Shared) -> Result<Outcome, JobError> {
-    let output_dir = &shared.options.output_dir;
-    let target = job.output(output_dir);
+    let layout = &shared.options.layout;
+    let target = job.output(layout);
     match &job.work {
         Work::CsvScript {
             args,
@@ -356,7 +364,7 @@ async fn execute(job: &Job, shared: &Shared) -> Result<Outcome, JobError> {
                 )
             });
             Ok(Outcome::Succeeded {
-                detail: display(&target.with_file_name("query.sql")),
+                detail: display(&layout.query_sql(&job.name)),
                 warning,
             })
         }
@@ -404,8 +412,4 @@ impl Shared {
             })
             .clone()
     }
-}
-
-pub fn model_file(output_dir: &Path, model: &str) -> PathBuf {
-    sqlite_file(output_dir, model)
 }

@@ -7,6 +7,7 @@ pub mod export;
 pub mod expr;
 pub mod graph;
 mod inputs;
+pub mod layout;
 mod lenient;
 pub mod lift;
 pub mod load;

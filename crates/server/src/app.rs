@@ -24,15 +24,15 @@ use futures_util::stream::{self, Stream, StreamExt};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::convert::Infallible;
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 use tokio::sync::broadcast;
 use tower_http::compression::CompressionLayer;
+use visivo_project::layout::{OutputLayout, TraceFile};
 
 /// The state of a running server: where the outputs are, and the live-reload channel.
 pub struct Live {
-    output_dir: PathBuf,
+    layout: OutputLayout,
     dashboard: Option<String>,
     events: broadcast::Sender<Arc<str>>,
     /// The current problem (shown to browsers that connect while it lasts).
@@ -48,11 +48,11 @@ struct Compiled {
 }
 
 impl Live {
-    /// Serves `<output_dir>`; with `dashboard`, `data/project.json` shows only that dashboard
-    /// (when it exists).
-    pub fn new(output_dir: impl Into<PathBuf>, dashboard: Option<String>) -> Arc<Live> {
+    /// Serves the output folder of `layout`; with `dashboard`, `data/project.json` shows only
+    /// that dashboard (when it exists).
+    pub fn new(layout: OutputLayout, dashboard: Option<String>) -> Arc<Live> {
         Arc::new(Live {
-            output_dir: output_dir.into(),
+            layout,
             dashboard,
             events: broadcast::channel(64).0,
             error: Mutex::new(None),
@@ -111,7 +111,7 @@ impl Live {
 
     /// The compiled project.json (reduced for the viewer), re-read when the file changed.
     fn compiled(&self) -> std::io::Result<Arc<Compiled>> {
-        let path = self.output_dir.join("project.json");
+        let path = self.layout.project_json();
         let meta = std::fs::metadata(&path)?;
         let key = (
             meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
@@ -168,7 +168,7 @@ async fn data(State(live): State<Arc<Live>>, UrlPath(path): UrlPath<String>) -> 
 }
 
 fn data_blocking(live: &Live, path: &str) -> Response {
-    if path == "project.json" {
+    if path == visivo_project::layout::PROJECT_JSON {
         return match live.compiled() {
             Ok(c) => {
                 let project = match &live.dashboard {
@@ -183,9 +183,10 @@ fn data_blocking(live: &Live, path: &str) -> Response {
     let Some((trace, file)) = path.rsplit_once('/') else {
         return not_found();
     };
-    if !matches!(file, "data.json" | "error.json") || !safe_name(trace) {
-        return not_found();
-    }
+    let file = match TraceFile::from_name(file) {
+        Some(file @ (TraceFile::Data | TraceFile::Error)) if safe_name(trace) => file,
+        _ => return not_found(),
+    };
     let known = live
         .compiled()
         .map(|c| c.traces.contains(trace))
@@ -193,10 +194,10 @@ fn data_blocking(live: &Live, path: &str) -> Response {
     if !known {
         return not_found();
     }
-    match std::fs::read(trace_file(&live.output_dir, trace, file)) {
+    match std::fs::read(live.layout.trace_file(trace, file)) {
         Ok(bytes) => json_response(bytes),
         // "No error" without a 404 in the browser's console.
-        Err(_) if file == "error.json" => {
+        Err(_) if file == TraceFile::Error => {
             (StatusCode::NO_CONTENT, [(header::CACHE_CONTROL, NO_CACHE)]).into_response()
         }
         Err(_) => not_found(),
@@ -211,11 +212,6 @@ pub fn safe_name(name: &str) -> bool {
         && name
             .split('/')
             .all(|s| !s.is_empty() && s != "." && s != "..")
-}
-
-/// `<output>/<trace>/<file>` (a `/` in a trace name is a sub-folder).
-pub fn trace_file(output_dir: &Path, trace: &str, file: &str) -> PathBuf {
-    output_dir.join(trace).join(file)
 }
 
 async fn events(

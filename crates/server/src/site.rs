@@ -11,11 +11,12 @@ use crate::{app, assets, project};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
+use visivo_project::layout::OutputLayout;
 
 pub struct SiteOptions<'a> {
     pub dist_dir: &'a Path,
     /// Where `visivo run` wrote `project.json` and the traces' `data.json`.
-    pub output_dir: &'a Path,
+    pub output: &'a OutputLayout,
     /// The traces of the current project to publish.
     pub traces: &'a [String],
     /// Only this dashboard (when it exists).
@@ -36,7 +37,7 @@ pub struct SiteSummary {
 /// non-empty folder that isn't one, or one that contains the output directory.
 pub fn write_site(options: &SiteOptions) -> io::Result<SiteSummary> {
     let dist = options.dist_dir;
-    prepare(dist, options.output_dir)?;
+    prepare(dist, options.output.root())?;
     let mut summary = SiteSummary::default();
     let mut write = |rel: &str, bytes: &[u8]| -> io::Result<()> {
         let path = dist.join(rel);
@@ -59,7 +60,7 @@ pub fn write_site(options: &SiteOptions) -> io::Result<SiteSummary> {
     let index = assets::index_html(None);
     write("404.html", index.as_bytes())?;
 
-    let compiled_path = options.output_dir.join("project.json");
+    let compiled_path = options.output.project_json();
     let compiled: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&compiled_path).map_err(|e| {
             io::Error::new(
@@ -72,17 +73,23 @@ pub fn write_site(options: &SiteOptions) -> io::Result<SiteSummary> {
         project::viewer_project(&compiled, options.dashboard),
         SystemTime::now(),
     );
-    write("data/project.json", wrapper.to_string().as_bytes())?;
+    // The site's `data/` folder has the output folder's shape, with only what the viewer reads.
+    let site_data = OutputLayout::new("data");
+    let relative = |path: PathBuf| path.to_string_lossy().into_owned();
+    write(
+        &relative(site_data.project_json()),
+        wrapper.to_string().as_bytes(),
+    )?;
 
     let mut published = 0;
     for trace in options.traces {
-        let source = app::trace_file(options.output_dir, trace, "data.json");
+        let source = options.output.data_json(trace);
         if !app::safe_name(trace) || !source.is_file() {
             summary.missing.push(trace.clone());
             continue;
         }
         let bytes = std::fs::read(&source)?;
-        write(&format!("data/{trace}/data.json"), &bytes)?;
+        write(&relative(site_data.data_json(trace)), &bytes)?;
         published += 1;
     }
     summary.traces = published;
@@ -164,7 +171,7 @@ mod tests {
         let traces = vec!["t".to_string(), "gone".to_string()];
         let summary = write_site(&SiteOptions {
             dist_dir: &site,
-            output_dir: out.path(),
+            output: &OutputLayout::new(out.path()),
             traces: &traces,
             dashboard: None,
         })
@@ -187,7 +194,7 @@ mod tests {
         std::fs::write(site.join("data/old.json"), "{}").unwrap();
         write_site(&SiteOptions {
             dist_dir: &site,
-            output_dir: out.path(),
+            output: &OutputLayout::new(out.path()),
             traces: &traces,
             dashboard: None,
         })
@@ -202,7 +209,7 @@ mod tests {
         std::fs::write(dist.path().join("notes.txt"), "mine").unwrap();
         let err = write_site(&SiteOptions {
             dist_dir: dist.path(),
-            output_dir: out.path(),
+            output: &OutputLayout::new(out.path()),
             traces: &[],
             dashboard: None,
         })
@@ -211,7 +218,7 @@ mod tests {
         assert!(dist.path().join("notes.txt").exists());
         let err = write_site(&SiteOptions {
             dist_dir: out.path().parent().unwrap(),
-            output_dir: out.path(),
+            output: &OutputLayout::new(out.path()),
             traces: &[],
             dashboard: None,
         })

@@ -21,10 +21,13 @@ fn main() -> ExitCode {
         }
     };
     cli::load_env_file(&cli.env_file);
+    // The one place errors are printed; a `Reported` one was printed where it arose.
     match cmd::dispatch(cli.command) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            if !e.is::<cmd::Reported>() {
+                eprintln!("error: {e:#}");
+            }
             ExitCode::FAILURE
         }
     }

@@ -6,11 +6,13 @@ use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::sync::Mutex;
 use std::time::Duration;
+use visivo_engine::pipeline;
 use visivo_engine::plan::JobKind;
 use visivo_engine::run::{Event, Outcome};
+use visivo_project::layout::OutputLayout;
 
 pub struct Progress {
-    output_dir: std::path::PathBuf,
+    output: OutputLayout,
     live: Option<MultiProgress>,
     bars: Mutex<HashMap<String, ProgressBar>>,
 }
@@ -18,17 +20,29 @@ pub struct Progress {
 const WIDTH: usize = 82;
 
 impl Progress {
-    pub fn new(output_dir: &std::path::Path) -> Self {
+    pub fn new(output: OutputLayout) -> Self {
         let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
         let live = (std::io::stdout().is_terminal() && !ci).then(MultiProgress::new);
         Progress {
-            output_dir: output_dir.to_path_buf(),
+            output,
             live,
             bars: Mutex::new(HashMap::new()),
         }
     }
 
-    pub fn event(&self, event: Event) {
+    pub fn event(&self, event: pipeline::Event) {
+        match event {
+            pipeline::Event::Job(event) => self.job(event),
+            pipeline::Event::Signal { repeated: true } => {
+                std::process::exit(crate::cmd::INTERRUPTED.into())
+            }
+            pipeline::Event::Signal { repeated: false } => {
+                eprintln!("\nInterrupted: stopping the run (interrupt again to quit at once)")
+            }
+        }
+    }
+
+    fn job(&self, event: Event) {
         match event {
             Event::Started { kind, name } => self.started(kind, &name),
             Event::Finished {
@@ -37,9 +51,8 @@ impl Progress {
                 outcome,
                 elapsed,
             } => {
-                let query = visivo_project::load::discover::display_path(
-                    &self.output_dir.join(&name).join("query.sql"),
-                );
+                let query =
+                    visivo_project::load::discover::display_path(&self.output.query_sql(&name));
                 let lines = finished_lines(kind, &name, &outcome, elapsed, &query);
                 self.finished(&name, &lines);
             }

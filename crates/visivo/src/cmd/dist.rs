@@ -1,36 +1,27 @@
 //! `visivo dist`: run, then write the dashboards as a static site (viewer + data).
 
-use super::run::run_project;
+use super::run::load_and_run;
+use super::run_pipeline;
 use crate::cli::DistArgs;
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use std::process::ExitCode;
-use visivo_engine::plan::JobKind;
 use visivo_engine::run::Outcome;
 use visivo_server::{write_site, SiteOptions};
 
 pub fn dist(args: &DistArgs) -> Result<ExitCode> {
     println!("Creating Dist");
-    let Some(summary) = run_project(&args.run)? else {
-        return Ok(ExitCode::FAILURE);
-    };
+    let pipeline = run_pipeline(&args.run);
+    let summary = load_and_run(&pipeline)?;
     if summary.failed() > 0 {
-        eprintln!("Not writing {}: the run failed.", args.dist_dir.display());
-        return Ok(ExitCode::FAILURE);
+        bail!("Not writing {}: the run failed.", args.dist_dir.display());
     }
     // The current project's traces (with -nf, the selected ones): never stale folders.
-    let traces: Vec<String> = summary
-        .results
-        .iter()
-        .filter(|(kind, _, outcome)| {
-            *kind == JobKind::Trace && !matches!(outcome, Outcome::Failed(_) | Outcome::Skipped(_))
-        })
-        .map(|(_, name, _)| name.clone())
-        .collect();
+    let traces = summary.traces(|o| !matches!(o, Outcome::Failed(_) | Outcome::Skipped(_)));
     let site = write_site(&SiteOptions {
         dist_dir: &args.dist_dir,
-        output_dir: &args.run.project.output_dir,
+        output: &pipeline.settings.output,
         traces: &traces,
-        dashboard: args.run.project.name_filter.as_deref(),
+        dashboard: pipeline.settings.name_filter.as_deref(),
     })
     .with_context(|| format!("writing {}", args.dist_dir.display()))?;
     for trace in &site.missing {

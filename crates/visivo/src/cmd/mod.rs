@@ -1,3 +1,5 @@
+//! One file per command: each parses nothing (clap did), calls the library and prints.
+
 mod aggregate;
 mod compile;
 mod dist;
@@ -6,10 +8,13 @@ mod run;
 mod serve;
 mod test;
 
-use crate::cli::{Command, ProjectArgs};
+pub use run::INTERRUPTED;
+
+use crate::cli::{Command, ProjectArgs, RunArgs};
 use anyhow::Result;
 use std::process::ExitCode;
-use visivo_project::{load_project, LoadOptions, Project};
+use visivo_engine::pipeline::{Pipeline, Settings};
+use visivo_project::Project;
 
 pub fn dispatch(command: Command) -> Result<ExitCode> {
     match command {
@@ -28,13 +33,39 @@ pub fn dispatch(command: Command) -> Result<ExitCode> {
     }
 }
 
-/// Loads the project, printing its warnings; `None` (after printing the errors) if invalid.
-pub fn load(args: &ProjectArgs) -> Option<Project> {
-    let loaded = load_project(&LoadOptions {
-        working_dir: &args.working_dir,
-        source_override: args.source.as_deref(),
-        profile: visivo_project::default_profile_path(),
-    });
+/// A failure whose messages are already printed (the project's diagnostics): `main` exits 1
+/// without adding one.
+#[derive(Debug)]
+pub struct Reported;
+
+impl std::fmt::Display for Reported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the project has errors")
+    }
+}
+
+impl std::error::Error for Reported {}
+
+/// The pipeline of a command that only reads the project.
+pub fn pipeline(args: &ProjectArgs) -> Pipeline {
+    Pipeline::new(Settings {
+        source: args.source.clone(),
+        name_filter: args.name_filter.clone(),
+        ..Settings::new(&args.working_dir, &args.output_dir)
+    })
+}
+
+/// The pipeline of a command that runs the project.
+pub fn run_pipeline(args: &RunArgs) -> Pipeline {
+    let mut pipeline = pipeline(&args.project);
+    pipeline.settings.threads = args.threads.max(1);
+    pipeline.settings.full_refresh = args.full_refresh;
+    pipeline
+}
+
+/// Loads the project, printing its diagnostics; [`Reported`] if it has errors.
+pub fn load(pipeline: &Pipeline) -> Result<Project> {
+    let loaded = pipeline.load();
     eprint!("{}", loaded.report.render(&loaded.files));
-    loaded.project
+    loaded.project.ok_or_else(|| Reported.into())
 }

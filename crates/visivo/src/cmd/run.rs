@@ -1,116 +1,60 @@
-use super::compile::compile_project;
-use super::load;
+use super::compile::compile_loaded;
+use super::{load, run_pipeline};
 use crate::cli::RunArgs;
 use crate::progress::Progress;
 use anyhow::Result;
 use std::process::ExitCode;
 use std::sync::Arc;
-use visivo_engine::cancel::Cancel;
-use visivo_engine::run::{run as run_jobs, Outcome, RunOptions, Summary};
+use visivo_engine::pipeline::Pipeline;
+use visivo_engine::run::{Outcome, Summary};
 use visivo_project::Project;
 
 /// Exit status of a run stopped by SIGINT/SIGTERM (128 + SIGINT, as shells report Ctrl-C).
-const INTERRUPTED: u8 = 130;
+pub const INTERRUPTED: u8 = 130;
 
-/// What SIGINT and SIGTERM do while the jobs run.
-#[derive(Clone, Copy, PartialEq)]
-enum OnSignal {
-    /// The process ends at once (the default; `serve`, `dist` and `test` keep it).
-    Exit,
-    /// The run is cancelled: scripts killed, server-side queries cancelled, temporary files
-    /// removed, previous outputs kept; a second signal exits at once.
-    CancelTheRun,
-}
-
+/// `visivo run`: the first SIGINT/SIGTERM cancels the run (scripts killed, server-side queries
+/// cancelled, previous outputs kept), a second one exits at once. The other commands that run
+/// keep the default: the process ends at once.
 pub fn run(args: &RunArgs) -> Result<ExitCode> {
-    match load_and_run(args, OnSignal::CancelTheRun)? {
-        Some(summary) if summary.interrupted => Ok(ExitCode::from(INTERRUPTED)),
-        Some(summary) if summary.failed() == 0 => Ok(ExitCode::SUCCESS),
-        _ => Ok(ExitCode::FAILURE),
-    }
+    let mut pipeline = run_pipeline(args);
+    pipeline.settings.cancel_on_signals = true;
+    let summary = load_and_run(&pipeline)?;
+    Ok(if summary.interrupted {
+        ExitCode::from(INTERRUPTED)
+    } else if summary.failed() == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
-/// Compiles and runs; `None` when the project didn't load.
-pub fn run_project(args: &RunArgs) -> Result<Option<Summary>> {
-    load_and_run(args, OnSignal::Exit)
-}
-
-fn load_and_run(args: &RunArgs, on_signal: OnSignal) -> Result<Option<Summary>> {
+/// Loads, compiles and runs, printing progress and the summary.
+pub fn load_and_run(pipeline: &Pipeline) -> Result<Summary> {
     println!("Compiling project");
-    let Some(project) = load(&args.project) else {
-        return Ok(None);
-    };
-    run_compiled(&project, args, on_signal).map(Some)
+    let project = load(pipeline)?;
+    run_loaded(pipeline, &project)
 }
 
 /// Compiles and runs a loaded project (`serve` loads it itself, to watch its files).
-pub fn run_loaded(project: &Project, args: &RunArgs) -> Result<Summary> {
-    run_compiled(project, args, OnSignal::Exit)
-}
-
-fn run_compiled(project: &Project, args: &RunArgs, on_signal: OnSignal) -> Result<Summary> {
-    let compiled = compile_project(project, &args.project)?;
-    println!("Project compiled");
-    let options = RunOptions {
-        output_dir: args.project.output_dir.clone(),
-        project_dir: args.project.working_dir.clone(),
-        threads: args.threads.max(1),
-        full_refresh: args.full_refresh,
-        cancel: Cancel::default(),
-    };
-    let jobs = visivo_engine::plan::plan(
-        project,
-        &compiled,
-        &options.output_dir,
-        &options.project_dir,
-    )
-    .map_err(anyhow::Error::msg)?;
-    match &args.project.source {
+pub fn run_loaded(pipeline: &Pipeline, project: &Project) -> Result<Summary> {
+    let compiled = compile_loaded(pipeline, project)?;
+    let jobs = pipeline.plan(project, &compiled)?;
+    let settings = &pipeline.settings;
+    match &settings.source {
         Some(source) => println!(
             "Running project across {} threads and default source {source}",
-            options.threads
+            settings.threads
         ),
-        None => println!("Running project across {} threads", options.threads),
+        None => println!("Running project across {} threads", settings.threads),
     }
-    let progress = Arc::new(Progress::new(&options.output_dir));
-    let listener = {
+    let progress = Arc::new(Progress::new(settings.output.clone()));
+    let summary = {
         let progress = progress.clone();
-        Arc::new(move |event| progress.event(event))
+        pipeline.run(jobs, move |event| progress.event(event))?
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let summary = runtime.block_on(async {
-        if on_signal == OnSignal::CancelTheRun {
-            tokio::spawn(cancel_on_signals(options.cancel.clone()));
-        }
-        run_jobs(jobs, options, listener).await
-    });
     progress.finish();
     print_summary(&summary);
     Ok(summary)
-}
-
-/// The first SIGINT/SIGTERM cancels the run; a second one ends the process at once.
-async fn cancel_on_signals(cancel: Cancel) {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut interrupt), Ok(mut terminate)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) else {
-        return;
-    };
-    loop {
-        tokio::select! {
-            _ = interrupt.recv() => {}
-            _ = terminate.recv() => {}
-        }
-        if cancel.is_cancelled() {
-            std::process::exit(INTERRUPTED.into());
-        }
-        eprintln!("\nInterrupted: stopping the run (interrupt again to quit at once)");
-        cancel.cancel();
-    }
 }
 
 fn print_summary(summary: &Summary) {

@@ -13,7 +13,8 @@
 //!   or `error` with the project's problems (the previous outputs stay).
 
 use super::run::run_loaded;
-use crate::cli::{RunArgs, ServeArgs};
+use super::run_pipeline;
+use crate::cli::ServeArgs;
 use anyhow::{Context, Result};
 use notify::{EventKind, RecursiveMode};
 use notify_debouncer_full::{new_debouncer, DebounceEventResult, DebouncedEvent};
@@ -24,9 +25,8 @@ use std::process::ExitCode;
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use visivo_engine::plan::JobKind;
+use visivo_engine::pipeline::Pipeline;
 use visivo_engine::run::{Outcome, Summary};
-use visivo_project::{load_project, Files, LoadOptions, Report};
 use visivo_server::guard::{is_loopback, AllowedHosts};
 use visivo_server::listen::{self, Limits};
 use visivo_server::Live;
@@ -40,10 +40,10 @@ type Watcher = notify_debouncer_full::Debouncer<
 const DEBOUNCE: Duration = Duration::from_millis(150);
 
 pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
-    let mut session = Session::new(args.run.clone());
+    let mut session = Session::new(run_pipeline(&args.run));
     let live = Live::new(
-        &args.run.project.output_dir,
-        args.run.project.name_filter.clone(),
+        session.pipeline.settings.output.clone(),
+        session.pipeline.settings.name_filter.clone(),
     );
     match session.run() {
         Ok(summary) => {
@@ -58,7 +58,7 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
         }
     }
     // Reloads re-run only what changed, whatever the first run did.
-    session.args.full_refresh = false;
+    session.pipeline.settings.full_refresh = false;
 
     let (tx, rx) = mpsc::channel::<DebounceEventResult>();
     let mut debouncer = new_debouncer(DEBOUNCE, None, tx).context("starting the file watcher")?;
@@ -146,7 +146,8 @@ fn watch_loop(
         let started = Instant::now();
         match session.run() {
             Ok(summary) => {
-                let traces = traces_that_ran(&summary);
+                // Traces whose data (or error) is new: everything but the re-used ones.
+                let traces = summary.traces(|o| !matches!(o, Outcome::Reused));
                 live.reload(Some(&traces));
                 live.ok();
                 let failed = summary.failed();
@@ -171,18 +172,8 @@ fn watch_loop(
     }
 }
 
-/// Traces whose data (or error) is new: everything but the re-used ones.
-fn traces_that_ran(summary: &Summary) -> Vec<String> {
-    summary
-        .results
-        .iter()
-        .filter(|(kind, _, outcome)| *kind == JobKind::Trace && !matches!(outcome, Outcome::Reused))
-        .map(|(_, name, _)| name.clone())
-        .collect()
-}
-
 struct Session {
-    args: RunArgs,
+    pipeline: Pipeline,
     /// The files the last load read (absolute), and the folders watched now.
     inputs: BTreeSet<PathBuf>,
     watched: BTreeSet<PathBuf>,
@@ -190,35 +181,32 @@ struct Session {
 }
 
 impl Session {
-    fn new(args: RunArgs) -> Self {
+    fn new(pipeline: Pipeline) -> Self {
         Session {
-            args,
+            pipeline,
             inputs: BTreeSet::new(),
             watched: BTreeSet::new(),
             cwd: std::env::current_dir().unwrap_or_default(),
         }
     }
 
-    /// Loads, compiles and runs; `Err` holds the text for the browser's error overlay.
+    /// Loads, compiles and runs; `Err` holds the text for the browser's error overlay, the
+    /// same the terminal shows.
     fn run(&mut self) -> Result<Summary, String> {
         println!("Compiling project");
-        let project_args = &self.args.project;
-        let loaded = load_project(&LoadOptions {
-            working_dir: &project_args.working_dir,
-            source_override: project_args.source.as_deref(),
-            profile: visivo_project::default_profile_path(),
-        });
-        eprint!("{}", loaded.report.render(&loaded.files));
-        let root = self.absolute(&project_args.working_dir);
+        let loaded = self.pipeline.load();
+        let problems = loaded.report.render(&loaded.files);
+        eprint!("{problems}");
+        let root = self.absolute(&self.pipeline.settings.working_dir);
         self.inputs = loaded
             .input_paths(&root)
             .iter()
             .flat_map(|p| watched_forms(p))
             .collect();
         let Some(project) = loaded.project else {
-            return Err(problem_text(&loaded.report, &loaded.files));
+            return Err(problems);
         };
-        run_loaded(&project, &self.args).map_err(|e| {
+        run_loaded(&self.pipeline, &project).map_err(|e| {
             eprintln!("error: {e:#}");
             format!("{e:#}")
         })
@@ -232,7 +220,7 @@ impl Session {
     /// The project folder (where a missing project file will appear) and the folders of the
     /// inputs.
     fn wanted_dirs(&self) -> BTreeSet<PathBuf> {
-        let root = self.absolute(&self.args.project.working_dir);
+        let root = self.absolute(&self.pipeline.settings.working_dir);
         let parents = self.inputs.iter().filter_map(|p| p.parent());
         std::iter::once(root.as_path())
             .chain(parents)
@@ -289,7 +277,7 @@ impl Session {
     }
 
     fn display(&self, path: &Path) -> String {
-        let root = self.absolute(&self.args.project.working_dir);
+        let root = self.absolute(&self.pipeline.settings.working_dir);
         path.strip_prefix(&root)
             .unwrap_or(path)
             .display()
@@ -321,34 +309,6 @@ fn watched_forms(path: &Path) -> Vec<PathBuf> {
 fn looks_like_a_project_file(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     !name.starts_with('.') && (name.ends_with(".yml") || name.ends_with(".yaml"))
-}
-
-/// The project's errors as plain text: `file:line: message` lines, then the excerpts.
-fn problem_text(report: &Report, files: &Files) -> String {
-    let errors: Vec<_> = report.items.iter().filter(|d| d.is_error()).collect();
-    if errors.is_empty() {
-        return "The project could not be loaded.".into();
-    }
-    let mut text = String::new();
-    for d in &errors {
-        if let Some(loc) = d.location {
-            text.push_str(&format!(
-                "{}:{}: ",
-                files.display_name(loc.file),
-                loc.pos.line
-            ));
-        }
-        text.push_str(&d.message);
-        if let Some(object) = &d.object {
-            text.push_str(&format!(" (in {object})"));
-        }
-        text.push('\n');
-    }
-    text.push('\n');
-    for d in &errors {
-        text.push_str(&d.render(files));
-    }
-    text.trim_end().to_string()
 }
 
 #[cfg(test)]

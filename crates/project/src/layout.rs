@@ -1,0 +1,134 @@
+//! Every path under the output folder (`target/` by default), in one place: what `compile` and
+//! `run` write, what `serve`, `dist` and `test` read.
+//!
+//! ```text
+//! <out>/project.json            the compiled project (the viewer's input)
+//! <out>/.visivo-state.json      the input hashes of the last run (re-use of unchanged jobs)
+//! <out>/<trace>/query.sql       the trace's SQL
+//! <out>/<trace>/data.json       its rows, grouped by cohort
+//! <out>/<trace>/error.json      why its last run failed (absent when it succeeded)
+//! <out>/<model>.sqlite          a model's rows, for local merges and CSV-script models
+//! ```
+//!
+//! ```
+//! use visivo_project::layout::OutputLayout;
+//! let out = OutputLayout::new("target");
+//! assert_eq!(out.data_json("revenue"), std::path::Path::new("target/revenue/data.json"));
+//! assert_eq!(out.model_database("orders"), std::path::Path::new("target/orders.sqlite"));
+//! ```
+
+use std::path::{Path, PathBuf};
+
+/// The file name of the compiled project, at the top of the output folder.
+pub const PROJECT_JSON: &str = "project.json";
+/// The file name of the run state, at the top of the output folder.
+pub const STATE_FILE: &str = ".visivo-state.json";
+
+/// One of the files in a trace's folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TraceFile {
+    /// `query.sql`
+    Query,
+    /// `data.json`
+    Data,
+    /// `error.json`
+    Error,
+}
+
+impl TraceFile {
+    /// The file's name inside the trace's folder.
+    pub fn name(self) -> &'static str {
+        match self {
+            TraceFile::Query => "query.sql",
+            TraceFile::Data => "data.json",
+            TraceFile::Error => "error.json",
+        }
+    }
+
+    /// The file called `name`, if it is one of a trace's files.
+    pub fn from_name(name: &str) -> Option<TraceFile> {
+        [TraceFile::Query, TraceFile::Data, TraceFile::Error]
+            .into_iter()
+            .find(|f| f.name() == name)
+    }
+}
+
+/// The output folder and the path of everything in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputLayout {
+    root: PathBuf,
+}
+
+impl OutputLayout {
+    /// The layout of the output folder `root` (which need not exist yet).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        OutputLayout { root: root.into() }
+    }
+
+    /// The output folder itself.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `<out>/project.json`
+    pub fn project_json(&self) -> PathBuf {
+        self.root.join(PROJECT_JSON)
+    }
+
+    /// `<out>/.visivo-state.json`
+    pub fn state_file(&self) -> PathBuf {
+        self.root.join(STATE_FILE)
+    }
+
+    /// `<out>/<trace>/` (a `/` in a trace name is a sub-folder).
+    pub fn trace_dir(&self, trace: &str) -> PathBuf {
+        self.root.join(trace)
+    }
+
+    /// `<out>/<trace>/<file>`
+    pub fn trace_file(&self, trace: &str, file: TraceFile) -> PathBuf {
+        self.trace_dir(trace).join(file.name())
+    }
+
+    /// `<out>/<trace>/query.sql`
+    pub fn query_sql(&self, trace: &str) -> PathBuf {
+        self.trace_file(trace, TraceFile::Query)
+    }
+
+    /// `<out>/<trace>/data.json`
+    pub fn data_json(&self, trace: &str) -> PathBuf {
+        self.trace_file(trace, TraceFile::Data)
+    }
+
+    /// `<out>/<trace>/error.json`
+    pub fn error_json(&self, trace: &str) -> PathBuf {
+        self.trace_file(trace, TraceFile::Error)
+    }
+
+    /// `<out>/<model>.sqlite`: a model's rows, for the jobs that read them.
+    pub fn model_database(&self, model: &str) -> PathBuf {
+        self.root.join(format!("{model}.sqlite"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trace_files_round_trip_their_names() {
+        for file in [TraceFile::Query, TraceFile::Data, TraceFile::Error] {
+            assert_eq!(TraceFile::from_name(file.name()), Some(file));
+        }
+        assert_eq!(TraceFile::from_name("other.json"), None);
+    }
+
+    #[test]
+    fn paths_are_under_the_root() {
+        let out = OutputLayout::new("out");
+        assert_eq!(out.project_json(), Path::new("out/project.json"));
+        assert_eq!(out.state_file(), Path::new("out/.visivo-state.json"));
+        assert_eq!(out.query_sql("a/b"), Path::new("out/a/b/query.sql"));
+        assert_eq!(out.error_json("t"), Path::new("out/t/error.json"));
+    }
+}
