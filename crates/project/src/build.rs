@@ -27,6 +27,7 @@ pub struct Project {
     pub charts: IndexMap<String, Chart>,
     pub tables: IndexMap<String, Table>,
     pub selectors: IndexMap<String, Selector>,
+    pub markdowns: IndexMap<String, Markdown>,
     pub dashboards: IndexMap<String, Dashboard>,
     /// Path of each object in the merged project, for locating messages.
     pub paths: HashMap<(Kind, String), String>,
@@ -237,6 +238,9 @@ impl Builder<'_> {
             Kind::Selector => self
                 .deserialize::<Selector>(value, &path, &object_label)
                 .map(|s| insert(&mut self.project.selectors, &name, s)),
+            Kind::Markdown => self
+                .deserialize::<Markdown>(value, &path, &object_label)
+                .map(|m| insert(&mut self.project.markdowns, &name, m)),
             Kind::Dashboard => self
                 .deserialize::<Dashboard>(value, &path, &object_label)
                 .map(|d| insert(&mut self.project.dashboards, &name, d)),
@@ -438,10 +442,15 @@ impl Builder<'_> {
         for (name, dashboard) in project.dashboards.iter_mut() {
             for (r, row) in dashboard.rows.iter_mut().enumerate() {
                 for (i, item) in row.items.iter_mut().enumerate() {
+                    let markdown = match &mut item.markdown {
+                        Some(ItemMarkdown::Ref(reference)) => Some(reference),
+                        _ => None,
+                    };
                     let fields = [
-                        (&mut item.chart, Kind::Chart, "chart"),
-                        (&mut item.table, Kind::Table, "table"),
-                        (&mut item.selector, Kind::Selector, "selector"),
+                        (item.chart.as_mut(), Kind::Chart, "chart"),
+                        (item.table.as_mut(), Kind::Table, "table"),
+                        (item.selector.as_mut(), Kind::Selector, "selector"),
+                        (markdown, Kind::Markdown, "markdown"),
                     ];
                     for (slot, kind, field) in fields {
                         if let Some(reference) = slot {
@@ -505,6 +514,10 @@ impl Builder<'_> {
         let user_visible = |kind: Kind, n: &String| !self.generated.contains(&(kind, n.clone()));
         if paths.contains_key(&(expected, name.clone())) {
             *reference = name;
+            return;
+        }
+        if self.generated.contains(&(expected, name.clone())) {
+            // An inline object that failed to load: its own errors are reported already.
             return;
         }
         let other_kind = Kind::ALL

@@ -43,14 +43,37 @@ fn dashboard(project: &Project, d: &Dashboard) -> Value {
             json!({"height": row.height, "items": items})
         })
         .collect();
-    json!({"name": d.name, "rows": rows})
+    let mut out = Map::new();
+    out.insert("name".into(), json!(d.name));
+    if let Some(href) = &d.href {
+        out.insert("href".into(), json!(href));
+    } else {
+        out.insert("rows".into(), Value::Array(rows));
+    }
+    if let Some(description) = &d.description {
+        out.insert("description".into(), json!(description));
+    }
+    if !d.tags.is_empty() {
+        out.insert("tags".into(), json!(d.tags));
+    }
+    if let Some(level) = dashboard_level(&project.defaults, d) {
+        out.insert("level".into(), level);
+    }
+    Value::Object(out)
+}
+
+/// `{index, title, description}` of the dashboard's level: the project page groups by it.
+fn dashboard_level(defaults: &Defaults, d: &Dashboard) -> Option<Value> {
+    let index = defaults.level_index(d.level.as_ref()?)?;
+    let level = defaults.dashboard_levels().into_iter().nth(index)?;
+    Some(json!({"index": index, "title": level.title, "description": level.description}))
 }
 
 fn item(project: &Project, item: &Item) -> Value {
     let mut out = Map::new();
     out.insert("width".into(), json!(item.width));
     if let Some(markdown) = &item.markdown {
-        out.insert("markdown".into(), json!(markdown));
+        markdown_fields(project, item, markdown, &mut out);
     }
     if let Some(c) = item.chart.as_ref().and_then(|n| project.charts.get(n)) {
         out.insert("chart".into(), chart(project, c));
@@ -62,6 +85,31 @@ fn item(project: &Project, item: &Item) -> Value {
         out.insert("selector".into(), selector(project, s));
     }
     Value::Object(out)
+}
+
+/// The markdown's text as `markdown`, beside its layout when that isn't the default.
+fn markdown_fields(
+    project: &Project,
+    item: &Item,
+    markdown: &ItemMarkdown,
+    out: &mut Map<String, Value>,
+) {
+    let (content, align, justify) = match markdown {
+        ItemMarkdown::Text(text) => (text.as_str(), Align::default(), Justify::default()),
+        ItemMarkdown::Ref(name) => match project.markdowns.get(name) {
+            Some(m) => (m.content.as_str(), m.align, m.justify),
+            None => return,
+        },
+    };
+    out.insert("markdown".into(), json!(content));
+    let align = item.align.unwrap_or(align);
+    if align != Align::default() {
+        out.insert("align".into(), json!(align));
+    }
+    let justify = item.justify.unwrap_or(justify);
+    if justify != Justify::default() {
+        out.insert("justify".into(), json!(justify));
+    }
 }
 
 fn chart(project: &Project, c: &Chart) -> Value {
@@ -86,6 +134,9 @@ fn table(project: &Project, t: &Table) -> Value {
     out.insert("traces".into(), traces(project, &t.traces));
     if let Some(defs) = &t.column_defs {
         out.insert("column_defs".into(), json!(defs));
+    }
+    if let Some(rows_per_page) = t.rows_per_page {
+        out.insert("rows_per_page".into(), json!(rows_per_page));
     }
     Value::Object(out)
 }

@@ -92,7 +92,7 @@ impl Lifter<'_> {
                 let parent = owner.unwrap_or(&name).to_string();
                 map.insert("parent_name".into(), Value::String(parent));
             }
-            Kind::Source | Kind::Alert => {}
+            Kind::Source | Kind::Alert | Kind::Markdown => {}
         }
         let name_is_required = matches!(kind, Kind::Trace | Kind::Selector | Kind::Dashboard);
         if !name_is_required {
@@ -274,6 +274,7 @@ impl Lifter<'_> {
                     ("chart", Kind::Chart),
                     ("table", Kind::Table),
                     ("selector", Kind::Selector),
+                    ("markdown", Kind::Markdown),
                 ] {
                     if let Some(slot) = item.get_mut(field) {
                         let item_path = format!("{path}.rows.{r}.items.{i}.{field}");

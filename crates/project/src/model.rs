@@ -21,6 +21,7 @@ pub enum Kind {
     Chart,
     Table,
     Selector,
+    Markdown,
     Dashboard,
 }
 
@@ -34,6 +35,7 @@ impl Kind {
             Kind::Chart => "chart",
             Kind::Table => "table",
             Kind::Selector => "selector",
+            Kind::Markdown => "markdown",
             Kind::Dashboard => "dashboard",
         }
     }
@@ -47,11 +49,12 @@ impl Kind {
             Kind::Chart => "charts",
             Kind::Table => "tables",
             Kind::Selector => "selectors",
+            Kind::Markdown => "markdowns",
             Kind::Dashboard => "dashboards",
         }
     }
 
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Alert,
         Kind::Source,
         Kind::Model,
@@ -59,11 +62,12 @@ impl Kind {
         Kind::Chart,
         Kind::Table,
         Kind::Selector,
+        Kind::Markdown,
         Kind::Dashboard,
     ];
 }
 
-/// For the JSON Schema only: a field that takes `ref(name)` or the object itself.
+/// For the JSON Schema only: a field that takes `${ref(name)}` / `ref(name)` or the object itself.
 #[derive(JsonSchema)]
 #[serde(untagged)]
 #[allow(dead_code)]
@@ -78,6 +82,77 @@ pub struct Defaults {
     pub source_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alert_name: Option<String>,
+    /// The project page's groups of dashboards, most important first (1.0.51).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub levels: Vec<Level>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Level {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// The levels a project without `defaults.levels` has (those 1.0.82's project page shows).
+const DEFAULT_LEVELS: [(&str, &str); 5] = [
+    (
+        "Organization",
+        "The most important dashboards and metrics for the organization.",
+    ),
+    (
+        "Department",
+        "The most important dashboards & metrics for a department.",
+    ),
+    (
+        "Team",
+        "Individual department focused drill downs or sub-department metrics.",
+    ),
+    (
+        "Individual",
+        "Dashboards that track an individual or small groups metrics.",
+    ),
+    (
+        "Operational",
+        "Operational dashboards that are used to accomplish specific tasks.",
+    ),
+];
+
+impl Defaults {
+    /// `defaults.levels`, or the five levels every project has when it names none.
+    pub fn dashboard_levels(&self) -> Vec<Level> {
+        if !self.levels.is_empty() {
+            return self.levels.clone();
+        }
+        DEFAULT_LEVELS
+            .iter()
+            .map(|(title, description)| Level {
+                title: title.to_string(),
+                description: description.to_string(),
+            })
+            .collect()
+    }
+
+    /// Which of [`Self::dashboard_levels`] a dashboard's `level` means: an index, a title (any
+    /// case) or `L<index>` as 1.0.82's project page reads it; `None` if there is no such level.
+    pub fn level_index(&self, level: &LevelRef) -> Option<usize> {
+        let levels = self.dashboard_levels();
+        let index = match level {
+            LevelRef::Index(index) => usize::try_from(*index).ok(),
+            LevelRef::Title(title) => {
+                let title = title.trim();
+                levels
+                    .iter()
+                    .position(|l| l.title.eq_ignore_ascii_case(title))
+                    .or_else(|| {
+                        let digits = title.strip_prefix(['L', 'l']).unwrap_or(title);
+                        digits.parse().ok()
+                    })
+            }
+        }?;
+        (index < levels.len()).then_some(index)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -476,6 +551,36 @@ pub struct Table {
     #[serde(default)]
     #[schemars(with = "Option<RefOr<Selector>>")]
     pub selector: Option<Ref>,
+    /// Rows on a page of the viewer's table (1.0.34); the viewer's own default when unset.
+    #[serde(default, deserialize_with = "rows_per_page")]
+    #[schemars(schema_with = "rows_per_page_schema")]
+    pub rows_per_page: Option<u32>,
+}
+
+/// The page sizes a table offers. 1.0.82 lists 10 but refuses it (its member `ten` is 15).
+pub const ROWS_PER_PAGE: [u32; 9] = [3, 5, 10, 15, 25, 50, 100, 500, 1000];
+
+fn rows_per_page<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<u32>, D::Error> {
+    let wanted = lenient::optional_number::<D, u64>(deserializer)?;
+    match wanted {
+        None => Ok(None),
+        Some(n) => match ROWS_PER_PAGE
+            .iter()
+            .find(|allowed| u64::from(**allowed) == n)
+        {
+            Some(allowed) => Ok(Some(*allowed)),
+            None => Err(serde::de::Error::custom(format!(
+                "rows_per_page must be one of {}, found {n}",
+                ROWS_PER_PAGE.map(|n| n.to_string()).join(", ")
+            ))),
+        },
+    }
+}
+
+fn rows_per_page_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"enum": ROWS_PER_PAGE})
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -526,6 +631,43 @@ pub struct Dashboard {
     pub name: String,
     #[serde(default)]
     pub rows: Vec<Row>,
+    /// Where the project page lists it: an index into `defaults.levels` or a level's title.
+    #[serde(default)]
+    pub level: Option<LevelRef>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Shown as text on the project page.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// An external dashboard: the project page links to this http(s) address; it has no rows.
+    #[serde(default)]
+    pub href: Option<String>,
+    /// `internal` or `external`; told by `href` when left out.
+    #[serde(default, rename = "type")]
+    pub dashboard_type: Option<DashboardType>,
+}
+
+impl Dashboard {
+    pub fn is_external(&self) -> bool {
+        self.href.is_some() || self.dashboard_type == Some(DashboardType::External)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DashboardType {
+    Internal,
+    External,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(
+    untagged,
+    expecting = "a level: its index in `defaults.levels` (0 is the first) or its title"
+)]
+pub enum LevelRef {
+    Index(u64),
+    Title(String),
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -544,6 +686,9 @@ pub enum RowHeight {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Row {
+    /// Accepted (1.0.34); nothing shows it.
+    #[serde(default)]
+    pub name: Option<String>,
     #[serde(default)]
     pub height: RowHeight,
     pub items: Vec<Item>,
@@ -556,7 +701,14 @@ pub struct Item {
     #[schemars(range(min = 1))]
     pub width: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub markdown: Option<String>,
+    #[schemars(with = "Option<MarkdownSchema>")]
+    pub markdown: Option<ItemMarkdown>,
+    /// Overrides the markdown's own `align` (markdown items only; 1.0.42).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub align: Option<Align>,
+    /// Overrides the markdown's own `justify` (markdown items only; 1.0.43).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub justify: Option<Justify>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<RefOr<Chart>>")]
     pub chart: Option<Ref>,
@@ -570,6 +722,70 @@ pub struct Item {
 
 fn default_width() -> i64 {
     1
+}
+
+/// An item's `markdown`: the text itself (1.0.30's form) or a reference to a [`Markdown`]
+/// (an inline markdown object has been lifted into one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum ItemMarkdown {
+    Text(String),
+    Ref(Ref),
+}
+
+impl<'de> Deserialize<'de> for ItemMarkdown {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(match crate::expr::parse_reference(&text) {
+            Some(_) => ItemMarkdown::Ref(text),
+            None => ItemMarkdown::Text(text),
+        })
+    }
+}
+
+/// For the JSON Schema only: markdown text, a reference, or a markdown object.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum MarkdownSchema {
+    TextOrRef(String),
+    Inline(Markdown),
+}
+
+/// Formatted text for dashboards (1.0.76): top-level `markdowns:` or inline in an item.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Markdown {
+    #[serde(default)]
+    pub name: Option<String>,
+    pub content: String,
+    #[serde(default)]
+    pub align: Align,
+    #[serde(default)]
+    pub justify: Justify,
+}
+
+/// Horizontal alignment of markdown text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Align {
+    #[default]
+    Left,
+    Center,
+    Right,
+}
+
+/// How markdown's blocks are spread over the height of their item.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Justify {
+    #[default]
+    Start,
+    End,
+    Center,
+    Between,
+    Around,
+    Evenly,
 }
 
 /// The project file's root, for the JSON Schema.
@@ -589,5 +805,6 @@ pub(crate) struct ProjectFile {
     tables: Option<Vec<Table>>,
     charts: Option<Vec<Chart>>,
     selectors: Option<Vec<Selector>>,
+    markdowns: Option<Vec<Markdown>>,
     dashboards: Option<Vec<Dashboard>>,
 }

@@ -13,7 +13,7 @@ pub fn project_schema() -> serde_json::Value {
 }
 
 /// Objects that may say where they were saved from (`path:`, 1.0.34), which is ignored.
-const SAVED_PATH_OBJECTS: [&str; 11] = [
+const SAVED_PATH_OBJECTS: [&str; 12] = [
     "Alert",
     "Source",
     "CsvScriptModel",
@@ -25,6 +25,7 @@ const SAVED_PATH_OBJECTS: [&str; 11] = [
     "Chart",
     "Dashboard",
     "Row",
+    "Markdown",
 ];
 
 fn allow_saved_path(schema: &mut Value) {
@@ -79,6 +80,34 @@ mod tests {
                 assert_eq!(p["path"]["type"], "string", "{name}");
             }
         }
+    }
+
+    #[test]
+    fn later_layout_fields_are_described() {
+        let schema = project_schema();
+        let definitions = &schema["definitions"];
+        assert_eq!(
+            schema["properties"]["markdowns"]["items"]["$ref"],
+            "#/definitions/Markdown"
+        );
+        assert_eq!(
+            definitions["Table"]["properties"]["rows_per_page"]["enum"],
+            json!([3, 5, 10, 15, 25, 50, 100, 500, 1000])
+        );
+        for field in ["level", "tags", "description", "href", "type"] {
+            assert!(
+                definitions["Dashboard"]["properties"].get(field).is_some(),
+                "{field}"
+            );
+        }
+        for field in ["align", "justify"] {
+            assert!(definitions["Item"]["properties"].get(field).is_some());
+            assert!(definitions["Markdown"]["properties"].get(field).is_some());
+        }
+        assert!(definitions["Defaults"]["properties"]
+            .get("levels")
+            .is_some());
+        assert!(definitions["Row"]["properties"].get("name").is_some());
     }
 
     #[test]

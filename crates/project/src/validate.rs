@@ -64,6 +64,7 @@ pub fn validate(project: &Project, report: &mut Report) {
     v.traces();
     v.tables();
     v.dashboards();
+    v.dashboard_listing();
 }
 
 struct Validator<'a> {
@@ -365,6 +366,16 @@ impl Validator<'_> {
                             self.error(Kind::Dashboard, name, Some(&field), "only one of the \"markdown\", \"chart\", \"table\", or \"selector\" properties should be set on an item");
                         }
                     }
+                    let misplaced_layout = [
+                        ("align", item.align.is_some()),
+                        ("justify", item.justify.is_some()),
+                    ];
+                    for (key, _) in misplaced_layout
+                        .iter()
+                        .filter(|(_, set)| *set && item.markdown.is_none())
+                    {
+                        self.error(Kind::Dashboard, name, Some(&format!("{field}.{key}")), format!("`{key}` lays out markdown: it can only be set on an item with `markdown`"));
+                    }
                     if item.width < 1 {
                         self.error(Kind::Dashboard, name, Some(&format!("{field}.width")), format!("item width must be 1 or more (it is relative to the other items of the row), found {}", item.width));
                     }
@@ -372,6 +383,96 @@ impl Validator<'_> {
             }
         }
     }
+}
+
+impl Validator<'_> {
+    /// What the project page shows of each dashboard: its level, and where an external one leads.
+    fn dashboard_listing(&mut self) {
+        let defaults = &self.project.defaults;
+        for (name, dashboard) in &self.project.dashboards {
+            if let Some(level) = dashboard.level.as_ref() {
+                if defaults.level_index(level).is_none() {
+                    let titles: Vec<String> = defaults
+                        .dashboard_levels()
+                        .into_iter()
+                        .map(|l| l.title)
+                        .collect();
+                    let written = match level {
+                        LevelRef::Index(i) => i.to_string(),
+                        LevelRef::Title(t) => format!("'{t}'"),
+                    };
+                    self.error(
+                        Kind::Dashboard,
+                        name,
+                        Some("level"),
+                        format!("level {written} is not one of the project's levels"),
+                    )
+                    .help = Some(format!(
+                        "levels (by index from 0, or by title): {}{}",
+                        titles.join(", "),
+                        if defaults.levels.is_empty() {
+                            " — set `defaults.levels` for your own"
+                        } else {
+                            ""
+                        }
+                    ));
+                }
+            }
+            self.external_dashboard(name, dashboard);
+        }
+    }
+
+    fn external_dashboard(&mut self, name: &str, dashboard: &Dashboard) {
+        match (&dashboard.href, dashboard.dashboard_type) {
+            (None, Some(DashboardType::External)) => {
+                self.error(
+                    Kind::Dashboard,
+                    name,
+                    Some("type"),
+                    "an external dashboard needs `href`: the address the project page links to",
+                );
+            }
+            (Some(_), Some(DashboardType::Internal)) => {
+                self.error(Kind::Dashboard, name, Some("href"), "an internal dashboard has rows, not `href`; remove `href` or write `type: external`");
+            }
+            _ => {}
+        }
+        let Some(href) = &dashboard.href else {
+            return;
+        };
+        if !dashboard.rows.is_empty() {
+            self.error(
+                Kind::Dashboard,
+                name,
+                Some("rows"),
+                "an external dashboard (with `href`) has no rows: the project page links out to it",
+            );
+        }
+        if !is_web_address(href) {
+            self.error(
+                Kind::Dashboard,
+                name,
+                Some("href"),
+                format!("`href` must be an http:// or https:// address, found `{href}`"),
+            );
+        }
+    }
+}
+
+/// An absolute http(s) URL with a host and nothing a browser would read differently.
+fn is_web_address(href: &str) -> bool {
+    let lower = href.to_ascii_lowercase();
+    let Some(rest) = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let host = &rest[..host_end];
+    !host.is_empty()
+        && !host.starts_with('@')
+        && !href.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// Files Visivo itself writes in the output folder (and in `dist/data`), beside the traces' folders.
