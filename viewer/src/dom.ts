@@ -73,6 +73,7 @@ export const ICONS = {
   sortNone: ['M8 9l4-4 4 4', 'M16 15l-4 4-4-4'],
   layers: ['M12 3l9 5-9 5-9-5z', 'M3 13l9 5 9-5'],
   arrowRight: ['M5 12h14', 'M13 6l6 6-6 6'],
+  external: ['M14 4h6v6', 'M20 4l-9 9', 'M18 14v5a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1h5'],
   check: ['M5 12.5l4.5 4.5L19 7.5'],
 };
 

@@ -17,6 +17,18 @@ export interface Project {
 export interface Dashboard {
   name: string;
   rows?: Row[];
+  description?: string;
+  tags?: string[];
+  /** An external dashboard: the project page links out to it. */
+  href?: string;
+  level?: Level;
+}
+
+/** A dashboard's group on the project page; `index` orders the groups. */
+export interface Level {
+  index: number;
+  title?: string;
+  description?: string;
 }
 
 export interface Row {
@@ -27,6 +39,8 @@ export interface Row {
 export interface Item {
   width?: number;
   markdown?: string;
+  align?: 'left' | 'center' | 'right';
+  justify?: 'start' | 'end' | 'center' | 'between' | 'around' | 'evenly';
   chart?: Chart;
   table?: Table;
   selector?: Selector;
@@ -63,6 +77,7 @@ export interface Table {
   selector?: Selector;
   traces?: Trace[];
   column_defs?: ColumnDef[];
+  rows_per_page?: number;
 }
 
 /** One cohort of data.json: flat key → one value per row. */

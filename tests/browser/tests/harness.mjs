@@ -1,5 +1,6 @@
 // Shared helpers for the viewer browser tests.
 import { chromium } from 'playwright-core';
+import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -111,3 +112,31 @@ export function staticCopy() {
 
 export const SALES = 'Sales%20Overview';
 export const OPS = 'Operations%20%26%20Quality';
+
+/** Starts a process and resolves with the first match of `re` in its stdout. */
+export function startProcess(cmd, args, cwd, re) {
+  const child = spawn(cmd, args, { cwd, env: { ...process.env, CI: 'true', HOME: cwd }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const state = { child, log: '' };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${cmd} did not start:\n${state.log}`)), 60000);
+    const onData = (chunk) => {
+      state.log += chunk;
+      const m = re.exec(state.log);
+      if (m && !state.match) {
+        state.match = m;
+        clearTimeout(timer);
+        resolve(state);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (c) => (state.log += c));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (!state.match) reject(new Error(`${cmd} exited with ${code}:\n${state.log}`));
+    });
+  });
+}
+
+export function stop(state) {
+  if (state?.child && state.child.exitCode === null) state.child.kill('SIGTERM');
+}

@@ -2,11 +2,11 @@
 // the path of a built `visivo` binary; skipped otherwise).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPO, launch, open, plotData, plotLayout, settle, shot } from './harness.mjs';
+import { REPO, launch, open, plotData, plotLayout, settle, shot, startProcess, stop } from './harness.mjs';
 
 const BIN = process.env.VISIVO_BIN ? path.resolve(REPO, process.env.VISIVO_BIN) : null;
 const skip = !BIN && 'set VISIVO_BIN to a built visivo binary';
@@ -16,34 +16,6 @@ const WAIT = 30000;
 let dir; // the project copy
 let server; // { child, base, log }
 let browser;
-
-/** Starts a process and resolves with the first match of `re` in its stdout. */
-function startProcess(cmd, args, cwd, re) {
-  const child = spawn(cmd, args, { cwd, env: { ...process.env, CI: 'true', HOME: cwd }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const state = { child, log: '' };
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${cmd} did not start:\n${state.log}`)), 60000);
-    const onData = (chunk) => {
-      state.log += chunk;
-      const m = re.exec(state.log);
-      if (m && !state.match) {
-        state.match = m;
-        clearTimeout(timer);
-        resolve(state);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', (c) => (state.log += c));
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      if (!state.match) reject(new Error(`${cmd} exited with ${code}:\n${state.log}`));
-    });
-  });
-}
-
-function stop(state) {
-  if (state?.child && state.child.exitCode === null) state.child.kill('SIGTERM');
-}
 
 const yamlPath = () => path.join(dir, 'project.visivo.yml');
 function edit(from, to) {

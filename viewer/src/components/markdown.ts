@@ -36,9 +36,17 @@ export class MarkdownView implements ItemView {
 
   update(item: Item): void {
     this.content.innerHTML = renderMarkdown(item.markdown ?? '');
+    setData(this.el, 'align', item.align);
+    setData(this.el, 'justify', item.justify);
   }
 
   onParams(): void {}
 
   destroy(): void {}
+}
+
+/** Layout attributes the stylesheet reads; unknown values are ignored there. */
+function setData(el: HTMLElement, key: string, value: string | undefined): void {
+  if (value) el.dataset[key] = value;
+  else delete el.dataset[key];
 }

@@ -2,7 +2,7 @@
 
 import { clear, h, icon, ICONS } from '../dom';
 import { hrefFor } from '../router';
-import type { Dashboard, Wrapper } from '../types';
+import type { Dashboard, Level, Wrapper } from '../types';
 
 const LOGO_SVG =
   '<svg viewBox="0 0 32 32" aria-hidden="true"><rect width="32" height="32" rx="8" fill="currentColor"/>' +
@@ -69,27 +69,73 @@ function summary(d: Dashboard): string {
   return parts.join(' · ');
 }
 
+/** Only these open from the project page; anything else (`javascript:`…) is not a link. */
+function isWebAddress(href: string): boolean {
+  return /^https?:\/\/[^\s]/i.test(href);
+}
+
+function dashCard(d: Dashboard): HTMLElement {
+  const external = d.href !== undefined;
+  const text = h(
+    'span',
+    { class: 'dash-text' },
+    h('span', { class: 'dash-name' }, d.name),
+    d.description ? h('span', { class: 'dash-description' }, d.description) : null,
+    h('span', { class: 'dash-meta' }, external ? 'External dashboard' : summary(d)),
+    d.tags?.length ? h('span', { class: 'dash-tags' }, ...d.tags.map((t) => h('span', { class: 'dash-tag' }, t))) : null,
+  );
+  const attrs = external
+    ? isWebAddress(d.href ?? '')
+      ? { class: 'dash-card external', href: d.href, target: '_blank', rel: 'noopener noreferrer' }
+      : { class: 'dash-card external', 'aria-disabled': 'true' }
+    : { class: 'dash-card', href: hrefFor(d.name), 'data-nav': d.name };
+  return h('a', attrs, h('span', { class: 'dash-icon' }, icon(ICONS.layers)), text, icon(external ? ICONS.external : ICONS.arrowRight, 'icon dash-arrow'));
+}
+
+interface Group {
+  level: Level | null;
+  dashboards: Dashboard[];
+}
+
+/** Dashboards by level, in the levels' order; those without a level last. */
+function groupByLevel(dashboards: Dashboard[]): Group[] {
+  const groups = new Map<number, Group>();
+  const rest: Dashboard[] = [];
+  for (const d of dashboards) {
+    const index = d.level?.index;
+    if (d.level && typeof index === 'number') {
+      const group = groups.get(index) ?? { level: d.level, dashboards: [] };
+      group.dashboards.push(d);
+      groups.set(index, group);
+    } else rest.push(d);
+  }
+  const ordered = [...groups.entries()].sort(([a], [b]) => a - b).map(([, g]) => g);
+  return rest.length ? [...ordered, { level: null, dashboards: rest }] : ordered;
+}
+
+function matches(d: Dashboard, q: string): boolean {
+  return [d.name, d.description ?? '', ...(d.tags ?? [])].some((t) => t.toLowerCase().includes(q));
+}
+
 export function projectPage(wrapper: Wrapper): HTMLElement {
   const dashboards = wrapper.project_json.dashboards ?? [];
-  const list = h('ul', { class: 'dash-list' });
+  const leveled = dashboards.some((d) => d.level);
+  const groups = h('div', { class: 'dash-groups' });
   const empty = h('p', { class: 'dash-empty', hidden: true });
   const input = h('input', { type: 'search', class: 'dash-search', placeholder: 'Search dashboards', 'aria-label': 'Search dashboards' });
   const render = () => {
     const q = input.value.trim().toLowerCase();
-    clear(list);
-    const shown = dashboards.filter((d) => d.name.toLowerCase().includes(q));
-    for (const d of shown) {
-      list.append(
+    clear(groups);
+    const shown = dashboards.filter((d) => matches(d, q));
+    for (const group of groupByLevel(shown)) {
+      const title = group.level ? group.level.title || `Level ${group.level.index}` : 'Other dashboards';
+      groups.append(
         h(
-          'li',
-          null,
-          h(
-            'a',
-            { class: 'dash-card', href: hrefFor(d.name), 'data-nav': d.name },
-            h('span', { class: 'dash-icon' }, icon(ICONS.layers)),
-            h('span', { class: 'dash-text' }, h('span', { class: 'dash-name' }, d.name), h('span', { class: 'dash-meta' }, summary(d))),
-            icon(ICONS.arrowRight, 'icon dash-arrow'),
-          ),
+          'section',
+          { class: 'dash-group', 'data-level': group.level ? String(group.level.index) : null },
+          leveled ? h('h2', { class: 'dash-level' }, title) : null,
+          leveled && group.level?.description ? h('p', { class: 'dash-level-description' }, group.level.description) : null,
+          h('ul', { class: 'dash-list' }, ...group.dashboards.map((d) => h('li', null, dashCard(d)))),
         ),
       );
     }
@@ -108,7 +154,7 @@ export function projectPage(wrapper: Wrapper): HTMLElement {
       h('div', null, name ? h('div', { class: 'eyebrow' }, name) : null, h('h1', null, 'Dashboards')),
       h('label', { class: 'search-box large' }, icon(ICONS.search), input),
     ),
-    list,
+    groups,
     empty,
   );
 }

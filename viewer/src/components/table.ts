@@ -54,6 +54,13 @@ function csvField(v: unknown): string {
 }
 
 const PAGE_SIZES = [10, 25, 50, 100];
+const DEFAULT_PAGE_SIZE = 10;
+
+/** The page sizes offered: the usual ones plus the table's own `rows_per_page`. */
+function pageSizes(own: number | undefined): number[] {
+  const sizes = own && !PAGE_SIZES.includes(own) ? [...PAGE_SIZES, own] : PAGE_SIZES;
+  return [...sizes].sort((a, b) => a - b);
+}
 
 export class TableView implements ItemView {
   readonly el: HTMLElement;
@@ -71,7 +78,7 @@ export class TableView implements ItemView {
   private dense = true;
   private hidden = new Set<string>();
   private page = 0;
-  private pageSize = 10;
+  private pageSize: number;
   private selectedRows = new Set<number>();
   private source: { trace: string; cohort: string } | null = null;
 
@@ -84,6 +91,7 @@ export class TableView implements ItemView {
     ctx: ItemContext,
   ) {
     this.table = item.table!;
+    this.pageSize = this.table.rows_per_page ?? DEFAULT_PAGE_SIZE;
     this.pickerSlot = h('div', { class: 'table-picker' });
     this.toolbarExtras = h('div', { class: 'table-actions' });
     this.body = h('div', { class: 'table-body' });
@@ -108,7 +116,13 @@ export class TableView implements ItemView {
   }
 
   update(item: Item): void {
-    if (item.table) this.table = item.table;
+    if (item.table) {
+      if (item.table.rows_per_page !== this.table.rows_per_page) {
+        this.pageSize = item.table.rows_per_page ?? DEFAULT_PAGE_SIZE;
+        this.page = 0;
+      }
+      this.table = item.table;
+    }
     this.load();
   }
 
@@ -427,7 +441,7 @@ export class TableView implements ItemView {
     const table = h('table', { class: `data-table${this.dense ? ' dense' : ''}` }, thead, tbody);
 
     // footer
-    const sizeSel = h('select', { 'aria-label': 'Rows per page' }, ...PAGE_SIZES.map((n) => h('option', { value: String(n) }, String(n))));
+    const sizeSel = h('select', { 'aria-label': 'Rows per page' }, ...pageSizes(this.table.rows_per_page).map((n) => h('option', { value: String(n) }, String(n))));
     sizeSel.value = String(this.pageSize);
     sizeSel.addEventListener('change', () => {
       this.pageSize = Number(sizeSel.value);
