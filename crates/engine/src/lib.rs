@@ -1,10 +1,34 @@
-//! Running a compiled project: sources behind one trait, the job plan and scheduler, CSV-script
-//! and local-merge models, and the trace data files.
+//! The Visivo pipeline and what runs it: [`pipeline`] takes a project from its files to its
+//! trace data (load → validate → compile → write compiled outputs → plan → run → write
+//! results); underneath, sources behind one trait ([`source`]), the job plan ([`plan`]) and
+//! scheduler ([`run`]), CSV-script and local-merge models, and the trace data files. [`init`]
+//! writes a new project. Every path under the output folder is one of
+//! [`visivo_project::layout::OutputLayout`]'s.
+//!
+//! ```no_run
+//! use visivo_engine::pipeline::{Pipeline, Settings};
+//! use visivo_engine::run::Outcome;
+//!
+//! let pipeline = Pipeline::new(Settings {
+//!     name_filter: Some("Revenue dashboard".into()),
+//!     ..Settings::new(".", "target")
+//! });
+//! let loaded = pipeline.load();
+//! eprint!("{}", loaded.report.render(&loaded.files));
+//! let Some(project) = loaded.project else { std::process::exit(1) };
+//! let compiled = pipeline.compile(&project)?;
+//! let summary = pipeline.run(pipeline.plan(&project, &compiled)?, |_event| {})?;
+//! for trace in summary.traces(|outcome| !matches!(outcome, Outcome::Reused)) {
+//!     println!("new data: {}", pipeline.settings.output.data_json(&trace).display());
+//! }
+//! # Ok::<(), visivo_engine::pipeline::Error>(())
+//! ```
 
 pub mod cancel;
 pub mod csv_script;
 pub mod data_json;
 pub mod error;
+pub mod init;
 pub mod materialize;
 pub mod output;
 pub mod pipeline;
