@@ -45,7 +45,10 @@ async fn a_panicking_job_fails_with_its_message_and_an_error_json() {
         })
     };
     // `after` depends on the panicking trace: it is skipped, saying why.
-    let jobs = vec![trace("boom", &source, vec![]), trace("after", &source, vec![0])];
+    let jobs = vec![
+        trace("boom", &source, vec![]),
+        trace("after", &source, vec![0]),
+    ];
     let summary = run(jobs, options.clone(), listener).await;
 
     let panicked = JobError::Panicked("the engine tripped over row 7".into());
