@@ -1,6 +1,6 @@
 //! `visivo dist`: run, then write the dashboards as a static site (viewer + data).
 
-use super::run::load_and_run;
+use super::run::{load_and_run, INTERRUPTED};
 use super::run_pipeline;
 use crate::cli::DistArgs;
 use anyhow::{bail, Context, Result};
@@ -10,8 +10,12 @@ use visivo_server::{write_site, SiteOptions};
 
 pub fn dist(args: &DistArgs) -> Result<ExitCode> {
     println!("Creating Dist");
-    let pipeline = run_pipeline(&args.run);
+    let mut pipeline = run_pipeline(&args.run);
+    pipeline.settings.cancel_on_signals = true;
     let summary = load_and_run(&pipeline)?;
+    if summary.interrupted {
+        return Ok(ExitCode::from(INTERRUPTED));
+    }
     if summary.failed() > 0 {
         bail!("Not writing {}: the run failed.", args.dist_dir.display());
     }

@@ -13,8 +13,8 @@ use visivo_project::Project;
 pub const INTERRUPTED: u8 = 130;
 
 /// `visivo run`: the first SIGINT/SIGTERM cancels the run (scripts killed, server-side queries
-/// cancelled, previous outputs kept), a second one exits at once. The other commands that run
-/// keep the default: the process ends at once.
+/// cancelled, previous outputs kept), a second one exits at once. `dist` and `serve` do the
+/// same.
 pub fn run(args: &RunArgs) -> Result<ExitCode> {
     let mut pipeline = run_pipeline(args);
     pipeline.settings.cancel_on_signals = true;

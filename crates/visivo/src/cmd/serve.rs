@@ -12,7 +12,7 @@
 //!   then tell the browsers over server-sent events: `reload` with the traces that ran, `ok`;
 //!   or `error` with the project's problems (the previous outputs stay).
 
-use super::run::run_loaded;
+use super::run::{run_loaded, INTERRUPTED};
 use super::run_pipeline;
 use crate::cli::ServeArgs;
 use anyhow::{Context, Result};
@@ -23,7 +23,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::mpsc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use visivo_engine::pipeline::Pipeline;
 use visivo_engine::run::{Outcome, Summary};
@@ -40,7 +40,14 @@ type Watcher = notify_debouncer_full::Debouncer<
 const DEBOUNCE: Duration = Duration::from_millis(150);
 
 pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
-    let mut session = Session::new(run_pipeline(&args.run));
+    let mut pipeline = run_pipeline(&args.run);
+    pipeline.settings.cancel_on_signals = true;
+    let mut session = Session::new(pipeline);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.spawn(quit_on_signals(session.running.clone()));
     let live = Live::new(
         session.pipeline.settings.output.clone(),
         session.pipeline.settings.name_filter.clone(),
@@ -70,10 +77,6 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
             args.host
         );
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind((
             args.host.trim_matches(['[', ']']),
@@ -172,8 +175,32 @@ fn watch_loop(
     }
 }
 
+/// SIGINT/SIGTERM end `serve` with [`INTERRUPTED`]: at once when no run is going on, else once
+/// the run, which the same signal cancels (scripts killed, queries cancelled, temporary files
+/// removed), has stopped.
+async fn quit_on_signals(running: Arc<Mutex<()>>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut interrupt), Ok(mut terminate)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return;
+    };
+    tokio::select! {
+        _ = interrupt.recv() => {}
+        _ = terminate.recv() => {}
+    }
+    let _ = tokio::task::spawn_blocking(move || {
+        let _idle = running.lock();
+        std::process::exit(INTERRUPTED.into())
+    })
+    .await;
+}
+
 struct Session {
     pipeline: Pipeline,
+    /// Held while a run goes on, so that a signal ends the process only after it.
+    running: Arc<Mutex<()>>,
     /// The files the last load read (absolute), and the folders watched now.
     inputs: BTreeSet<PathBuf>,
     watched: BTreeSet<PathBuf>,
@@ -184,6 +211,7 @@ impl Session {
     fn new(pipeline: Pipeline) -> Self {
         Session {
             pipeline,
+            running: Arc::new(Mutex::new(())),
             inputs: BTreeSet::new(),
             watched: BTreeSet::new(),
             cwd: std::env::current_dir().unwrap_or_default(),
@@ -193,6 +221,8 @@ impl Session {
     /// Loads, compiles and runs; `Err` holds the text for the browser's error overlay, the
     /// same the terminal shows.
     fn run(&mut self) -> Result<Summary, String> {
+        let running = self.running.clone();
+        let _running = running.lock();
         println!("Compiling project");
         let loaded = self.pipeline.load();
         let problems = loaded.report.render(&loaded.files);
@@ -206,10 +236,14 @@ impl Session {
         let Some(project) = loaded.project else {
             return Err(problems);
         };
-        run_loaded(&self.pipeline, &project).map_err(|e| {
+        let summary = run_loaded(&self.pipeline, &project).map_err(|e| {
             eprintln!("error: {e:#}");
             format!("{e:#}")
-        })
+        })?;
+        if summary.interrupted {
+            std::process::exit(INTERRUPTED.into());
+        }
+        Ok(summary)
     }
 
     fn absolute(&self, path: &Path) -> PathBuf {

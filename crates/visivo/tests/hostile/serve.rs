@@ -270,3 +270,98 @@ fn log_lines(file: &Path, containing: &str) -> usize {
         .filter(|l| l.contains(containing))
         .count()
 }
+
+/// A project whose CSV script sleeps for as long as its last argument says.
+const SLEEPY_SCRIPT: &str = r#"
+models:
+  - {name: script, args: ["sh", "-c", "echo $$ > script.pid; printf 'a\n1\n'; sleep $0", "0"]}
+traces:
+  - {name: script_trace, model: ref(script), props: {type: bar, x: query(a)}}
+"#;
+
+#[test]
+fn ctrl_c_ends_an_idle_serve_with_status_130() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("project.visivo.yml"), SLEEPY_SCRIPT).unwrap();
+    let mut server = Server::start(dir.path());
+    let status = server.interrupt(Duration::from_secs(10));
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(130),
+        "{status:?}\n{}",
+        server.log()
+    );
+}
+
+#[test]
+fn ctrl_c_during_a_reload_stops_its_script_and_ends_serve() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("project.visivo.yml");
+    std::fs::write(&project, SLEEPY_SCRIPT).unwrap();
+    let mut server = Server::start(dir.path());
+    let pid_file = dir.path().join("script.pid");
+    std::fs::remove_file(&pid_file).unwrap();
+    edit(&project, r#""0"]"#, r#""60"]"#);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !pid_file.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the reload did not start the script"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let status = server.interrupt(Duration::from_secs(10));
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let script_alive = Path::new(&format!("/proc/{}", pid.trim())).exists();
+    if script_alive {
+        let _ = std::process::Command::new("kill")
+            .args(["-9", pid.trim()])
+            .status();
+    }
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(130),
+        "{status:?}\n{}",
+        server.log()
+    );
+    assert!(!script_alive, "the script {pid} outlived serve");
+}
+
+#[test]
+fn ctrl_c_during_dist_stops_its_script_and_writes_no_site() {
+    let dir = tempfile::tempdir().unwrap();
+    let slow = SLEEPY_SCRIPT.replace(r#""0"]"#, r#""60"]"#);
+    std::fs::write(dir.path().join("project.visivo.yml"), slow).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_visivo"))
+        .arg("dist")
+        .current_dir(dir.path())
+        .env("HOME", dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid_file = dir.path().join("script.pid");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !pid_file.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let status = child.wait().unwrap();
+    let pid = std::fs::read_to_string(&pid_file).expect("the script started");
+    let script_alive = Path::new(&format!("/proc/{}", pid.trim())).exists();
+    if script_alive {
+        let _ = std::process::Command::new("kill")
+            .args(["-9", pid.trim()])
+            .status();
+    }
+    assert_eq!(status.code(), Some(130), "{status:?}");
+    assert!(!script_alive, "the script {pid} outlived dist");
+    assert!(!dir.path().join("dist").exists());
+}
