@@ -84,7 +84,10 @@ traces:
     );
     // One connection attempt (connect_timeout 2 s), then every dead trace fails at once
     // (before the fix the run took ~24 s).
-    assert!(elapsed < Duration::from_secs(12), "the run took {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs(12),
+        "the run took {elapsed:?}"
+    );
     let failures = run
         .stdout
         .lines()

@@ -103,7 +103,8 @@ fn allowed_fields_are_listed_plainly() {
     let run = p.visivo(&["compile"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
-        run.stderr.contains("help: allowed fields: name, height, items\n"),
+        run.stderr
+            .contains("help: allowed fields: name, height, items\n"),
         "{}",
         run.stderr
     );
