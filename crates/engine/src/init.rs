@@ -5,9 +5,10 @@
 //!
 //! ```no_run
 //! use visivo_engine::init::{create, Answers};
+//! use visivo_project::SourceType;
 //! let answers = Answers {
 //!     name: "shop".into(),
-//!     source_type: "sqlite".into(),
+//!     source_type: SourceType::Sqlite,
 //!     ..Answers::default()
 //! };
 //! let created = create(&answers, false)?;
@@ -16,17 +17,7 @@
 //! ```
 
 use std::path::{Path, PathBuf};
-
-/// The source types `init` can set up, in the order offered.
-pub const SOURCE_TYPES: [&str; 7] = [
-    "sqlite",
-    "postgresql",
-    "mysql",
-    "redshift",
-    "snowflake",
-    "duckdb",
-    "bigquery",
-];
+use visivo_project::SourceType;
 
 /// Environment variable holding the database password, in `.env` and in the YAML's `env_var()`.
 pub const PASSWORD_VAR: &str = "DB_PASSWORD";
@@ -36,8 +27,8 @@ pub const PASSWORD_VAR: &str = "DB_PASSWORD";
 pub struct Answers {
     /// The project's name, also the folder created.
     pub name: String,
-    /// One of [`SOURCE_TYPES`].
-    pub source_type: String,
+    /// The engine of the example source.
+    pub source_type: SourceType,
     /// Database host (network databases).
     pub host: Option<String>,
     /// Database port (network databases).
@@ -112,7 +103,7 @@ pub fn create(answers: &Answers, force: bool) -> Result<Created, InitError> {
         return Err(InitError::Exists(existing.clone()));
     }
     std::fs::create_dir_all(dir).map_err(io_error("creating", dir))?;
-    let example_database = if answers.source_type == "sqlite" {
+    let example_database = if answers.source_type == SourceType::Sqlite {
         let database = dir.join(sqlite_file(answers));
         create_example_database(&database).map_err(|source| InitError::Database {
             path: database.clone(),
@@ -131,20 +122,6 @@ pub fn create(answers: &Answers, force: bool) -> Result<Created, InitError> {
         project_file,
         example_database,
     })
-}
-
-/// Whether the source type logs in with a password (kept in `.env`).
-pub fn needs_password(source_type: &str) -> bool {
-    !matches!(source_type, "sqlite" | "duckdb" | "bigquery")
-}
-
-/// The usual port of a network database.
-pub fn default_port(source_type: &str) -> u16 {
-    match source_type {
-        "mysql" => 3306,
-        "redshift" => 5439,
-        _ => 5432,
-    }
 }
 
 /// The name is also the folder created in the current directory.
@@ -220,26 +197,29 @@ const CONSTANT_SQL: &str = "select 1 as x, 1 as y union all select 2, 1 union al
 
 fn project_yaml(a: &Answers) -> String {
     let password = format!("\"{{{{ env_var('{PASSWORD_VAR}') }}}}\"");
-    let mut source = format!("  - name: Example Source\n    type: {}\n", a.source_type);
+    let mut source = format!(
+        "  - name: Example Source\n    type: {}\n",
+        a.source_type.name()
+    );
     let mut field = |key: &str, value: Option<String>| {
         if let Some(value) = value {
             source.push_str(&format!("    {key}: {value}\n"));
         }
     };
-    let sql = match a.source_type.as_str() {
-        "sqlite" => {
+    let sql = match a.source_type {
+        SourceType::Sqlite => {
             field("database", Some(quote(&sqlite_file(a))));
             "select * from test_table"
         }
-        "duckdb" => {
+        SourceType::Duckdb => {
             field("database", a.database.as_deref().map(quote));
             CONSTANT_SQL
         }
-        "bigquery" => {
+        SourceType::Bigquery => {
             field("project", a.database.as_deref().map(quote));
             CONSTANT_SQL
         }
-        "snowflake" => {
+        SourceType::Snowflake => {
             field("account", a.account.as_deref().map(quote));
             field("warehouse", a.warehouse.as_deref().map(quote));
             field("database", a.database.as_deref().map(quote));
@@ -247,7 +227,7 @@ fn project_yaml(a: &Answers) -> String {
             field("password", Some(password.clone()));
             CONSTANT_SQL
         }
-        _ => {
+        SourceType::Postgresql | SourceType::Mysql | SourceType::Redshift => {
             field("host", a.host.as_deref().map(quote));
             field("port", a.port.map(|p| p.to_string()));
             field("database", a.database.as_deref().map(quote));
@@ -256,9 +236,9 @@ fn project_yaml(a: &Answers) -> String {
             CONSTANT_SQL
         }
     };
-    let credentials_note = match a.source_type.as_str() {
-        "sqlite" | "duckdb" => "",
-        "bigquery" => "# Credentials: the service-account key file named by GOOGLE_APPLICATION_CREDENTIALS (see .env).\n",
+    let credentials_note = match a.source_type {
+        SourceType::Sqlite | SourceType::Duckdb => "",
+        SourceType::Bigquery => "# Credentials: the service-account key file named by GOOGLE_APPLICATION_CREDENTIALS (see .env).\n",
         _ => "# The password is read from DB_PASSWORD (set in .env, which git ignores): never write it here.\n",
     };
     format!(
@@ -334,14 +314,14 @@ fn env_value(value: &str) -> String {
 /// Sets `DB_PASSWORD` in `.env`, keeping whatever else the file holds.
 fn write_env(path: &Path, answers: &Answers) -> Result<(), InitError> {
     let existing = std::fs::read_to_string(path).unwrap_or_default();
-    let line = match answers.source_type.as_str() {
-        "sqlite" | "duckdb" => {
+    let line = match answers.source_type {
+        SourceType::Sqlite | SourceType::Duckdb => {
             format!(
                 "{PASSWORD_VAR}=  # not used by {} sources",
-                answers.source_type
+                answers.source_type.name()
             )
         }
-        "bigquery" => format!(
+        SourceType::Bigquery => format!(
             "{PASSWORD_VAR}=  # not used by bigquery sources\n\
              # GOOGLE_APPLICATION_CREDENTIALS=/path/to/service-account-key.json"
         ),
@@ -357,7 +337,7 @@ fn write_env(path: &Path, answers: &Answers) -> Result<(), InitError> {
             .is_some_and(|rest| rest.trim_start().starts_with('='))
     };
     let keeps_password =
-        !needs_password(&answers.source_type) && existing.lines().any(is_password_line);
+        !answers.source_type.needs_password() && existing.lines().any(is_password_line);
     let mut text = String::new();
     if existing.is_empty() {
         text.push_str("# Secrets for project.visivo.yml, read there with {{ env_var('NAME') }}.\n");

@@ -281,21 +281,21 @@ impl Builder<'_> {
             self.report.push(
                 Diagnostic::error(format!(
                     "a source needs a `type`: one of {}",
-                    SourceType::NAMES.join(", ")
+                    SourceType::names().join(", ")
                 ))
                 .at(self.at(&object.path))
                 .object(label),
             );
             return None;
         };
-        if !SourceType::NAMES.contains(&type_name.as_str()) {
+        if SourceType::from_name(type_name).is_none() {
             let mut d = Diagnostic::error(format!(
                 "unknown source type `{type_name}`; expected one of {}",
-                SourceType::NAMES.join(", ")
+                SourceType::names().join(", ")
             ))
             .at(self.at(&type_path))
             .object(label);
-            if let Some(hint) = did_you_mean(type_name, SourceType::NAMES) {
+            if let Some(hint) = did_you_mean(type_name, SourceType::names()) {
                 d = d.help(hint);
             }
             self.report.push(d);
@@ -303,7 +303,7 @@ impl Builder<'_> {
         }
         let source: Source =
             self.deserialize(Value::Object(object.value.clone()), &object.path, label)?;
-        let allowed = Source::allowed_fields(source.source_type);
+        let allowed = source.source_type.allowed_fields();
         for key in object.value.keys() {
             if key != "name" && key != "type" && !allowed.contains(&key.as_str()) {
                 self.report.push(

@@ -15,6 +15,7 @@ pub mod model;
 pub mod plotly;
 pub mod schema;
 pub mod secret;
+pub mod source_type;
 pub mod validate;
 
 pub use build::{BuildOptions, Project};

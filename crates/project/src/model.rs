@@ -214,29 +214,7 @@ fn default_console_message() -> String {
 
 // ----- sources ------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Hash)]
-#[serde(rename_all = "lowercase")]
-pub enum SourceType {
-    Sqlite,
-    Postgresql,
-    Mysql,
-    Snowflake,
-    Duckdb,
-    Bigquery,
-    Redshift,
-}
-
-impl SourceType {
-    pub const NAMES: [&'static str; 7] = [
-        "sqlite",
-        "postgresql",
-        "mysql",
-        "snowflake",
-        "duckdb",
-        "bigquery",
-        "redshift",
-    ];
-}
+pub use crate::source_type::SourceType;
 
 /// Every source type shares this shape; which fields a type accepts is checked on load.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -301,53 +279,6 @@ pub struct Source {
 }
 
 impl Source {
-    /// Fields each type accepts besides `name`, `type`.
-    pub fn allowed_fields(source_type: SourceType) -> &'static [&'static str] {
-        const NETWORK: &[&str] = &[
-            "database",
-            "host",
-            "port",
-            "username",
-            "password",
-            "db_schema",
-            "connection_pool_size",
-            "connect_timeout",
-            "query_timeout",
-            "sslmode",
-        ];
-        match source_type {
-            SourceType::Sqlite => &["database", "attach", "query_timeout"],
-            SourceType::Duckdb => &["database", "query_timeout", "db_schema"],
-            SourceType::Postgresql | SourceType::Redshift | SourceType::Mysql => NETWORK,
-            SourceType::Snowflake => &[
-                "database",
-                "username",
-                "password",
-                "db_schema",
-                "account",
-                "warehouse",
-                "role",
-                "private_key_path",
-                "connection_pool_size",
-                "connect_timeout",
-                "query_timeout",
-                "api_url",
-                "host",
-            ],
-            SourceType::Bigquery => &[
-                "project",
-                "dataset",
-                "database",
-                "credentials_path",
-                "credentials_json",
-                "connection_pool_size",
-                "connect_timeout",
-                "query_timeout",
-                "api_url",
-            ],
-        }
-    }
-
     /// How long to wait for a connection: `connect_timeout` seconds (at least one), default 10.
     pub fn connect_limit(&self) -> Duration {
         Duration::from_secs(

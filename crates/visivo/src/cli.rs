@@ -140,7 +140,7 @@ pub struct InitArgs {
     /// Project name (also the directory created); asked for when absent
     #[arg(long = "project-name")]
     pub project_name: Option<String>,
-    /// sqlite, postgresql, mysql, snowflake, duckdb, bigquery, redshift; asked for when absent
+    /// The example source's engine (`visivo init --source-type x` lists them); asked for when absent
     #[arg(long = "source-type")]
     pub source_type: Option<String>,
     #[arg(long = "host")]

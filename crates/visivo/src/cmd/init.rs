@@ -7,10 +7,8 @@ use anyhow::{bail, Result};
 use dialoguer::{theme::ColorfulTheme, Input, Password, Select};
 use std::io::IsTerminal;
 use std::process::ExitCode;
-use visivo_engine::init::{
-    check_name, check_value, create, default_port, needs_password, Answers, PASSWORD_VAR,
-    SOURCE_TYPES,
-};
+use visivo_engine::init::{check_name, check_value, create, Answers, PASSWORD_VAR};
+use visivo_project::SourceType;
 
 pub fn init(args: &InitArgs) -> Result<ExitCode> {
     let interactive = !args.no_input && std::io::stdin().is_terminal();
@@ -52,24 +50,24 @@ fn gather(args: &InitArgs, interactive: bool) -> Result<Answers> {
     let source_type = match &args.source_type {
         Some(t) => {
             let t = t.trim().to_ascii_lowercase();
-            if !SOURCE_TYPES.contains(&t.as_str()) {
+            let Some(source_type) = SourceType::from_name(&t) else {
                 bail!(
                     "unknown source type '{t}': choose one of {}",
-                    SOURCE_TYPES.join(", ")
+                    SourceType::names().join(", ")
                 );
-            }
-            t
+            };
+            source_type
         }
         None if interactive => {
             let i = Select::with_theme(&theme)
                 .with_prompt("Source type")
-                .items(SOURCE_TYPES)
+                .items(SourceType::names())
                 .default(0)
                 .interact()?;
-            SOURCE_TYPES[i].to_string()
+            SourceType::ALL[i]
         }
         // SQLite needs nothing else and works right away.
-        None => "sqlite".to_string(),
+        None => SourceType::Sqlite,
     };
 
     let mut answers = Answers {
@@ -84,7 +82,7 @@ fn gather(args: &InitArgs, interactive: bool) -> Result<Answers> {
         warehouse: args.warehouse.clone(),
     };
     // A password from the environment (or the -e env file) beats typing it on the command line.
-    if answers.password.is_none() && needs_password(&answers.source_type) {
+    if answers.password.is_none() && answers.source_type.needs_password() {
         answers.password = std::env::var(PASSWORD_VAR).ok().filter(|p| !p.is_empty());
     }
 
@@ -114,23 +112,23 @@ fn gather(args: &InitArgs, interactive: bool) -> Result<Answers> {
         Ok(())
     };
 
-    match answers.source_type.as_str() {
-        "sqlite" => {}
-        "duckdb" => ask(
+    match answers.source_type {
+        SourceType::Sqlite => {}
+        SourceType::Duckdb => ask(
             &mut answers.database,
             "--database FILE",
             "Database file",
             Some("local.duckdb"),
             &mut missing,
         )?,
-        "bigquery" => ask(
+        SourceType::Bigquery => ask(
             &mut answers.database,
             "--database GCP_PROJECT_ID",
             "Google Cloud project id",
             None,
             &mut missing,
         )?,
-        "snowflake" => {
+        SourceType::Snowflake => {
             ask(
                 &mut answers.account,
                 "--account ACCOUNT",
@@ -160,7 +158,7 @@ fn gather(args: &InitArgs, interactive: bool) -> Result<Answers> {
                 &mut missing,
             )?;
         }
-        network => {
+        network @ (SourceType::Postgresql | SourceType::Mysql | SourceType::Redshift) => {
             ask(
                 &mut answers.host,
                 "--host HOST",
@@ -169,7 +167,7 @@ fn gather(args: &InitArgs, interactive: bool) -> Result<Answers> {
                 &mut missing,
             )?;
             if answers.port.is_none() {
-                let default = default_port(network);
+                let default = network.default_port().unwrap_or_default();
                 answers.port = Some(if interactive {
                     Input::<u16>::with_theme(&theme)
                         .with_prompt("Database port")
@@ -195,7 +193,7 @@ fn gather(args: &InitArgs, interactive: bool) -> Result<Answers> {
             )?;
         }
     }
-    if needs_password(&answers.source_type) && answers.password.is_none() {
+    if answers.source_type.needs_password() && answers.password.is_none() {
         if interactive {
             answers.password = Some(
                 Password::with_theme(&theme)
