@@ -120,7 +120,7 @@ describe('visivo serve (examples/quickstart)', { skip }, () => {
     edit('\ncharts:\n', '\nchartz:\n');
     await page.waitForSelector('.overlay:not([hidden])', { timeout: WAIT });
     const message = await page.textContent('.overlay');
-    assert.match(message, /project\.visivo\.yml:\d+: .*chartz/);
+    assert.match(message, /unknown top-level key `chartz`\s*┌─ project\.visivo\.yml:\d+:\d+/);
     assert.equal((await plotData(page, 'Revenue vs target')).length, 2, 'last good dashboard still shown');
     await page.waitForTimeout(300);
     await shot(page, 'serve-error-overlay', false);
