@@ -323,10 +323,6 @@ fn values_from_env_context_strings_stay_out_of_messages() {
         &[("VISIVO_L1X_SECRET", "hunter2-secret")],
     );
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
-    assert!(
-        run.stderr.contains("unknown field `cohort_onn`"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("unknown field `cohort_onn`");
     assert!(!run.stderr.contains("hunter2-secret"), "{}", run.stderr);
 }

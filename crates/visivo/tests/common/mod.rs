@@ -16,6 +16,38 @@ pub struct Run {
     pub stderr: String,
 }
 
+/// Sends SIGINT (what Ctrl-C in a terminal sends) to `child` and waits up to `within` for it to
+/// exit; a child still running then is killed and `None` returned.
+pub fn interrupt(
+    child: &mut std::process::Child,
+    within: std::time::Duration,
+) -> Option<std::process::ExitStatus> {
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let deadline = std::time::Instant::now() + within;
+    while std::time::Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+impl Run {
+    /// Asserts that stderr holds `needle`, showing stderr when it doesn't.
+    pub fn assert_stderr_has(&self, needle: &str) {
+        assert!(
+            self.stderr.contains(needle),
+            "expected {needle:?} in stderr:\n{}",
+            self.stderr
+        );
+    }
+}
+
 impl TestProject {
     pub fn new(project_yaml: &str) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");

@@ -185,17 +185,7 @@ impl Server {
 
     /// Sends SIGINT (what Ctrl-C in a terminal sends) and waits up to `within` for the exit.
     pub fn interrupt(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
-        let _ = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + within;
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return Some(status);
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        None
+        super::interrupt(&mut self.child, within)
     }
 }
 

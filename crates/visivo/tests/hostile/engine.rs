@@ -203,22 +203,15 @@ traces:
             started,
         )
     }));
-    let _ = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status();
-    let interrupted = Instant::now();
-    while child.try_wait().unwrap().is_none() && interrupted.elapsed() < Duration::from_secs(15) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let exited_after = interrupted.elapsed();
-    // Does nothing when it exited; ends it when it hangs.
-    let _ = child.kill();
-    let status = child.wait().unwrap();
+    let status = crate::common::interrupt(&mut child, Duration::from_secs(10));
     if let Err(panic) = waited {
         std::panic::resume_unwind(panic);
     }
-    assert_eq!(status.code(), Some(130), "exit status {status:?}");
-    assert!(exited_after < Duration::from_secs(10), "{exited_after:?}");
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(130),
+        "exit status {status:?}"
+    );
     let pid = std::fs::read_to_string(&script_pid).unwrap();
     assert!(
         !std::path::Path::new(&format!("/proc/{}", pid.trim())).exists(),

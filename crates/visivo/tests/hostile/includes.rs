@@ -51,12 +51,8 @@ fn nested_jinja_loops_stop_with_the_file_and_line() {
     );
     let run = compile(&p, &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("more work than allowed"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("loops.yml:2"), "{}", run.stderr);
+    run.assert_stderr_has("more work than allowed");
+    run.assert_stderr_has("loops.yml:2");
 }
 
 #[test]
@@ -66,16 +62,8 @@ fn a_string_doubled_forty_times_is_an_error_not_an_abort() {
     );
     let run = compile(&p, &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("more work than allowed"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("project.visivo.yml:3"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("more work than allowed");
+    run.assert_stderr_has("project.visivo.yml:3");
 }
 
 const SECRET: &str = "hunter2-s3cret";
@@ -88,12 +76,8 @@ fn env_var_values_never_appear_in_messages() {
     );
     let run = compile(&p, &[("HOSTILE_PW", SECRET)]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("bogus"), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("env_var('HOSTILE_PW')"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("bogus");
+    run.assert_stderr_has("env_var('HOSTILE_PW')");
     assert!(!run.stderr.contains(SECRET), "{}", run.stderr);
 
     // A message that would quote the value itself.
@@ -103,11 +87,7 @@ fn env_var_values_never_appear_in_messages() {
     let run = compile(&p, &[("HOSTILE_PW", SECRET)]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(!run.stderr.contains(SECRET), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("env_var('HOSTILE_PW')"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("env_var('HOSTILE_PW')");
 }
 
 /// The caret under `needle`: the excerpt line holding it and the caret line below must agree.
@@ -140,17 +120,8 @@ fn an_unset_variable_inside_ref_says_which_variable() {
     let run = compile(&p, &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(!run.stderr.contains('\u{2063}'), "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("error: environment variable VISIVO_HOSTILE_TARGET is not set"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("project.visivo.yml:6"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("error: environment variable VISIVO_HOSTILE_TARGET is not set");
+    run.assert_stderr_has("project.visivo.yml:6");
 }
 
 #[test]
@@ -321,10 +292,6 @@ fn a_git_server_that_never_answers_times_out() {
         ],
     );
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("did not finish within 2 s"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("did not finish within 2 s");
     assert!(started.elapsed() < Duration::from_secs(60));
 }

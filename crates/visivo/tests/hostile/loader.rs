@@ -34,16 +34,8 @@ fn deep_nesting_is_a_located_error_not_a_stack_overflow() {
     let p = TestProject::new(&format!("layout:\n  a:\n    {}x\n", "- ".repeat(20_000)));
     let (run, _) = compile_bounded(&p, 1024);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("nest more than 64 levels"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("project.visivo.yml:3:"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("nest more than 64 levels");
+    run.assert_stderr_has("project.visivo.yml:3:");
 }
 
 #[test]
@@ -56,8 +48,8 @@ fn an_alias_bomb_is_a_located_error_in_bounded_memory() {
     let p = TestProject::new(&bomb);
     let (run, elapsed) = compile_bounded(&p, 1024);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("aliases expand"), "{}", run.stderr);
-    assert!(run.stderr.contains("project.visivo.yml:"), "{}", run.stderr);
+    run.assert_stderr_has("aliases expand");
+    run.assert_stderr_has("project.visivo.yml:");
     assert!(elapsed < Duration::from_secs(30), "{elapsed:?}");
 }
 
@@ -67,11 +59,7 @@ fn a_mapping_with_many_keys_loads_in_linear_time() {
     let p = TestProject::new(&format!("name: wide\nlayout:\n{keys}"));
     let (run, elapsed) = compile_bounded(&p, 1024);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("unknown top-level key `layout`"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("unknown top-level key `layout`");
     assert!(elapsed < Duration::from_secs(20), "{elapsed:?}");
 }
 
@@ -102,12 +90,7 @@ fn allowed_fields_are_listed_plainly() {
     );
     let run = p.visivo(&["compile"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("help: allowed fields: name, height, items\n"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("help: allowed fields: name, height, items\n");
 }
 
 #[test]
@@ -129,11 +112,7 @@ fn every_unknown_field_of_an_object_is_reported() {
             run.stderr
         );
     }
-    assert!(
-        run.stderr.contains("2 errors in the project"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("2 errors in the project");
 }
 
 #[test]
@@ -163,11 +142,7 @@ traces:
             "{}",
             run.stderr
         );
-        assert!(run.stderr.contains(why), "{}", run.stderr);
-        assert!(
-            run.stderr.contains("project.visivo.yml:6:"),
-            "{}",
-            run.stderr
-        );
+        run.assert_stderr_has(why);
+        run.assert_stderr_has("project.visivo.yml:6:");
     }
 }

@@ -279,6 +279,19 @@ traces:
   - {name: script_trace, model: ref(script), props: {type: bar, x: query(a)}}
 "#;
 
+/// The process whose id `pid_file` holds, if it still runs (it is killed, not to outlive the test).
+fn still_running(pid_file: &Path) -> Option<String> {
+    let pid = std::fs::read_to_string(pid_file).expect("the script started");
+    let pid = pid.trim().to_string();
+    if !Path::new(&format!("/proc/{pid}")).exists() {
+        return None;
+    }
+    let _ = std::process::Command::new("kill")
+        .args(["-9", &pid])
+        .status();
+    Some(pid)
+}
+
 #[test]
 fn ctrl_c_ends_an_idle_serve_with_status_130() {
     let dir = tempfile::tempdir().unwrap();
@@ -311,20 +324,14 @@ fn ctrl_c_during_a_reload_stops_its_script_and_ends_serve() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let status = server.interrupt(Duration::from_secs(10));
-    let pid = std::fs::read_to_string(&pid_file).unwrap();
-    let script_alive = Path::new(&format!("/proc/{}", pid.trim())).exists();
-    if script_alive {
-        let _ = std::process::Command::new("kill")
-            .args(["-9", pid.trim()])
-            .status();
-    }
+    let survivor = still_running(&pid_file);
     assert_eq!(
         status.and_then(|s| s.code()),
         Some(130),
         "{status:?}\n{}",
         server.log()
     );
-    assert!(!script_alive, "the script {pid} outlived serve");
+    assert_eq!(survivor, None, "the script outlived serve");
 }
 
 #[test]
@@ -345,23 +352,9 @@ fn ctrl_c_during_dist_stops_its_script_and_writes_no_site() {
     while !pid_file.exists() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
     }
-    let _ = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    let status = child.wait().unwrap();
-    let pid = std::fs::read_to_string(&pid_file).expect("the script started");
-    let script_alive = Path::new(&format!("/proc/{}", pid.trim())).exists();
-    if script_alive {
-        let _ = std::process::Command::new("kill")
-            .args(["-9", pid.trim()])
-            .status();
-    }
-    assert_eq!(status.code(), Some(130), "{status:?}");
-    assert!(!script_alive, "the script {pid} outlived dist");
+    let status = crate::common::interrupt(&mut child, Duration::from_secs(10));
+    let survivor = still_running(&pid_file);
+    assert_eq!(status.and_then(|s| s.code()), Some(130), "{status:?}");
+    assert_eq!(survivor, None, "the script outlived dist");
     assert!(!dir.path().join("dist").exists());
 }
