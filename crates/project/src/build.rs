@@ -10,37 +10,52 @@ use crate::model::*;
 use indexmap::IndexMap;
 use regex::Regex;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
 /// A loaded, valid project. Every reference field holds the name of an object in these maps.
 #[derive(Debug, Default)]
 pub struct Project {
+    /// The project's `name`; unset when the project file has none.
     pub name: Option<String>,
+    /// `defaults`: default source and alert, dashboard levels.
     pub defaults: Defaults,
+    /// `includes` of the project file, as written.
     pub includes: Vec<Include>,
+    /// `alerts` by name.
     pub alerts: IndexMap<String, Alert>,
+    /// `sources` by name.
     pub sources: IndexMap<String, Source>,
+    /// `models` by name, inline models included.
     pub models: IndexMap<String, Model>,
+    /// `traces` by name, inline traces included.
     pub traces: IndexMap<String, Trace>,
+    /// `charts` by name, inline charts included.
     pub charts: IndexMap<String, Chart>,
+    /// `tables` by name, inline tables included.
     pub tables: IndexMap<String, Table>,
+    /// `selectors` by name, including those made for charts and tables that have none.
     pub selectors: IndexMap<String, Selector>,
+    /// `markdowns` by name, inline markdowns included.
     pub markdowns: IndexMap<String, Markdown>,
+    /// `dashboards` by name.
     pub dashboards: IndexMap<String, Dashboard>,
     /// Path of each object in the merged project, for locating messages.
-    pub paths: HashMap<(Kind, String), String>,
-    pub spans: SpanMap,
+    pub(crate) paths: HashMap<(Kind, String), String>,
+    /// Where each value was written, by its path in the merged project.
+    pub(crate) spans: SpanMap,
 }
 
 impl Project {
+    /// Where an object was written; `None` if it was made up (a default selector).
     pub fn location(&self, kind: Kind, name: &str) -> Option<Location> {
         self.paths
             .get(&(kind, name.to_string()))
             .and_then(|p| self.spans.find(p))
     }
 
+    /// Where one field of an object was written (`tests.0.logic`); `None` if it was not written.
     pub fn field_location(&self, kind: Kind, name: &str, field: &str) -> Option<Location> {
         let path = self.paths.get(&(kind, name.to_string()))?;
         self.spans.find(&format!("{path}.{field}"))
@@ -80,12 +95,14 @@ pub fn display_path(path: &str) -> String {
     out
 }
 
-pub struct BuildOptions<'a> {
+/// Choices made on the command line that change the project.
+pub(crate) struct BuildOptions<'a> {
     /// `-s/--source`: replaces `defaults.source_name` before validation.
     pub source_override: Option<&'a str>,
 }
 
-pub fn build(
+/// Types each object, checks names and references, and validates the project.
+pub(crate) fn build(
     mut raw: RawProject,
     objects: Vec<RawObject>,
     options: &BuildOptions,
@@ -629,11 +646,6 @@ fn remove_field(value: &mut Value, at: &serde_path_to_error::Path, field: &str) 
     current
         .as_object_mut()
         .is_some_and(|map| map.remove(field).is_some())
-}
-
-/// Whether `value` (trace props) contains the plotly `type` and it's one of plotly's types.
-pub fn props_type(props: &Map<String, Value>) -> Option<&str> {
-    props.get("type").and_then(Value::as_str)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use codespan_reporting::term::{self, Config};
 use std::fmt;
 use std::path::PathBuf;
 
+/// Index of a file in [`Files`].
 pub type FileId = usize;
 
 /// Every file the project was read from, as written (before Jinja), so messages can quote it.
@@ -20,12 +21,14 @@ pub struct Files {
 }
 
 impl Files {
+    /// Adds a file read from `path`, named `display` in messages, with its text as written.
     pub fn add(&mut self, path: PathBuf, display: String, text: String) -> FileId {
         self.paths.push(path);
         self.inner.add(display, text)
     }
 
-    pub fn remember_env_values(&mut self, values: &[EnvValue]) {
+    /// Remembers what `env_var()` returned, so [`Report::redact`] can hide it.
+    pub(crate) fn remember_env_values(&mut self, values: &[EnvValue]) {
         self.env_values.extend(
             values
                 .iter()
@@ -34,14 +37,17 @@ impl Files {
         );
     }
 
+    /// The file's path on disk.
     pub fn path(&self, id: FileId) -> &std::path::Path {
         &self.paths[id]
     }
 
+    /// Every file read, in the order read: the project file, its includes, the profile.
     pub fn paths(&self) -> &[PathBuf] {
         &self.paths
     }
 
+    /// The file's name as messages show it (relative to the working directory).
     pub fn display_name(&self, id: FileId) -> String {
         self.inner
             .get(id)
@@ -144,30 +150,41 @@ fn inside_brackets(before: &str) -> bool {
     opened > closed
 }
 
+/// Where a value was written: a file and a position in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Location {
+    /// The file.
     pub file: FileId,
+    /// Line and column in the file as written (before Jinja).
     pub pos: Pos,
 }
 
+/// How bad a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
+    /// The project can't be used: the command fails.
     Error,
+    /// Worth knowing; the command carries on.
     Warning,
 }
 
 /// One problem: what is wrong, where it was written and which object it belongs to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
+    /// Whether it stops the command.
     pub severity: Severity,
+    /// What is wrong, in one sentence.
     pub message: String,
+    /// Where it was written; `None` when no place in a file is to blame (a missing project file).
     pub location: Option<Location>,
     /// e.g. `traces[2] "Revenue" .props.y`
     pub object: Option<String>,
+    /// How to fix it, shown under the excerpt.
     pub help: Option<String>,
 }
 
 impl Diagnostic {
+    /// An error with only its message; add the rest with [`Self::at`], [`Self::object`], [`Self::help`].
     pub fn error(message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Error,
@@ -178,6 +195,7 @@ impl Diagnostic {
         }
     }
 
+    /// A warning with only its message.
     pub fn warning(message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Warning,
@@ -185,21 +203,25 @@ impl Diagnostic {
         }
     }
 
+    /// Points it at where the value was written.
     pub fn at(mut self, location: Option<Location>) -> Self {
         self.location = location;
         self
     }
 
+    /// Names the object it is about (`traces[2] "Revenue" .props.y`).
     pub fn object(mut self, object: impl Into<String>) -> Self {
         self.object = Some(object.into());
         self
     }
 
+    /// Adds a hint on how to fix it.
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
+    /// Whether it is an error (not a warning).
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -245,6 +267,7 @@ impl fmt::Display for Diagnostic {
 /// Every diagnostic of a command, errors and warnings together.
 #[derive(Debug, Default, Clone)]
 pub struct Report {
+    /// The diagnostics, in the order they were found.
     pub items: Vec<Diagnostic>,
 }
 
@@ -288,18 +311,22 @@ impl Report {
         }
     }
 
+    /// Appends another report's diagnostics.
     pub fn extend(&mut self, other: Report) {
         self.items.extend(other.items);
     }
 
-    pub fn error_count(&self) -> usize {
+    /// How many of the diagnostics are errors.
+    pub(crate) fn error_count(&self) -> usize {
         self.items.iter().filter(|d| d.is_error()).count()
     }
 
+    /// Whether the project can't be used.
     pub fn has_errors(&self) -> bool {
         self.error_count() > 0
     }
 
+    /// The terminal's text of every diagnostic, with excerpts, and a count of errors; serve's browser overlay shows the same text.
     pub fn render(&self, files: &Files) -> String {
         let mut out: String = self.items.iter().map(|d| d.render(files)).collect();
         let errors = self.error_count();

@@ -6,6 +6,7 @@ use crate::build::Project;
 use crate::model::*;
 use serde_json::{json, Map, Value};
 
+/// The viewer's `project.json`; `cli_version` is recorded in it as the producing Visivo version.
 pub fn project_json(project: &Project, cli_version: &str) -> Value {
     let mut root = Map::new();
     if let Some(name) = &project.name {

@@ -19,6 +19,7 @@ static COLUMN: LazyLock<Regex> = LazyLock::new(|| {
 /// A reference to another object as written in a field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {
+    /// The referenced object's name, without quotes or surrounding spaces.
     pub name: String,
     /// What follows `ref(name)` inside `${…}`: `value` for `${ref(x).value}`, `[0]` for
     /// `${ref(x)[0]}`.
@@ -105,16 +106,23 @@ pub fn mentions_query(text: &str) -> bool {
     QUERY_ANYWHERE.is_match(text)
 }
 
+/// Which values of a column a `column(name)` takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ColumnSelection {
+    /// `column(name)`: the whole column.
     All,
+    /// `column(name)[i]`: one value; negative counts from the end.
     Index(i64),
+    /// `column(name)[a:b]`: a slice; a missing bound is the start or the end.
     Slice(Option<i64>, Option<i64>),
 }
 
+/// A `column(name)` in a prop, with what it selects.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ColumnRef {
+    /// The name of the trace's column (a key of its `columns`).
     pub name: String,
+    /// The part of the column taken.
     pub selection: ColumnSelection,
 }
 

@@ -12,20 +12,31 @@ use std::time::Duration;
 /// A reference: `${ref(name)}` or `ref(name)` in the file, the bare name once the project is loaded.
 pub type Ref = String;
 
+/// The kinds of named object a project holds; names are unique across all of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
+    /// An entry of `alerts`.
     Alert,
+    /// An entry of `sources` (or its old name `targets`).
     Source,
+    /// An entry of `models`.
     Model,
+    /// An entry of `traces`.
     Trace,
+    /// An entry of `charts`.
     Chart,
+    /// An entry of `tables`.
     Table,
+    /// An entry of `selectors`.
     Selector,
+    /// An entry of `markdowns`.
     Markdown,
+    /// An entry of `dashboards`.
     Dashboard,
 }
 
 impl Kind {
+    /// How messages name one object of this kind (`trace`).
     pub fn label(self) -> &'static str {
         match self {
             Kind::Alert => "alert",
@@ -40,6 +51,7 @@ impl Kind {
         }
     }
 
+    /// The project file's list that holds objects of this kind (`traces`).
     pub fn section(self) -> &'static str {
         match self {
             Kind::Alert => "alerts",
@@ -54,6 +66,7 @@ impl Kind {
         }
     }
 
+    /// Every kind, in the order messages and outputs list them.
     pub const ALL: [Kind; 9] = [
         Kind::Alert,
         Kind::Source,
@@ -76,10 +89,13 @@ enum RefOr<T> {
     Inline(T),
 }
 
+/// Project-wide settings, read from the project file only.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Defaults {
+    /// The source of SQL models that name none (alias `target_name`).
     #[serde(alias = "target_name", skip_serializing_if = "Option::is_none")]
     pub source_name: Option<String>,
+    /// The alert `visivo test` sends when no `-a` is given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alert_name: Option<String>,
     /// The project page's groups of dashboards, most important first (1.0.51).
@@ -87,10 +103,13 @@ pub struct Defaults {
     pub levels: Vec<Level>,
 }
 
+/// A group of dashboards on the project page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Level {
+    /// Heading of the group.
     pub title: String,
+    /// Text under the heading; empty when left out.
     #[serde(default)]
     pub description: String,
 }
@@ -155,34 +174,48 @@ impl Defaults {
     }
 }
 
+/// Another project file whose objects are added to this one.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Include {
+    /// Relative to the including file, or a git include: `owner/repo.git@ref -- path/in/repo.yml`.
     pub path: String,
 }
 
 // ----- alerts -------------------------------------------------------------------------------
 
+/// Where `visivo test` reports failed tests, chosen by `type`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
 pub enum Alert {
+    /// Posts to a Slack incoming webhook.
     Slack {
+        /// Unique name; `defaults.alert_name` and `visivo test -a` select alerts by it.
         #[serde(default)]
         name: Option<String>,
+        /// The webhook's address (keep it in `env_var()`: it is a credential).
         webhook_url: String,
     },
+    /// Sends an email through an SMTP server.
     Email {
+        /// Unique name; `defaults.alert_name` and `visivo test -a` select alerts by it.
         #[serde(default)]
         name: Option<String>,
+        /// Subject line (default "Visivo Alert").
         #[serde(default = "default_subject")]
         subject: String,
+        /// Recipient address.
         to: String,
+        /// SMTP port (default 2525).
         #[serde(default = "default_smtp_port", deserialize_with = "lenient::number")]
         #[schemars(schema_with = "lenient::schema")]
         port: u16,
+        /// SMTP server host name.
         host: String,
+        /// SMTP login; no login when left out.
         #[serde(default)]
         username: Option<String>,
+        /// SMTP password (keep it in `env_var()`).
         #[serde(default)]
         password: Option<String>,
         /// Sender address (1.0.30 always used alerts@visio.io).
@@ -192,11 +225,15 @@ pub enum Alert {
         #[serde(default)]
         security: Option<String>,
     },
+    /// Prints a message in the terminal.
     Console {
+        /// Unique name; `defaults.alert_name` and `visivo test -a` select alerts by it.
         #[serde(default)]
         name: Option<String>,
+        /// Text printed (default "Console Alert Run").
         #[serde(default = "default_console_message")]
         message: String,
+        /// Accepted for compatibility (1.0.30 set it after sending); ignored.
         #[serde(default)]
         called: bool,
     },
@@ -220,23 +257,32 @@ pub use crate::source_type::SourceType;
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
+    /// Unique name, referenced by models (`source: ${ref(name)}`); required at top level.
     #[serde(default)]
     pub name: Option<String>,
+    /// The database engine (`sqlite`, `postgresql`, `mysql`, `snowflake`, `bigquery`, …).
     #[serde(rename = "type")]
     pub source_type: SourceType,
+    /// The database name, or the file of `sqlite`/`duckdb` (relative to the project directory).
     #[serde(default)]
     pub database: Option<String>,
+    /// Server host name (server databases).
     #[serde(default)]
     pub host: Option<String>,
+    /// Server port; the engine's usual port when left out.
     #[serde(default, deserialize_with = "lenient::optional_number")]
     #[schemars(schema_with = "lenient::optional_schema")]
     pub port: Option<u16>,
+    /// Login name; the `USER` environment variable when left out.
     #[serde(default)]
     pub username: Option<String>,
+    /// Login password (keep it in `env_var()`).
     #[serde(default)]
     pub password: Option<crate::Secret>,
+    /// Schema that unqualified table names are looked up in.
     #[serde(default)]
     pub db_schema: Option<String>,
+    /// Connections (and concurrent queries) to open at most (default 1; always 1 for SQLite/DuckDB).
     #[serde(default, deserialize_with = "lenient::optional_number")]
     #[schemars(schema_with = "lenient::optional_schema")]
     pub connection_pool_size: Option<u32>,
@@ -251,12 +297,16 @@ pub struct Source {
     /// PostgreSQL/Redshift TLS: `disable`, `prefer`, `require`.
     #[serde(default)]
     pub sslmode: Option<String>,
+    /// SQLite/DuckDB: other database files, attached as schemas.
     #[serde(default)]
     pub attach: Option<Vec<Attachment>>,
+    /// Snowflake account identifier.
     #[serde(default)]
     pub account: Option<String>,
+    /// Snowflake warehouse that runs the queries.
     #[serde(default)]
     pub warehouse: Option<String>,
+    /// Snowflake role to use.
     #[serde(default)]
     pub role: Option<String>,
     /// Snowflake key-pair auth: path of the PKCS#8 private key.
@@ -265,6 +315,7 @@ pub struct Source {
     /// BigQuery project id.
     #[serde(default)]
     pub project: Option<String>,
+    /// BigQuery dataset that unqualified table names are looked up in.
     #[serde(default)]
     pub dataset: Option<String>,
     /// BigQuery: path of a service-account key file.
@@ -301,6 +352,7 @@ impl Source {
         self.username.clone().or_else(|| std::env::var("USER").ok())
     }
 
+    /// How many connections to keep: `connection_pool_size` (at least 1), always 1 for in-process files.
     pub fn pool_size(&self) -> usize {
         match self.source_type {
             SourceType::Sqlite | SourceType::Duckdb => 1,
@@ -312,9 +364,11 @@ impl Source {
 /// Seconds to wait for a connection when `connect_timeout` is not set.
 pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 10;
 
+/// A database file attached to a SQLite/DuckDB source, in the nested or the flat form.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Attachment {
+    /// The schema the file's tables are reached through (`schema_name.table`).
     pub schema_name: String,
     /// Nested form (what 1.0.30 accepts): `source: {type: sqlite, database: ...}`.
     #[serde(default)]
@@ -322,13 +376,16 @@ pub struct Attachment {
     /// Flat form (what Visivo's docs show): `database:` beside `schema_name`.
     #[serde(default)]
     pub database: Option<String>,
+    /// Flat form: an optional name of the attached source.
     #[serde(default)]
     pub name: Option<String>,
+    /// Flat form: the attached source's type.
     #[serde(default, rename = "type")]
     pub source_type: Option<SourceType>,
 }
 
 impl Attachment {
+    /// The attached file: the nested source's `database`, else the flat `database`.
     pub fn database(&self) -> Option<&str> {
         self.source
             .as_ref()
@@ -339,15 +396,20 @@ impl Attachment {
 
 // ----- models -------------------------------------------------------------------------------
 
+/// A model: what a trace selects from, told apart by its keys.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Model {
+    /// Has `args`: a command whose CSV output becomes a table.
     CsvScript(CsvScriptModel),
+    /// Has `models`: SQL joining other models in an embedded SQLite database.
     LocalMerge(LocalMergeModel),
+    /// Otherwise: SQL run on a source.
     Sql(SqlModel),
 }
 
 impl Model {
+    /// The model's name; unset only on an inline model before loading names it.
     pub fn name(&self) -> Option<&str> {
         match self {
             Model::CsvScript(m) => m.name.as_deref(),
@@ -355,34 +417,33 @@ impl Model {
             Model::Sql(m) => m.name.as_deref(),
         }
     }
-
-    pub fn set_name(&mut self, name: String) {
-        let slot = match self {
-            Model::CsvScript(m) => &mut m.name,
-            Model::LocalMerge(m) => &mut m.name,
-            Model::Sql(m) => &mut m.name,
-        };
-        *slot = Some(name);
-    }
 }
 
+/// A model whose SQL runs on a source; it becomes the trace queries' base query.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SqlModel {
+    /// Unique name; required at top level.
     #[serde(default)]
     pub name: Option<String>,
+    /// The `select` the model's traces read from.
     pub sql: String,
+    /// The source it runs on (alias `target`); `defaults.source_name` when left out.
     #[serde(default, alias = "target")]
     #[schemars(with = "Option<RefOr<Source>>")]
     pub source: Option<Ref>,
 }
 
+/// A model whose rows come from a command's CSV output.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CsvScriptModel {
+    /// Unique name; required at top level.
     #[serde(default)]
     pub name: Option<String>,
+    /// The command and its arguments, run without a shell in the project directory.
     pub args: Vec<String>,
+    /// Table the CSV becomes, in `<output>/<name>.sqlite` (default `model`).
     #[serde(default = "default_table_name")]
     pub table_name: String,
     /// Seconds the command may run (default 300).
@@ -391,16 +452,20 @@ pub struct CsvScriptModel {
     pub timeout: Option<u64>,
 }
 
-pub fn default_table_name() -> String {
+pub(crate) fn default_table_name() -> String {
     "model".into()
 }
 
+/// A model that joins other models in an embedded SQLite database.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LocalMergeModel {
+    /// Unique name; required at top level.
     #[serde(default)]
     pub name: Option<String>,
+    /// SQL reading each listed model as schema `<name>` (`<name>.model`, or `<name>.<table_name>` for CSV-script models).
     pub sql: String,
+    /// The models it reads, from any sources.
     #[schemars(with = "Vec<RefOr<ModelSchema>>")]
     pub models: Vec<Ref>,
 }
@@ -417,22 +482,31 @@ pub(crate) enum ModelSchema {
 
 // ----- traces -------------------------------------------------------------------------------
 
+/// One plotly series (or one per cohort), computed by one SQL query.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Trace {
+    /// Unique name; also the folder of its outputs (`<output>/<name>/`).
     pub name: String,
+    /// The model it selects from.
     #[schemars(with = "RefOr<ModelSchema>")]
     pub model: Ref,
+    /// SQL expression (or `?{…}`) splitting the rows into one series per value; one series when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cohort_on: Option<String>,
+    /// Ordering of the rows: `?{month asc}` or `column(name) desc`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_by: Option<Vec<String>>,
+    /// Conditions on the rows: placed in WHERE, HAVING or QUALIFY depending on what they contain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filters: Option<Vec<String>>,
+    /// Named SQL expressions, used in `props` as `column(name)`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub columns: Option<IndexMap<String, Value>>,
+    /// plotly trace attributes; `?{sql}` values become columns of the query (default `{type: scatter}`).
     #[serde(default = "default_props")]
     pub props: Map<String, Value>,
+    /// Checks `visivo test` runs against the trace's data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tests: Option<Vec<TraceTest>>,
     /// Accepted for compatibility; 1.0.30 overwrote it at compile.
@@ -446,39 +520,51 @@ fn default_props() -> Map<String, Value> {
     props
 }
 
+/// One check of a trace's data.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TraceTest {
+    /// A Python-like expression, e.g. `assert_that(north.props.y[0]).is_equal_to(30)`.
     pub logic: String,
 }
 
 // ----- charts, tables, selectors, dashboards -------------------------------------------------
 
+/// A plotly chart of one or more traces.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Chart {
+    /// Unique name; required at top level.
     #[serde(default)]
     pub name: Option<String>,
+    /// The traces drawn.
     #[serde(default)]
     #[schemars(with = "Vec<RefOr<Trace>>")]
     pub traces: Vec<Ref>,
+    /// plotly layout attributes (title, axes, barmode, …).
     #[serde(default)]
     pub layout: Option<Map<String, Value>>,
+    /// The selector that picks the cohorts shown; a multiple selector of its own when left out.
     #[serde(default)]
     #[schemars(with = "Option<RefOr<Selector>>")]
     pub selector: Option<Ref>,
 }
 
+/// A table showing one trace's cohort as rows.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Table {
+    /// Unique name; required at top level.
     #[serde(default)]
     pub name: Option<String>,
+    /// The traces whose data it can show.
     #[serde(default)]
     #[schemars(with = "Vec<RefOr<Trace>>")]
     pub traces: Vec<Ref>,
+    /// Which columns to show for each trace; every column when left out.
     #[serde(default)]
     pub column_defs: Option<Vec<ColumnDef>>,
+    /// The selector that picks the cohort shown (single only); one of its own when left out.
     #[serde(default)]
     #[schemars(with = "Option<RefOr<Selector>>")]
     pub selector: Option<Ref>,
@@ -514,25 +600,34 @@ fn rows_per_page_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::json_schema!({"enum": ROWS_PER_PAGE})
 }
 
+/// The columns a table shows for one of its traces.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ColumnDef {
+    /// The trace (by name) these columns are for.
     pub trace_name: String,
+    /// The columns, in order.
     pub columns: Vec<TableColumn>,
 }
 
+/// One column of a table.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TableColumn {
+    /// Column heading; the last part of `key` when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header: Option<String>,
+    /// Where the values come from in the trace's data (`props.y`, `columns.month_label`).
     pub key: String,
 }
 
+/// Whether a selector picks one cohort or several.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SelectorType {
+    /// One cohort at a time.
     Single,
+    /// Any number of cohorts (the default).
     #[default]
     Multiple,
 }
@@ -540,9 +635,12 @@ pub enum SelectorType {
 /// Unknown keys are ignored on selectors (1.0.30's `init` wrote `parent_name`).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Selector {
+    /// Unique name; also the URL parameter that keeps the choice (`?Region=north`).
     pub name: String,
+    /// `single` or `multiple` (default).
     #[serde(default, rename = "type")]
     pub selector_type: SelectorType,
+    /// The traces whose cohorts are offered; from the owning chart or table when left out.
     #[serde(default)]
     #[schemars(with = "Vec<RefOnly>")]
     pub options: Vec<Ref>,
@@ -556,15 +654,19 @@ pub struct Selector {
 #[allow(dead_code)]
 struct RefOnly(#[schemars(regex(pattern = r"^\s*(\$\{\s*)*ref\(.+\)(\s*\})*\s*$"))] String);
 
+/// A page of rows of items (or, with `href`, a link to an external dashboard).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Dashboard {
+    /// Unique name, shown on the project page and as the dashboard's title.
     pub name: String,
+    /// The rows, top to bottom.
     #[serde(default)]
     pub rows: Vec<Row>,
     /// Where the project page lists it: an index into `defaults.levels` or a level's title.
     #[serde(default)]
     pub level: Option<LevelRef>,
+    /// Shown on the project page and searched with the names.
     #[serde(default)]
     pub tags: Vec<String>,
     /// Shown as text on the project page.
@@ -578,59 +680,73 @@ pub struct Dashboard {
     pub dashboard_type: Option<DashboardType>,
 }
 
-impl Dashboard {
-    pub fn is_external(&self) -> bool {
-        self.href.is_some() || self.dashboard_type == Some(DashboardType::External)
-    }
-}
-
+/// Whether a dashboard is a page of this project or a link elsewhere.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DashboardType {
+    /// A page with rows (the default without `href`).
     Internal,
+    /// A link to `href`.
     External,
 }
 
+/// How a dashboard names its level.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(
     untagged,
     expecting = "a level: its index in `defaults.levels` (0 is the first) or its title"
 )]
 pub enum LevelRef {
+    /// Index into the levels, from 0.
     Index(u64),
+    /// A level's title (any case) or `L<index>`.
     Title(String),
 }
 
+/// Height of a dashboard row.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RowHeight {
+    /// As tall as its content.
     Compact,
+    /// 128 pixels.
     Xsmall,
+    /// 256 pixels.
     Small,
+    /// 396 pixels (the default).
     #[default]
     Medium,
+    /// 512 pixels.
     Large,
+    /// 792 pixels.
     Xlarge,
+    /// 1024 pixels.
     Xxlarge,
 }
 
+/// A row of a dashboard.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Row {
     /// Accepted (1.0.34); nothing shows it.
     #[serde(default)]
     pub name: Option<String>,
+    /// Height of the row (default `medium`).
     #[serde(default)]
     pub height: RowHeight,
+    /// The items, left to right.
     pub items: Vec<Item>,
 }
 
+/// One cell of a row: exactly one of `markdown`, `chart`, `table`, `selector`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Item {
+    /// Share of the row's width, relative to the other items (at least 1; default 1).
     #[serde(default = "default_width")]
     #[schemars(range(min = 1))]
     pub width: i64,
+    /// Text shown: the markdown itself, or a reference to a `markdowns` entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<MarkdownSchema>")]
     pub markdown: Option<ItemMarkdown>,
@@ -640,12 +756,15 @@ pub struct Item {
     /// Overrides the markdown's own `justify` (markdown items only; 1.0.43).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub justify: Option<Justify>,
+    /// The chart shown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<RefOr<Chart>>")]
     pub chart: Option<Ref>,
+    /// The table shown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<RefOr<Table>>")]
     pub table: Option<Ref>,
+    /// The selector shown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<RefOr<Selector>>")]
     pub selector: Option<Ref>,
@@ -660,7 +779,9 @@ fn default_width() -> i64 {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum ItemMarkdown {
+    /// The markdown text itself.
     Text(String),
+    /// The name of a `markdowns` entry.
     Ref(Ref),
 }
 
@@ -687,11 +808,15 @@ enum MarkdownSchema {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Markdown {
+    /// Unique name; required at top level.
     #[serde(default)]
     pub name: Option<String>,
+    /// The markdown text; raw HTML is sanitised.
     pub content: String,
+    /// Horizontal alignment (default `left`).
     #[serde(default)]
     pub align: Align,
+    /// Vertical spread of the text's blocks (default `start`).
     #[serde(default)]
     pub justify: Justify,
 }
@@ -700,9 +825,12 @@ pub struct Markdown {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Align {
+    /// Aligned to the left edge (the default).
     #[default]
     Left,
+    /// Centred.
     Center,
+    /// Aligned to the right edge.
     Right,
 }
 
@@ -710,12 +838,18 @@ pub enum Align {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Justify {
+    /// Blocks start at the top (the default).
     #[default]
     Start,
+    /// Blocks end at the bottom.
     End,
+    /// Blocks are centred vertically.
     Center,
+    /// The first block at the top, the last at the bottom, equal space between.
     Between,
+    /// Equal space around each block.
     Around,
+    /// Equal space between and around the blocks.
     Evenly,
 }
 

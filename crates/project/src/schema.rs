@@ -4,6 +4,7 @@ use crate::model::ProjectFile;
 use schemars::generate::SchemaSettings;
 use serde_json::{json, Value};
 
+/// The schema of a project file (`visivo schema`), for editors' completion and checking.
 pub fn project_schema() -> serde_json::Value {
     let generator = SchemaSettings::draft07().into_generator();
     let schema = generator.into_root_schema_for::<ProjectFile>();

@@ -27,6 +27,7 @@ impl JsonSchema for Secret {
 }
 
 impl Secret {
+    /// Wraps a value that must not appear in output.
     pub fn new(value: impl Into<String>) -> Self {
         Secret(value.into())
     }

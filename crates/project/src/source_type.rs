@@ -13,11 +13,17 @@ pub enum SourceType {
     /// The embedded default.
     #[default]
     Sqlite,
+    /// PostgreSQL, over its own protocol (port 5432).
     Postgresql,
+    /// MySQL or MariaDB (port 3306).
     Mysql,
+    /// Snowflake, over its HTTP API.
     Snowflake,
+    /// DuckDB: a local file, in-process (with the `duckdb` build feature).
     Duckdb,
+    /// BigQuery, over its HTTP API.
     Bigquery,
+    /// Amazon Redshift, over the PostgreSQL protocol (port 5439).
     Redshift,
 }
 

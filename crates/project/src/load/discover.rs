@@ -11,7 +11,8 @@ use std::process::{Command, Stdio};
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
-pub const PROJECT_FILE_NAMES: [&str; 2] = ["visivo_project.yml", "project.visivo.yml"];
+/// The names a project file may have, in the order they are looked for.
+pub(crate) const PROJECT_FILE_NAMES: [&str; 2] = ["visivo_project.yml", "project.visivo.yml"];
 
 /// Where git includes are cloned from; tests point it at a local folder of bare repositories.
 pub const GIT_BASE_URL_VAR: &str = "VISIVO_GIT_BASE_URL";
@@ -21,20 +22,24 @@ pub const GIT_TIMEOUT_VAR: &str = "VISIVO_GIT_TIMEOUT";
 const DEFAULT_GIT_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// A parsed file of the project.
-pub struct Document {
-    pub file: FileId,
-    pub root: Node,
+pub(crate) struct Document {
+    /// The file in [`Files`].
+    pub(crate) file: FileId,
+    /// The YAML, parsed.
+    pub(crate) root: Node,
 }
 
-pub struct Discovery<'a> {
-    pub working_dir: &'a Path,
-    pub profile: Option<PathBuf>,
-    pub files: &'a mut Files,
-    pub report: &'a mut Report,
-    pub documents: Vec<Document>,
+/// Walks the project file, its includes and the profile, reading each once.
+pub(crate) struct Discovery<'a> {
+    pub(crate) working_dir: &'a Path,
+    pub(crate) profile: Option<PathBuf>,
+    pub(crate) files: &'a mut Files,
+    pub(crate) report: &'a mut Report,
+    pub(crate) documents: Vec<Document>,
     stack: Vec<PathBuf>,
 }
 
+/// The project file in `dir`: `visivo_project.yml`, else `project.visivo.yml`; `None` if neither exists.
 pub fn find_project_file(dir: &Path) -> Option<PathBuf> {
     PROJECT_FILE_NAMES
         .iter()
@@ -43,7 +48,7 @@ pub fn find_project_file(dir: &Path) -> Option<PathBuf> {
 }
 
 impl<'a> Discovery<'a> {
-    pub fn new(working_dir: &'a Path, files: &'a mut Files, report: &'a mut Report) -> Self {
+    pub(crate) fn new(working_dir: &'a Path, files: &'a mut Files, report: &'a mut Report) -> Self {
         Discovery {
             working_dir,
             profile: None,

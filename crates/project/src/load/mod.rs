@@ -14,14 +14,14 @@ use yaml::{MapEntry, Node, NodeKind};
 /// (`traces.2.props.y`). Stored as a tree of path segments, so a deep or wide document costs
 /// memory in proportion to its size, not to the length of every path.
 #[derive(Debug)]
-pub struct SpanMap {
+pub(crate) struct SpanMap {
     locations: Vec<Option<Location>>,
     children: HashMap<(SpanId, String), SpanId>,
 }
 
 /// A path in a [`SpanMap`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct SpanId(usize);
+pub(crate) struct SpanId(usize);
 
 impl Default for SpanMap {
     fn default() -> Self {
@@ -80,7 +80,7 @@ impl SpanMap {
 
 /// The merged project before it is typed.
 #[derive(Debug, Default)]
-pub struct RawProject {
+pub(crate) struct RawProject {
     pub name: Option<serde_json::Value>,
     pub defaults: Option<serde_json::Value>,
     pub includes: Vec<serde_json::Value>,
@@ -92,7 +92,7 @@ pub struct RawProject {
 const ROOT_ONLY_KEYS: [&str; 5] = ["name", "cli_version", "defaults", "includes", "path"];
 
 /// Merges the documents: the first is the project file, the rest are includes and the profile.
-pub fn merge(documents: Vec<discover::Document>, report: &mut Report) -> RawProject {
+pub(crate) fn merge(documents: Vec<discover::Document>, report: &mut Report) -> RawProject {
     let mut raw = RawProject::default();
     for (index, document) in documents.into_iter().enumerate() {
         let NodeKind::Map(entries) = document.root.kind else {
@@ -184,7 +184,12 @@ fn append_section(raw: &mut RawProject, kind: Kind, node: Node, file: FileId, re
 }
 
 /// Converts a node to JSON, recording the location of it and of everything below it at `path`.
-pub fn to_json(node: &Node, file: FileId, path: &str, spans: &mut SpanMap) -> serde_json::Value {
+pub(crate) fn to_json(
+    node: &Node,
+    file: FileId,
+    path: &str,
+    spans: &mut SpanMap,
+) -> serde_json::Value {
     let id = spans.path_id(SpanMap::ROOT, path);
     node_to_json(node, file, id, spans)
 }
@@ -225,7 +230,7 @@ fn node_to_json(node: &Node, file: FileId, id: SpanId, spans: &mut SpanMap) -> s
 }
 
 /// Reads every file of the project in `working_dir` and merges them.
-pub fn load(
+pub(crate) fn load(
     working_dir: &std::path::Path,
     profile: Option<std::path::PathBuf>,
     files: &mut Files,

@@ -13,7 +13,8 @@ use std::sync::{Arc, LazyLock, Mutex};
 /// so that only a field that is actually used (a source being connected to) turns it into an
 /// error; everywhere else it is a warning. It is never written to any output.
 pub const UNSET_MARKER_PREFIX: &str = "\u{2063}unset-env:";
-pub const UNSET_MARKER_SUFFIX: &str = "\u{2063}";
+/// Ends an unset-variable marker (invisible separator).
+pub(crate) const UNSET_MARKER_SUFFIX: &str = "\u{2063}";
 
 /// The work one file's template may do: every instruction costs one unit of fuel and every 64
 /// bytes of text produced (output, strings built on the way) another, so this bounds both the
@@ -24,6 +25,7 @@ pub const FUEL: u64 = 4_000_000;
 pub const MAX_RENDERED_BYTES: usize = 64 << 20;
 const MAX_RENDERED_RATIO: usize = 16;
 
+/// The text `env_var(name)` returns when `name` is unset (tests build expected values with it).
 pub fn unset_marker(name: &str) -> String {
     format!("{UNSET_MARKER_PREFIX}{name}{UNSET_MARKER_SUFFIX}")
 }
@@ -55,22 +57,26 @@ pub fn replace_unset(text: &str, with: impl Fn(&str) -> String) -> String {
     out
 }
 
+/// Why a file could not be rendered, and on which line of the template.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TemplateError {
-    pub line: Option<usize>,
-    pub message: String,
+pub(crate) struct TemplateError {
+    pub(crate) line: Option<usize>,
+    pub(crate) message: String,
 }
 
 /// The value an `env_var()` call returned, so that messages can avoid quoting it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnvValue {
+    /// The variable's name.
     pub name: String,
+    /// What it returned.
     pub value: String,
 }
 
 /// One file after the Jinja pass, with what is needed to point back into the template.
 #[derive(Debug)]
 pub struct Rendered {
+    /// The rendered text, which is then parsed as YAML.
     pub text: String,
     segments: Vec<Segment>,
     /// Every value `env_var()` returned for a variable that is set.
@@ -88,7 +94,7 @@ struct Segment {
 
 /// Renders one file. `file` is used for relative `read_json_file` paths; when `confined_to` is
 /// given (a git clone), `read_json_file` may only read files inside that folder.
-pub fn render(
+pub(crate) fn render(
     text: &str,
     file: &Path,
     confined_to: Option<&Path>,
@@ -201,7 +207,7 @@ impl Rendered {
             .collect()
     }
 
-    pub fn map<'a>(&'a self, template: &'a str) -> PositionMap<'a> {
+    pub(crate) fn map<'a>(&'a self, template: &'a str) -> PositionMap<'a> {
         PositionMap {
             rendered: &self.text,
             rendered_lines: LineIndex::new(&self.text),

@@ -10,18 +10,20 @@ use std::collections::HashMap;
 /// A position in a rendered file: 1-based line, 1-based column (in characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Pos {
+    /// Line, from 1.
     pub line: usize,
+    /// Column in characters, from 1.
     pub col: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node {
-    pub pos: Pos,
-    pub kind: NodeKind,
+pub(crate) struct Node {
+    pub(crate) pos: Pos,
+    pub(crate) kind: NodeKind,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum NodeKind {
+pub(crate) enum NodeKind {
     Null,
     Bool(bool),
     Int(i64),
@@ -33,16 +35,16 @@ pub enum NodeKind {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapEntry {
-    pub key: String,
-    pub key_pos: Pos,
-    pub value: Node,
+pub(crate) struct MapEntry {
+    pub(crate) key: String,
+    pub(crate) key_pos: Pos,
+    pub(crate) value: Node,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct YamlError {
-    pub pos: Pos,
-    pub message: String,
+pub(crate) struct YamlError {
+    pub(crate) pos: Pos,
+    pub(crate) message: String,
 }
 
 /// How deep lists and mappings may nest. Real projects nest fewer than 15 levels; the limit keeps
@@ -53,10 +55,10 @@ pub const MAX_DEPTH: usize = 64;
 /// Aliases may repeat parts of a file, not blow it up: the expanded document (roughly the bytes of
 /// YAML it stands for) may be at most this size, or [`EXPANSION_PER_BYTE`] times the file's.
 pub const MIN_EXPANSION_LIMIT: usize = 1 << 20;
-pub const EXPANSION_PER_BYTE: usize = 8;
+pub(crate) const EXPANSION_PER_BYTE: usize = 8;
 
 /// Parses one YAML document. An empty document is `Null`.
-pub fn parse(text: &str) -> Result<Node, YamlError> {
+pub(crate) fn parse(text: &str) -> Result<Node, YamlError> {
     let mut builder = Builder::new(text.len());
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| {
