@@ -1,5 +1,8 @@
-//! Behaviour of the public API: `parse`, `evaluate` and `check`.
+//! Behaviour of the public API: `parse`, `evaluate` and `check`; alerts against local HTTP and
+//! SMTP stand-ins.
 
+#[cfg(feature = "alerts")]
+mod alerts;
 mod language;
 mod matchers;
 mod numpy;

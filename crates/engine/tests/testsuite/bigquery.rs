@@ -4,10 +4,8 @@
 //! that isn't complete is polled, and SQL errors (400), rejected credentials (400 from the token
 //! endpoint, 401 from the API) and `query_timeout` are covered.
 
-mod cloud_common;
-
+use crate::cloud_common::*;
 use axum::response::Response;
-use cloud_common::*;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

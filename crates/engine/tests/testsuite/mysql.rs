@@ -12,10 +12,8 @@
 //!
 //! Tables carry the test's name and are dropped and re-created by the test, so runs repeat.
 
-mod server_common;
-
+use crate::server_common::{assert_connection_error, query, stream_counts, text, Server};
 use serde_json::json;
-use server_common::{assert_connection_error, query, stream_counts, text, Server};
 use std::sync::Arc;
 use visivo_engine::data_json::group_by_cohort;
 use visivo_engine::source::mysql::MysqlSource;
@@ -190,4 +188,4 @@ async fn tls_modes() {
     );
 }
 
-server_common::server_tests!(SERVER);
+crate::server_common::server_tests!(SERVER);

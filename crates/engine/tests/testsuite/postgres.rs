@@ -14,10 +14,8 @@
 //! it); `.ci/services.sh` adds that pg_hba.conf rule. Tables and schemas carry the test's name
 //! and are dropped/created by the test, so runs are repeatable.
 
-mod server_common;
-
+use crate::server_common::{query, stream_counts, text, Server};
 use serde_json::json;
-use server_common::{query, stream_counts, text, Server};
 use std::sync::Arc;
 use visivo_engine::data_json::group_by_cohort;
 use visivo_engine::source::postgres::PostgresSource;
@@ -310,4 +308,4 @@ async fn tls_modes() {
     );
 }
 
-server_common::server_tests!(SERVER);
+crate::server_common::server_tests!(SERVER);

@@ -3,10 +3,8 @@
 //! key, results in several partitions (one gzip-compressed), asynchronous execution (202 and
 //! polling), SQL errors (422), authentication failures (401) and `query_timeout`.
 
-mod cloud_common;
-
+use crate::cloud_common::*;
 use axum::response::Response;
-use cloud_common::*;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

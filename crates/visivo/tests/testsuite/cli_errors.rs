@@ -1,7 +1,6 @@
 //! Every kind of user mistake gets one clear, located message and exit code 1 — never a panic.
 
-mod common;
-use common::TestProject;
+use crate::common::TestProject;
 
 const BASE: &str = "
 sources:

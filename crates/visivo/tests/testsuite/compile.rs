@@ -1,7 +1,6 @@
 //! `visivo compile` and `visivo schema` as a user runs them.
 
-mod common;
-use common::TestProject;
+use crate::common::TestProject;
 use std::process::Command;
 
 const SOURCES: &str = r#"

@@ -10,8 +10,7 @@
 //!   (known-quirks 41) and lists a chart's traces in YAML order (quirk 54); the dashboards'
 //!   structure, names, props, layouts, selectors and column_defs must match.
 
-mod common;
-use common::copy_dir;
+use crate::common::copy_dir;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 

@@ -1,8 +1,7 @@
 //! `visivo dist` end to end on a copy of examples/quickstart: what the static site holds, and
 //! what it must never hold (SQL, database files, connection details, stale traces).
 
-mod common;
-use common::quickstart_copy;
+use crate::common::quickstart_copy;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -4,8 +4,7 @@
 //! that trace fails with a message saying how to get the feature, and the SQLite trace is
 //! still written.
 
-mod common;
-use common::{orders_db, TestProject};
+use crate::common::{orders_db, TestProject};
 
 const PROJECT: &str = r#"
 sources:

@@ -1,8 +1,7 @@
 //! Projects written for later Visivo 1.x releases (1.0.31–1.0.82): their spellings run exactly
 //! like the 1.0.30 ones (issue 13).
 
-mod common;
-use common::{orders_db, TestProject};
+use crate::common::{orders_db, TestProject};
 
 /// One project in 1.0.30's spelling; each test rewrites parts of it into a later spelling.
 const LEGACY: &str = r#"
@@ -272,7 +271,7 @@ fn a_saved_path_that_is_not_text_is_located() {
 }
 
 /// `visivo <args>` in the project with extra environment variables.
-fn visivo_with_env(p: &TestProject, args: &[&str], vars: &[(&str, &str)]) -> common::Run {
+fn visivo_with_env(p: &TestProject, args: &[&str], vars: &[(&str, &str)]) -> crate::common::Run {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_visivo"))
         .args(args)
         .current_dir(p.path())
@@ -281,7 +280,7 @@ fn visivo_with_env(p: &TestProject, args: &[&str], vars: &[(&str, &str)]) -> com
         .envs(vars.iter().copied())
         .output()
         .expect("run visivo");
-    common::Run {
+    crate::common::Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),

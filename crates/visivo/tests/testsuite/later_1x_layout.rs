@@ -2,8 +2,7 @@
 //! levels, tags, descriptions and external dashboards, row names and table page sizes. Each test
 //! compiles a project and reads the `project.json` the viewer is given.
 
-mod common;
-use common::TestProject;
+use crate::common::TestProject;
 use serde_json::{json, Value};
 
 fn compiled(yaml: &str) -> Value {

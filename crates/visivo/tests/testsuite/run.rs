@@ -1,8 +1,7 @@
 //! `visivo run` end to end: data.json contents, failures that don't stop the others, and
 //! incremental re-use.
 
-mod common;
-use common::{orders_db, TestProject};
+use crate::common::{orders_db, TestProject};
 use serde_json::json;
 
 const PROJECT: &str = r#"

@@ -1,9 +1,8 @@
 //! `visivo serve` end to end: the real binary on a copy of examples/quickstart, on a free
 //! loopback port, talked to over plain HTTP (helpers in common/serve.rs).
 
-mod common;
-use common::quickstart_copy;
-use common::serve::{edit, next_event, subscribe, Server};
+use crate::common::quickstart_copy;
+use crate::common::serve::{edit, next_event, subscribe, Server};
 
 use serde_json::Value;
 use std::path::PathBuf;

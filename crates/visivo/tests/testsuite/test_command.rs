@@ -2,8 +2,7 @@
 //! `--junit`, and alerts delivered to servers on this machine (an HTTP server for Slack, an SMTP
 //! server for email) or failing without changing the result.
 
-mod common;
-use common::{orders_db, Run, TestProject};
+use crate::common::{orders_db, Run, TestProject};
 use std::time::Duration;
 use visivo_testkit::closed_port;
 use visivo_testkit::http::one_request_server;

@@ -283,7 +283,7 @@ pub async fn one_failing_source_does_not_affect_another(server: &Server) {
 /// The checks above as `#[tokio::test]`s of the test file that calls it with its `Server`.
 macro_rules! server_tests {
     ($server:expr) => {
-        server_common::server_tests!(
+        crate::server_common::server_tests!(
             $server,
             pool_runs_queries_concurrently_and_reuses_connections,
             wrong_password_is_reported_without_the_password,
@@ -297,7 +297,7 @@ macro_rules! server_tests {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $check() {
-                server_common::$check(&$server).await;
+                crate::server_common::$check(&$server).await;
             }
         )+
     };

@@ -2,9 +2,6 @@
 //! reproduces one way the tool used to crash, hang, leak or silently differ, and pins the fix.
 //! Modules follow the data's path: loading files, git includes, running jobs, serving.
 
-#[path = "../common/mod.rs"]
-mod common;
-
 mod engine;
 mod includes;
 mod loader;
