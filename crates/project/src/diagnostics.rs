@@ -77,9 +77,10 @@ impl Files {
 }
 
 /// The length in bytes of the YAML key or value that starts `rest` (the line from there on;
-/// `before` is the line up to it): a block indicator (`- `) alone, a quoted value up to its closing quote, a bracketed one up to
-/// its matching bracket, a plain one up to a comment, a `: ` after a key or, inside brackets, a
-/// `,`. Only its first line is measured; at least one character is.
+/// `before` is the line up to it): a block indicator (`- `) alone, a quoted value up to its
+/// closing quote, a bracketed one up to its matching bracket, a plain one up to a comment, a `: `
+/// after a key or, inside brackets, a `,`. Only its first line is measured; at least one
+/// character is.
 fn token_len(before: &str, rest: &str) -> usize {
     let mut chars = rest.chars();
     let measured = match chars.next() {
@@ -184,7 +185,8 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    /// An error with only its message; add the rest with [`Self::at`], [`Self::object`], [`Self::help`].
+    /// An error with only its message; add the rest with [`Self::at`], [`Self::object`],
+    /// [`Self::help`].
     pub fn error(message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Error,
@@ -326,7 +328,8 @@ impl Report {
         self.error_count() > 0
     }
 
-    /// The terminal's text of every diagnostic, with excerpts, and a count of errors; serve's browser overlay shows the same text.
+    /// The terminal's text of every diagnostic, with excerpts, and a count of errors; serve's
+    /// browser overlay shows the same text.
     pub fn render(&self, files: &Files) -> String {
         let mut out: String = self.items.iter().map(|d| d.render(files)).collect();
         let errors = self.error_count();

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::time::Duration;
 
-/// A reference: `${ref(name)}` or `ref(name)` in the file, the bare name once the project is loaded.
+/// A reference: `${ref(name)}` or `ref(name)` in the file, the bare name once the project is
+/// loaded.
 pub type Ref = String;
 
 /// The kinds of named object a project holds; names are unique across all of them.
@@ -282,7 +283,8 @@ pub struct Source {
     /// Schema that unqualified table names are looked up in.
     #[serde(default)]
     pub db_schema: Option<String>,
-    /// Connections (and concurrent queries) to open at most (default 1; always 1 for SQLite/DuckDB).
+    /// Connections (and concurrent queries) to open at most (default 1; always 1 for
+    /// SQLite/DuckDB).
     #[serde(default, deserialize_with = "lenient::optional_number")]
     #[schemars(schema_with = "lenient::optional_schema")]
     pub connection_pool_size: Option<u32>,
@@ -352,7 +354,8 @@ impl Source {
         self.username.clone().or_else(|| std::env::var("USER").ok())
     }
 
-    /// How many connections to keep: `connection_pool_size` (at least 1), always 1 for in-process files.
+    /// How many connections to keep: `connection_pool_size` (at least 1), always 1 for in-process
+    /// files.
     pub fn pool_size(&self) -> usize {
         match self.source_type {
             SourceType::Sqlite | SourceType::Duckdb => 1,
@@ -463,7 +466,8 @@ pub struct LocalMergeModel {
     /// Unique name; required at top level.
     #[serde(default)]
     pub name: Option<String>,
-    /// SQL reading each listed model as schema `<name>` (`<name>.model`, or `<name>.<table_name>` for CSV-script models).
+    /// SQL reading each listed model as schema `<name>` (`<name>.model`, or `<name>.<table_name>`
+    /// for CSV-script models).
     pub sql: String,
     /// The models it reads, from any sources.
     #[schemars(with = "Vec<RefOr<ModelSchema>>")]
@@ -491,7 +495,8 @@ pub struct Trace {
     /// The model it selects from.
     #[schemars(with = "RefOr<ModelSchema>")]
     pub model: Ref,
-    /// SQL expression (or `?{…}`) splitting the rows into one series per value; one series when left out.
+    /// SQL expression (or `?{…}`) splitting the rows into one series per value; one series when
+    /// left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cohort_on: Option<String>,
     /// Ordering of the rows: `?{month asc}` or `column(name) desc`.
@@ -503,7 +508,8 @@ pub struct Trace {
     /// Named SQL expressions, used in `props` as `column(name)`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub columns: Option<IndexMap<String, Value>>,
-    /// plotly trace attributes; `?{sql}` values become columns of the query (default `{type: scatter}`).
+    /// plotly trace attributes; `?{sql}` values become columns of the query (default `{type:
+    /// scatter}`).
     #[serde(default = "default_props")]
     pub props: Map<String, Value>,
     /// Checks `visivo test` runs against the trace's data.

@@ -475,7 +475,8 @@ fn is_web_address(href: &str) -> bool {
         && !href.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
-/// Files Visivo itself writes in the output folder (and in `dist/data`), beside the traces' folders.
+/// Files Visivo itself writes in the output folder (and in `dist/data`), beside the traces'
+/// folders.
 const OUTPUT_FILES: [&str; 2] = ["project.json", "project.json.gz"];
 
 /// Why `name` can't name a trace's folder or a model's file. Names are compared ignoring case,

@@ -31,11 +31,16 @@ impl Target {
     }
 }
 
+/// A trace's query, ready to run: what `visivo compile` writes to `<output>/<trace>/query.sql`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompiledTrace {
+    /// The trace's name.
     pub trace: String,
+    /// The SELECT, in the dialect of the database it runs on.
     pub sql: String,
+    /// The dialect [`Self::sql`] is written in.
     pub dialect: Dialect,
+    /// Where the query runs: a source, or the SQLite file of a CSV-script or local-merge model.
     pub target: Target,
     /// Things the compiler dropped or changed that the user should hear about.
     pub warnings: Vec<String>,
@@ -48,7 +53,8 @@ struct SelectItem {
     expression: String,
 }
 
-pub fn target_of(project: &Project, trace: &Trace) -> Result<(Target, Dialect), String> {
+/// Where a trace's query runs and in which dialect; `Err` if its model has no source.
+pub(crate) fn target_of(project: &Project, trace: &Trace) -> Result<(Target, Dialect), String> {
     let model = project
         .models
         .get(&trace.model)
@@ -77,6 +83,9 @@ fn base_sql(model: &Model) -> String {
     }
 }
 
+/// Compiles a trace to SQL: its model's SQL as a CTE, the props' `?{…}` columns, cohort, GROUP BY,
+/// filters (WHERE, HAVING or QUALIFY) and order; `Err` (a message) if its model or source is
+/// missing.
 pub fn compile_trace(project: &Project, trace: &Trace) -> Result<CompiledTrace, String> {
     let (target, dialect) = target_of(project, trace)?;
     let model = &project.models[&trace.model];

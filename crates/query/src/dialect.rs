@@ -4,14 +4,23 @@ use regex::Regex;
 use std::sync::LazyLock;
 use visivo_project::SourceType;
 
+/// The SQL spoken by a source: how identifiers are quoted, which functions aggregate, whether
+/// QUALIFY exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Dialect {
+    /// SQLite, also used for CSV-script and local-merge models.
     Sqlite,
+    /// PostgreSQL: `"x"` quoting, its own aggregates (`array_agg`, `stddev`, …).
     Postgresql,
+    /// MySQL and MariaDB: backtick quoting (`"x"` is a string there).
     Mysql,
+    /// Snowflake: filters on window functions go to QUALIFY.
     Snowflake,
+    /// DuckDB: filters on window functions go to QUALIFY.
     Duckdb,
+    /// BigQuery: backtick quoting; filters on window functions go to QUALIFY.
     Bigquery,
+    /// Amazon Redshift: PostgreSQL's quoting, its own list of aggregates.
     Redshift,
 }
 
@@ -199,14 +208,16 @@ static PATTERNS: LazyLock<Vec<(Dialect, Regex)>> = LazyLock::new(|| {
 static WINDOW: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?is)\bover\s*\(.*\)").expect("valid regex"));
 
+/// Where a filter belongs: WHERE, HAVING or QUALIFY.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Class {
+pub(crate) enum Class {
     Vanilla,
     Aggregate,
     Window,
 }
 
 impl Dialect {
+    /// `identifier` quoted for this dialect, quotes inside it doubled.
     pub fn quote(self, identifier: &str) -> String {
         match self {
             // MySQL reads "x" as a string literal in its default SQL mode; 1.0.30 used it and
@@ -216,14 +227,14 @@ impl Dialect {
         }
     }
 
-    pub fn supports_qualify(self) -> bool {
+    pub(crate) fn supports_qualify(self) -> bool {
         matches!(
             self,
             Dialect::Snowflake | Dialect::Duckdb | Dialect::Bigquery
         )
     }
 
-    pub fn classify(self, expression: &str) -> Class {
+    pub(crate) fn classify(self, expression: &str) -> Class {
         if WINDOW.is_match(expression) {
             return Class::Window;
         }

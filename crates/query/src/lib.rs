@@ -1,7 +1,46 @@
 //! Traces → SQL. Knows nothing of databases beyond their dialect.
+//!
+//! The compile stage of the pipeline (load → validate → compile → run → serve, dist, test):
+//! [`compile_trace`] turns one trace of a loaded [`visivo_project::Project`] into the SELECT
+//! that computes its data, written in the [`Dialect`] of the database it runs on, with the
+//! [`Target`] that says where (a source, or the SQLite file of a CSV-script or local-merge
+//! model). The engine writes it to `<output>/<trace>/query.sql`, runs it and groups the rows
+//! by cohort into the trace's `data.json`.
+//!
+//! ```
+//! use visivo_project::{load_project, LoadOptions};
+//! use visivo_query::{compile_trace, Dialect, Target};
+//!
+//! let dir = tempfile::tempdir()?;
+//! std::fs::write(
+//!     dir.path().join("project.visivo.yml"),
+//!     "
+//! sources:
+//!   - {name: shop, type: mysql, host: localhost, database: shop}
+//! models:
+//!   - {name: orders, sql: select * from orders, source: ref(shop)}
+//! traces:
+//!   - name: revenue
+//!     model: ref(orders)
+//!     cohort_on: region
+//!     props:
+//!       type: bar
+//!       x: ?{month}
+//!       y: ?{sum(amount)}
+//! ",
+//! )?;
+//! let options = LoadOptions { working_dir: dir.path(), source_override: None, profile: None };
+//! let project = load_project(&options).project.expect("a valid project");
+//!
+//! let compiled = compile_trace(&project, &project.traces["revenue"])?;
+//! assert_eq!(compiled.dialect, Dialect::Mysql);
+//! assert_eq!(compiled.target, Target::Source("shop".into()));
+//! assert!(compiled.sql.contains("sum(amount) as `props.y`"), "{}", compiled.sql);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod compile;
 pub mod dialect;
 
-pub use compile::{compile_trace, target_of, CompiledTrace, Target};
-pub use dialect::{Class, Dialect};
+pub use compile::{compile_trace, CompiledTrace, Target};
+pub use dialect::Dialect;

@@ -39,7 +39,8 @@ pub(crate) struct Discovery<'a> {
     stack: Vec<PathBuf>,
 }
 
-/// The project file in `dir`: `visivo_project.yml`, else `project.visivo.yml`; `None` if neither exists.
+/// The project file in `dir`: `visivo_project.yml`, else `project.visivo.yml`; `None` if neither
+/// exists.
 pub fn find_project_file(dir: &Path) -> Option<PathBuf> {
     PROJECT_FILE_NAMES
         .iter()
