@@ -7,6 +7,7 @@ use tokio::sync::watch;
 /// What a job that was stopped by a cancelled run reports.
 pub const CANCELLED: &str = "cancelled: the run was interrupted";
 
+/// The cancel switch of one run; clones share it.
 #[derive(Clone, Debug)]
 pub struct Cancel(Arc<watch::Sender<bool>>);
 
@@ -17,10 +18,12 @@ impl Default for Cancel {
 }
 
 impl Cancel {
+    /// Cancels the run: every job sharing this switch stops. Calling it again changes nothing.
     pub fn cancel(&self) {
         self.0.send_replace(true);
     }
 
+    /// Whether the run has been cancelled.
     pub fn is_cancelled(&self) -> bool {
         *self.0.borrow()
     }

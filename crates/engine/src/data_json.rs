@@ -11,11 +11,16 @@ use serde_json::Value;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
+/// A trace's `data.json` text and what was left out of it.
 pub struct Grouped {
+    /// `{"<cohort>": {"<column>": [values…]}}`, cohorts sorted by value.
     pub json: String,
+    /// Rows whose `cohort_on` is NULL, which belong to no cohort (the run warns about them).
     pub dropped_null_cohort_rows: usize,
 }
 
+/// Groups a trace query's rows by its `cohort_on` column into the `data.json` text; `Err` if the
+/// result has no `cohort_on` column.
 pub fn group_by_cohort(result: &ResultSet) -> Result<Grouped, String> {
     let cohort_index = result
         .columns

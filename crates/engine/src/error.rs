@@ -6,6 +6,7 @@ use crate::cancel::CANCELLED;
 use crate::source::error::panic_message;
 use crate::source::SourceError;
 
+/// Why a job failed; `Display` is the terminal's text.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum JobError {
     /// The source could not give the rows.
@@ -23,6 +24,7 @@ pub enum JobError {
 }
 
 impl JobError {
+    /// Whether the job stopped because the run was interrupted (not a failure of its own).
     pub fn is_cancelled(&self) -> bool {
         matches!(self, JobError::Cancelled)
     }

@@ -3,7 +3,9 @@
 //! results); underneath, sources behind one trait ([`source`]), the job plan ([`plan`]) and
 //! scheduler ([`run`]), CSV-script and local-merge models, and the trace data files. [`init`]
 //! writes a new project. Every path under the output folder is one of
-//! [`visivo_project::layout::OutputLayout`]'s.
+//! [`visivo_project::layout::OutputLayout`]'s; what the pipeline writes there is what the later
+//! stages read: `visivo-server` serves it (`visivo serve`) or publishes it (`visivo dist`), and
+//! `visivo-check` tests it (`visivo test`).
 //!
 //! ```no_run
 //! use visivo_engine::pipeline::{Pipeline, Settings};
@@ -25,11 +27,11 @@
 //! ```
 
 pub mod cancel;
-pub mod csv_script;
+mod csv_script;
 pub mod data_json;
 pub mod error;
 pub mod init;
-pub mod materialize;
+mod materialize;
 pub mod output;
 pub mod pipeline;
 pub mod plan;

@@ -10,16 +10,21 @@ use visivo_project::layout::OutputLayout;
 use visivo_project::{Model, Project, Source, SourceType};
 use visivo_query::{CompiledTrace, Target};
 
+/// What a job produces, which decides its output file and how the terminal names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum JobKind {
+    /// A CSV-script model: runs its command into `<model>.sqlite`.
     CsvScript,
     /// A SQL model copied into its [`OutputLayout::model_database`] for a local merge.
     Materialize,
+    /// A local-merge model: joins other models' SQLite files into `<model>.sqlite`.
     LocalMerge,
+    /// A trace: runs its query and writes `<trace>/data.json`.
     Trace,
 }
 
 impl JobKind {
+    /// How the terminal names a job of this kind: `trace`, or `model` for every model job.
     pub fn label(self) -> &'static str {
         match self {
             JobKind::Trace => "trace",
@@ -30,7 +35,7 @@ impl JobKind {
 
 /// Everything a job needs to run, owned, so jobs can run on any thread.
 #[derive(Debug, Clone)]
-pub enum Work {
+pub(crate) enum Work {
     CsvScript {
         args: Vec<String>,
         table: String,
@@ -51,7 +56,7 @@ pub enum Work {
 }
 
 #[derive(Debug, Clone)]
-pub enum TraceTarget {
+pub(crate) enum TraceTarget {
     Source(Box<Source>),
     /// A SQLite file written by this run, or an in-memory database with files attached.
     File {
@@ -60,14 +65,18 @@ pub enum TraceTarget {
     },
 }
 
+/// One unit of a run: a model to build or a trace to query.
 #[derive(Debug, Clone)]
 pub struct Job {
+    /// What it produces.
     pub kind: JobKind,
+    /// The model's or trace's name.
     pub name: String,
-    pub work: Work,
-    pub deps: Vec<usize>,
+    pub(crate) work: Work,
+    /// Indices (into the plan) of the jobs it reads, which run before it.
+    pub(crate) deps: Vec<usize>,
     /// Hash of this job's inputs and of everything upstream: equal hash, equal result.
-    pub hash: String,
+    pub(crate) hash: String,
 }
 
 impl Job {
@@ -94,7 +103,7 @@ impl Job {
     }
 }
 
-pub struct Planner<'a> {
+pub(crate) struct Planner<'a> {
     project: &'a Project,
     layout: &'a OutputLayout,
     project_dir: &'a Path,

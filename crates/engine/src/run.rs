@@ -21,7 +21,7 @@ use tokio::task::JoinSet;
 use visivo_project::layout::OutputLayout;
 
 #[derive(Debug, Clone)]
-pub struct RunOptions {
+pub(crate) struct RunOptions {
     pub layout: OutputLayout,
     /// Relative paths in the project (SQLite files, script arguments) are relative to this.
     pub project_dir: PathBuf,
@@ -30,47 +30,65 @@ pub struct RunOptions {
     pub cancel: crate::cancel::Cancel,
 }
 
+/// How one job ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// Done; `detail` is e.g. the file written.
     Succeeded {
+        /// The file written, or a short description of what was done.
         detail: String,
+        /// Something the user should hear about, e.g. rows left out for a NULL cohort.
         warning: Option<String>,
     },
     /// Inputs unchanged since the last run: the previous result was kept.
     Reused,
+    /// It failed; its dependants are skipped.
     Failed(JobError),
     /// Not run because something it needs failed.
     Skipped(String),
 }
 
+/// Progress of a run, reported as jobs start and end.
 #[derive(Debug, Clone)]
 pub enum Event {
+    /// A job began to run.
     Started {
+        /// What it produces.
         kind: JobKind,
+        /// The model's or trace's name.
         name: String,
     },
+    /// A job ended, however it ended.
     Finished {
+        /// What it produces.
         kind: JobKind,
+        /// The model's or trace's name.
         name: String,
+        /// How it ended.
         outcome: Outcome,
+        /// How long it took, waiting for its source included.
         elapsed: Duration,
     },
 }
 
+/// What a run did: each job's outcome, in the order jobs finished.
 #[derive(Debug, Default)]
 pub struct Summary {
+    /// `(kind, name, outcome)` of every planned job.
     pub results: Vec<(JobKind, String, Outcome)>,
+    /// Wall-clock time of the whole run.
     pub elapsed: Duration,
     /// The run was cancelled before it finished.
     pub interrupted: bool,
 }
 
 impl Summary {
+    /// How many jobs have an outcome that passes `f`.
     pub fn count(&self, f: impl Fn(&Outcome) -> bool) -> usize {
         self.results.iter().filter(|(_, _, o)| f(o)).count()
     }
 
+    /// How many jobs failed or were skipped because something they need failed.
     pub fn failed(&self) -> usize {
         self.count(|o| matches!(o, Outcome::Failed(_) | Outcome::Skipped(_)))
     }
@@ -94,7 +112,9 @@ struct Shared {
     connectors: Mutex<HashMap<String, Result<Pooled, SourceError>>>,
 }
 
-pub async fn run(jobs: Vec<Job>, options: RunOptions, listener: Listener) -> Summary {
+/// Runs `jobs` in dependency order, reporting progress to `listener`, and writes the run state for
+/// the next run's re-use.
+pub(crate) async fn run(jobs: Vec<Job>, options: RunOptions, listener: Listener) -> Summary {
     let started = Instant::now();
     let state_path = options.layout.state_file();
     let mut state = read_state(&state_path);

@@ -3,19 +3,26 @@
 /// One value of a result row.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
+    /// SQL NULL (`null` in `data.json`).
     Null,
+    /// An integer column's value.
     Int(i64),
+    /// A floating-point value; NaN and infinity become `null` in `data.json`.
     Float(f64),
     /// Exact decimals that don't fit a double without loss, and other values kept as text.
     Text(String),
+    /// A boolean.
     Bool(bool),
     /// JSON values (PostgreSQL json/jsonb, arrays) pass through as they are.
     Json(serde_json::Value),
 }
 
+/// A query's whole result.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResultSet {
+    /// Column names, in SELECT order.
     pub columns: Vec<String>,
+    /// Rows, each with one cell per column.
     pub rows: Vec<Vec<Cell>>,
 }
 

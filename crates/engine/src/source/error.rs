@@ -16,7 +16,9 @@ pub enum SourceError {
     /// variable, an unreadable key file, an engine this build lacks.
     #[error("source '{source_name}': {message}")]
     Config {
+        /// The source's name.
         source_name: String,
+        /// What is wrong with it.
         message: String,
     },
     /// Connecting or logging in failed. `connection` says where the source lives.
@@ -26,8 +28,11 @@ pub enum SourceError {
         connection_line(connection)
     )]
     Connect {
+        /// The source's name.
         source_name: String,
+        /// The driver's or server's message, with its causes.
         message: String,
+        /// Where the source lives (host, port, database, user), for the terminal only.
         connection: Option<String>,
     },
     /// The statement failed (or its result could not be read).
@@ -36,8 +41,11 @@ pub enum SourceError {
         connection_line(connection)
     )]
     Query {
+        /// The source's name.
         source_name: String,
+        /// The database's message, with its causes.
         message: String,
+        /// Where the source lives (host, port, database, user), for the terminal only.
         connection: Option<String>,
     },
     /// The statement ran past `query_timeout` and was stopped.
@@ -46,7 +54,9 @@ pub enum SourceError {
         limit.as_secs()
     )]
     Timeout {
+        /// The source's name.
         source_name: String,
+        /// The source's `query_timeout`.
         limit: Duration,
     },
     /// The run was interrupted.

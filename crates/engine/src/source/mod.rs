@@ -1,18 +1,18 @@
 //! Databases behind one trait. Adding an engine means one module here plus its tests.
 
-pub mod batches;
-pub mod bigquery;
-pub mod decode;
+mod batches;
+mod bigquery;
+mod decode;
 #[cfg(feature = "duckdb")]
-pub mod duckdb;
+mod duckdb;
 pub mod error;
 mod http;
-pub mod in_process;
+pub(crate) mod in_process;
 mod jwt;
 pub mod mysql;
 pub mod postgres;
-pub mod snowflake;
-pub mod sqlite;
+mod snowflake;
+pub(crate) mod sqlite;
 mod tls;
 
 use crate::value::ResultSet;
@@ -27,12 +27,15 @@ pub use error::SourceError;
 
 /// Receives the rows of a query in batches, so big results never sit in memory whole.
 pub trait RowSink: Send {
+    /// Called once with the column names, before any rows.
     fn columns(&mut self, columns: &[String]) -> Result<(), String>;
+    /// Called with each batch of rows, in order; an `Err` stops the query.
     fn rows(&mut self, rows: Vec<Vec<crate::value::Cell>>) -> Result<(), String>;
     /// Called once after the last batch, when the query succeeded.
     fn finish(&mut self) -> Result<(), String>;
 }
 
+/// A connected source: runs SQL and gives back rows. One per source, shared by every job of a run.
 #[async_trait]
 pub trait Connector: Send + Sync {
     /// Runs a query and returns all its rows.
@@ -55,11 +58,14 @@ pub trait Connector: Send + Sync {
 pub struct ConnectContext<'a> {
     /// Relative file paths (SQLite databases) are resolved against this directory.
     pub project_dir: &'a Path,
+    /// How many jobs the run executes at once (in-process engines size their thread use to it).
     pub threads: usize,
     /// Stops running queries when the run is interrupted.
     pub cancel: crate::cancel::Cancel,
 }
 
+/// Checks a source's definition and makes its connector; connections are opened on first use. `Err`
+/// if the definition can't be used (missing field, unset variable, engine not in this build).
 pub fn connect(source: &Source, ctx: &ConnectContext) -> Result<Arc<dyn Connector>, SourceError> {
     check_env_vars(source)?;
     #[cfg(test)]
@@ -130,7 +136,7 @@ fn check_env_vars(source: &Source) -> Result<(), SourceError> {
     Ok(())
 }
 
-pub fn resolve_path(project_dir: &Path, path: &str) -> PathBuf {
+pub(crate) fn resolve_path(project_dir: &Path, path: &str) -> PathBuf {
     let p = Path::new(path);
     if p.is_absolute() {
         p.to_path_buf()

@@ -26,6 +26,8 @@ const BINARY_CHARSET: u16 = 63;
 /// An idle connection older than this is pinged before it is used again.
 const PING_AFTER: Duration = Duration::from_secs(30);
 
+/// A MySQL or MariaDB source: a pool of up to `connection_pool_size` connections, TLS as
+/// `sslmode` says.
 #[derive(Debug)]
 pub struct MysqlSource {
     name: String,
@@ -42,6 +44,9 @@ pub struct MysqlSource {
 }
 
 impl MysqlSource {
+    /// Reads the source's definition; connects on the first query. `Err` for an unknown `sslmode`
+    /// or
+    /// a missing login name.
     pub fn new(source: &Source) -> Result<Self, SourceError> {
         let name = source.name.clone().unwrap_or_default();
         let tls = Tls::from_source(&name, source.sslmode.as_deref())?;
@@ -179,7 +184,8 @@ async fn run(conn: &mut Conn, sql: &str, out: &mut Out<'_>) -> Result<(), Stop> 
 ///
 /// | column type | cell |
 /// |---|---|
-/// | TINYINT (also TINYINT(1)/BOOLEAN), SMALLINT, MEDIUMINT, INT, BIGINT, YEAR | `Int` (BIGINT UNSIGNED above 2^63−1: the decimal rule) |
+/// | TINYINT (also TINYINT(1)/BOOLEAN), SMALLINT, MEDIUMINT, INT, BIGINT, YEAR | `Int` (BIGINT
+/// UNSIGNED above 2^63−1: the decimal rule) |
 /// | DECIMAL | the decimal rule of PostgreSQL `numeric`: `Float`, the nearest double |
 /// | FLOAT, DOUBLE | `Float` |
 /// | DATE | `Text` `YYYY-MM-DD` |

@@ -4,7 +4,8 @@
 //! (NUMERIC included) and has a text form for types this module knows nothing about; the column
 //! types come from a `prepare` of the same statement. Each text value is then decoded by its
 //! column type ([`decode`]). The simple protocol streams rows as the server sends them and
-//! tokio-postgres applies back-pressure, so [`stream`](super::Connector::stream) never holds a whole result.
+//! tokio-postgres applies back-pressure, so [`stream`](super::Connector::stream) never holds a
+//! whole result.
 //!
 //! Connections are made lazily and kept in a small pool of at most `connection_pool_size` (default
 //! 1). Every new connection gets `SET DateStyle TO ISO`, `SET extra_float_digits TO 3` and
@@ -26,6 +27,8 @@ use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 use tokio_postgres_rustls::MakeRustlsConnect;
 use visivo_project::{Secret, Source, SourceType};
 
+/// A PostgreSQL or Redshift source: a pool of up to `connection_pool_size` connections, TLS as
+/// `sslmode` says.
 #[derive(Debug)]
 pub struct PostgresSource {
     name: String,
@@ -44,6 +47,8 @@ pub struct PostgresSource {
 }
 
 impl PostgresSource {
+    /// Reads the source's definition; connects on the first query. `Err` for an unknown `sslmode`
+    /// or a missing login name.
     pub fn new(source: &Source) -> Result<Self, SourceError> {
         let name = source.name.clone().unwrap_or_default();
         let (engine, default_port) = match source.source_type {
@@ -290,7 +295,8 @@ impl BatchedSource for PostgresSource {
 /// | arrays | `Json` arrays, elements decoded by these rules |
 /// | bytea | `Text` `\x` + lowercase hex (PostgreSQL's own text form) |
 /// | domains | as their base type |
-/// | anything else (text, varchar, uuid, enums, timetz, money, inet, …) | `Text`, PostgreSQL's text form |
+/// | anything else (text, varchar, uuid, enums, timetz, money, inet, …) | `Text`, PostgreSQL's text
+/// form |
 ///
 /// Values that don't parse as their type expects (infinite or BC dates, other styles) stay the
 /// server's text.
