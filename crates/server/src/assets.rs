@@ -16,6 +16,7 @@ pub const GZIP_MIN_BYTES: usize = 8 * 1024;
 
 /// One file of the viewer.
 pub struct Asset {
+    /// The file's bytes, as built.
     pub data: Cow<'static, [u8]>,
     /// Hex SHA-256 of `data`, for ETags and caches.
     pub hash: String,
@@ -86,7 +87,7 @@ fn escape_attr(text: &str) -> String {
         .replace('<', "&lt;")
 }
 
-pub fn content_type(path: &str) -> &'static str {
+pub(crate) fn content_type(path: &str) -> &'static str {
     match path.rsplit('.').next().unwrap_or("") {
         "html" | "htm" => "text/html; charset=utf-8",
         "js" | "mjs" => "text/javascript; charset=utf-8",
@@ -110,7 +111,7 @@ pub fn compressible(path: &str) -> bool {
     )
 }
 
-pub fn gzip(data: &[u8]) -> Vec<u8> {
+pub(crate) fn gzip(data: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(
         Vec::with_capacity(data.len() / 3),
         flate2::Compression::best(),

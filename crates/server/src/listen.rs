@@ -23,10 +23,15 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio::time::{Instant, Sleep};
 
+/// How long clients may hold connections and how many are served at once (`visivo serve`'s flags).
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
+    /// Longest wait for a request's headers, and for the next request on a kept-alive connection
+    /// (default 10 s).
     pub header_read_timeout: Duration,
+    /// A connection on which nothing moves for this long is closed (default 60 s).
     pub idle_timeout: Duration,
+    /// Connections served at once; more wait in the listen queue (default 128).
     pub max_connections: usize,
 }
 

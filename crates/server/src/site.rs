@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 use visivo_project::layout::OutputLayout;
 
+/// What `visivo dist` publishes and where.
 pub struct SiteOptions<'a> {
+    /// The folder the site is written to; a previous Visivo site there is replaced.
     pub dist_dir: &'a Path,
     /// Where `visivo run` wrote `project.json` and the traces' `data.json`.
     pub output: &'a OutputLayout,
@@ -23,6 +25,7 @@ pub struct SiteOptions<'a> {
     pub dashboard: Option<&'a str>,
 }
 
+/// What a site holds, for the summary line `visivo dist` prints.
 #[derive(Debug, Default)]
 pub struct SiteSummary {
     /// Files written (`.gz` copies included).
