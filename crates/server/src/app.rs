@@ -2,13 +2,9 @@
 //!
 //! | request | answer |
 //! |---|---|
-//! | `GET /data/project.json` | the wrapper of [`crate::project`], built from
-//! `<output>/project.json` |
-//! | `GET /data/<trace>/data.json`, `/data/<trace>/error.json` | that file of a trace shown on the
-//! dashboards; a missing `error.json` is `204` (the viewer treats it like "no error"); nothing else
-//! of the output directory is reachable |
-//! | `GET /api/events` | server-sent events: `{"type":"reload","traces":[..]}`,
-//! `{"type":"error","message":".."}`, `{"type":"ok"}` |
+//! | `GET /data/project.json` | the wrapper of [`crate::project`], built from `<output>/project.json` |
+//! | `GET /data/<trace>/data.json`, `/data/<trace>/error.json` | that file of a trace shown on the dashboards; a missing `error.json` is `204` (the viewer treats it like "no error"); nothing else of the output directory is reachable |
+//! | `GET /api/events` | server-sent events: `{"type":"reload","traces":[..]}`, `{"type":"error","message":".."}`, `{"type":"ok"}` |
 //! | `GET /assets/<file>` | the viewer's files (gzip when accepted, ETag) |
 //! | any other `GET` | `index.html` with `<base href="/">` (single-page app fallback) |
 //!

@@ -184,8 +184,7 @@ async fn run(conn: &mut Conn, sql: &str, out: &mut Out<'_>) -> Result<(), Stop> 
 ///
 /// | column type | cell |
 /// |---|---|
-/// | TINYINT (also TINYINT(1)/BOOLEAN), SMALLINT, MEDIUMINT, INT, BIGINT, YEAR | `Int` (BIGINT
-/// UNSIGNED above 2^63−1: the decimal rule) |
+/// | TINYINT (also TINYINT(1)/BOOLEAN), SMALLINT, MEDIUMINT, INT, BIGINT, YEAR | `Int` (BIGINT UNSIGNED above 2^63−1: the decimal rule) |
 /// | DECIMAL | the decimal rule of PostgreSQL `numeric`: `Float`, the nearest double |
 /// | FLOAT, DOUBLE | `Float` |
 /// | DATE | `Text` `YYYY-MM-DD` |

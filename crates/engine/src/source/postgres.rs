@@ -295,8 +295,7 @@ impl BatchedSource for PostgresSource {
 /// | arrays | `Json` arrays, elements decoded by these rules |
 /// | bytea | `Text` `\x` + lowercase hex (PostgreSQL's own text form) |
 /// | domains | as their base type |
-/// | anything else (text, varchar, uuid, enums, timetz, money, inet, …) | `Text`, PostgreSQL's text
-/// form |
+/// | anything else (text, varchar, uuid, enums, timetz, money, inet, …) | `Text`, PostgreSQL's text form |
 ///
 /// Values that don't parse as their type expects (infinite or BC dates, other styles) stay the
 /// server's text.
