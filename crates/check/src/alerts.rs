@@ -29,9 +29,15 @@ pub const DEFAULT_FROM: &str = "alerts@visivo.local";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Alert {
     /// Prints `message` and the failures on standard output.
-    Console { message: String },
+    Console {
+        /// The line printed before the failures (the alert's `message`).
+        message: String,
+    },
     /// POSTs a Block Kit message to a Slack incoming webhook.
-    Slack { webhook_url: String },
+    Slack {
+        /// The webhook's address: a credential, never printed.
+        webhook_url: String,
+    },
     /// Sends a plain-text + HTML email over SMTP.
     Email(Email),
 }
@@ -162,13 +168,21 @@ fn unknown_alert(project: &visivo_project::Project, name: &str) -> String {
 /// An email alert's settings (see [`Email::new`]).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Email {
+    /// SMTP server host name.
     pub host: String,
+    /// SMTP port (the alert's `port`, default 2525).
     pub port: u16,
+    /// How the connection is encrypted (`security`, default STARTTLS).
     pub security: Security,
+    /// SMTP login; none when unset.
     pub username: Option<String>,
+    /// SMTP password, used only with a login.
     pub password: Option<String>,
+    /// Sender (`from`, else [`DEFAULT_FROM`]).
     pub from: Mailbox,
+    /// Recipients (`to`, comma-separated in the project file).
     pub to: Vec<Mailbox>,
+    /// Subject line (default "Visivo Alert").
     pub subject: String,
 }
 
@@ -270,12 +284,14 @@ impl Email {
 pub struct Failure {
     /// `<trace>.test[<i>]`
     pub id: String,
+    /// Why it failed: the evaluator's message, possibly followed by an excerpt of the logic.
     pub message: String,
     /// `project.visivo.yml:14`, when known.
     pub location: Option<String>,
 }
 
 impl Failure {
+    /// A failure without a location; add one with [`Self::at`].
     pub fn new(id: impl Into<String>, message: impl Into<String>) -> Self {
         Failure {
             id: id.into(),
@@ -284,6 +300,7 @@ impl Failure {
         }
     }
 
+    /// Sets where the test was written (`project.visivo.yml:14`).
     pub fn at(mut self, location: impl Into<String>) -> Self {
         self.location = Some(location.into());
         self
@@ -298,8 +315,11 @@ impl Failure {
 /// What an alert reports.
 #[derive(Debug, Clone, Copy)]
 pub struct Report<'a> {
+    /// The project's name, when it has one.
     pub project: Option<&'a str>,
+    /// How many tests ran, passed ones included.
     pub tests_run: usize,
+    /// The tests that failed, in the order they ran.
     pub failures: &'a [Failure],
 }
 
@@ -322,6 +342,7 @@ impl Report<'_> {
     }
 }
 
+/// How alerts are delivered.
 #[derive(Debug, Clone, Copy)]
 pub struct SendOptions {
     /// Limit for the whole delivery (connecting included) of one alert.

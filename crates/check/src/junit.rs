@@ -24,7 +24,9 @@ use std::time::Duration;
 /// The tests of one trace.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suite {
+    /// The trace's name (the `<testsuite>` name).
     pub name: String,
+    /// Its tests, in order.
     pub cases: Vec<Case>,
 }
 
@@ -33,24 +35,33 @@ pub struct Suite {
 pub struct Case {
     /// `<trace>.test[<i>]`
     pub name: String,
+    /// How long the test took (JUnit `time`, in seconds with millisecond precision).
     pub time: Duration,
     /// The project file that holds the test, and its line.
     pub file: Option<String>,
+    /// The line of the test in [`Self::file`], from 1.
     pub line: Option<usize>,
+    /// How it ended.
     pub status: Status,
 }
 
+/// How a test ended, as JUnit records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Status {
+    /// It held.
     Passed,
     /// The test ran and did not hold (or had no data).
     Failed {
+        /// First line of the reason (the `message` attribute).
         message: String,
+        /// The rest (the element's text): e.g. an excerpt of the logic.
         detail: Option<String>,
     },
     /// The test could not run (its logic does not parse).
     Error {
+        /// First line of the reason (the `message` attribute).
         message: String,
+        /// The rest (the element's text).
         detail: Option<String>,
     },
 }

@@ -27,6 +27,14 @@
 //! results as JUnit XML, and [`alerts`] (feature `alerts`, on by default) selects the project's
 //! alerts and delivers console, Slack and email alerts about failures.
 //!
+//! In the pipeline (load → validate → compile → run → serve, dist, test) this is the test
+//! stage, `visivo test`: it reads the loaded project (each trace's `tests` and where they were
+//! written) and the `data.json` files the engine wrote, never a database.
+//! [`suite::run`] gives the [`suite::TraceResults`] of every trace;
+//! [`suite::junit_suites`] and [`junit::to_xml`] turn them into a JUnit report,
+//! [`suite::alert_failures`], [`alerts::select`] and [`alerts::send_blocking`] into alerts.
+//! One test's `logic` is checked like this:
+//!
 //! ```
 //! let data = serde_json::json!({"north": {"props.y": [30.0, 12]}});
 //! let options = visivo_check::EvalOptions::default();
@@ -58,6 +66,7 @@ use value::Value;
 /// The result of one test.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TestOutcome {
+    /// Whether the test held.
     pub passed: bool,
     /// Why the test failed (`None` when it passed).
     pub message: Option<String>,
@@ -79,6 +88,7 @@ impl TestOutcome {
     }
 }
 
+/// How tests are judged.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct EvalOptions {
     /// Visivo 1.0.30 compatibility: a test only fails when evaluation raises,
@@ -92,6 +102,7 @@ pub struct EvalOptions {
 pub struct ParseError {
     /// Byte offset into the logic text.
     pub offset: usize,
+    /// What could not be parsed, and what was expected there.
     pub message: String,
 }
 
