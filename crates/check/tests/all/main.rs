@@ -15,7 +15,7 @@ use visivo_check::{check, EvalOptions, TestOutcome};
 
 /// A trace's `data.json` with overlapping cohort names, names with spaces,
 /// dotted keys, nulls and nested lists.
-pub fn data() -> Value {
+pub(crate) fn data() -> Value {
     json!({
         "north": {
             "props.x": [1, 2, 3, 4],
@@ -38,18 +38,18 @@ pub fn data() -> Value {
     })
 }
 
-pub fn run(logic: &str) -> TestOutcome {
+pub(crate) fn run(logic: &str) -> TestOutcome {
     check(logic, &data(), &EvalOptions::default())
 }
 
 #[track_caller]
-pub fn passes(logic: &str) {
+pub(crate) fn passes(logic: &str) {
     let outcome = run(logic);
     assert!(outcome.passed, "{logic} failed: {:?}", outcome.message);
 }
 
 #[track_caller]
-pub fn fails_with(logic: &str, message: &str) {
+pub(crate) fn fails_with(logic: &str, message: &str) {
     let outcome = run(logic);
     assert_eq!(
         outcome,
