@@ -7,6 +7,7 @@
 //! * [`guard`]: which `Host`s serve answers (DNS rebinding) and the security headers.
 //! * [`listen`]: accepting connections, with timeouts and a cap.
 //! * [`site`]: the static site of `visivo dist`.
+//! * [`watch`]: which file changes re-run the project under `visivo serve`.
 //!
 //! This is the last stage of the pipeline (load → validate → compile → run → serve, dist,
 //! test): it reads only what the engine wrote under the output folder
@@ -51,6 +52,7 @@ pub mod guard;
 pub mod listen;
 pub mod project;
 pub mod site;
+pub mod watch;
 
 pub use app::Live;
 pub use site::{write_site, SiteOptions, SiteSummary};

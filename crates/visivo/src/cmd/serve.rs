@@ -2,12 +2,7 @@
 //!
 //! * The first run never stops the server: failed traces show their error in the browser, and a
 //!   project that doesn't load is reported while the last good outputs are served.
-//! * Watched: the files the project reads ([`visivo_project::Loaded::input_paths`]: project
-//!   file, includes, profile, files named by CSV scripts, SQLite/DuckDB databases), through
-//!   their folders, not recursively. A change counts when it touches one of those files, or a
-//!   `.yml`/`.yaml` file in those folders (an include that didn't exist yet, a project file
-//!   being created); anything else, like serve's own output redirected into the project folder,
-//!   starts no reload.
+//! * Watched: the files the project reads ([`visivo_server::watch`] says which changes count).
 //! * On a change: load and run again (incremental: only jobs whose inputs changed execute),
 //!   then tell the browsers over server-sent events: `reload` with the traces that ran, `ok`;
 //!   or `error` with the project's problems (the previous outputs stay).
@@ -16,28 +11,17 @@ use super::run::{run_loaded, INTERRUPTED};
 use super::run_pipeline;
 use crate::cli::ServeArgs;
 use anyhow::{Context, Result};
-use notify::{EventKind, RecursiveMode};
-use notify_debouncer_full::{new_debouncer, DebounceEventResult, DebouncedEvent};
-use std::collections::BTreeSet;
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use visivo_engine::pipeline::Pipeline;
 use visivo_engine::run::{Outcome, Summary};
 use visivo_server::guard::{is_loopback, AllowedHosts};
 use visivo_server::listen::{self, Limits};
+use visivo_server::watch::Watcher;
 use visivo_server::Live;
-
-type Watcher = notify_debouncer_full::Debouncer<
-    notify::RecommendedWatcher,
-    notify_debouncer_full::RecommendedCache,
->;
-
-/// Quiet time after the last file event before reloading (editors write in bursts).
-const DEBOUNCE: Duration = Duration::from_millis(150);
 
 pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
     let mut pipeline = run_pipeline(&args.run);
@@ -67,9 +51,9 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
     // Reloads re-run only what changed, whatever the first run did.
     session.pipeline.settings.full_refresh = false;
 
-    let (tx, rx) = mpsc::channel::<DebounceEventResult>();
-    let mut debouncer = new_debouncer(DEBOUNCE, None, tx).context("starting the file watcher")?;
-    session.update_watches(&mut debouncer);
+    let mut watcher = Watcher::new(&session.pipeline.settings.working_dir)
+        .context("starting the file watcher")?;
+    session.follow(&mut watcher);
 
     if !is_loopback(&args.host) {
         eprintln!(
@@ -94,12 +78,7 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
         let live = live.clone();
         std::thread::Builder::new()
             .name("visivo-reload".into())
-            .spawn(move || {
-                let mut debouncer = debouncer;
-                watch_loop(&mut session, &rx, &live, |s| {
-                    s.update_watches(&mut debouncer)
-                })
-            })?;
+            .spawn(move || reload_on_changes(&mut session, &mut watcher, &live))?;
     }
     let hosts = AllowedHosts::new(&args.host, &args.allowed_hosts);
     runtime.block_on(listen::serve(listener, live.router(hosts), limits(args)));
@@ -118,25 +97,13 @@ fn limits(args: &ServeArgs) -> Limits {
 }
 
 /// Waits for file changes and reloads, forever (until the process ends).
-fn watch_loop(
-    session: &mut Session,
-    rx: &mpsc::Receiver<DebounceEventResult>,
-    live: &Arc<Live>,
-    mut rewatch: impl FnMut(&mut Session),
-) {
-    while let Ok(first) = rx.recv() {
-        let mut changed = Vec::new();
-        session.collect(first, &mut changed);
-        // Whatever else arrived meanwhile is covered by the same reload.
-        while let Ok(more) = rx.try_recv() {
-            session.collect(more, &mut changed);
-        }
-        if changed.is_empty() {
-            continue;
-        }
-        changed.sort();
-        changed.dedup();
-        let shown: Vec<String> = changed.iter().take(3).map(|p| session.display(p)).collect();
+fn reload_on_changes(session: &mut Session, watcher: &mut Watcher, live: &Arc<Live>) {
+    while let Some(changed) = watcher.wait(|e| eprintln!("warning: file watcher: {e}")) {
+        let shown: Vec<String> = changed
+            .iter()
+            .take(3)
+            .map(|p| watcher.relative(p).display().to_string())
+            .collect();
         let more = if changed.len() > 3 {
             format!(" and {} more", changed.len() - 3)
         } else {
@@ -171,7 +138,7 @@ fn watch_loop(
                 );
             }
         }
-        rewatch(session);
+        session.follow(watcher);
     }
 }
 
@@ -201,10 +168,8 @@ struct Session {
     pipeline: Pipeline,
     /// Held while a run goes on, so that a signal ends the process only after it.
     running: Arc<Mutex<()>>,
-    /// The files the last load read (absolute), and the folders watched now.
-    inputs: BTreeSet<PathBuf>,
-    watched: BTreeSet<PathBuf>,
-    cwd: PathBuf,
+    /// The files the last load read.
+    inputs: Vec<PathBuf>,
 }
 
 impl Session {
@@ -212,9 +177,7 @@ impl Session {
         Session {
             pipeline,
             running: Arc::new(Mutex::new(())),
-            inputs: BTreeSet::new(),
-            watched: BTreeSet::new(),
-            cwd: std::env::current_dir().unwrap_or_default(),
+            inputs: Vec::new(),
         }
     }
 
@@ -227,12 +190,7 @@ impl Session {
         let loaded = self.pipeline.load();
         let problems = loaded.report.render(&loaded.files);
         eprint!("{problems}");
-        let root = self.absolute(&self.pipeline.settings.working_dir);
-        self.inputs = loaded
-            .input_paths(&root)
-            .iter()
-            .flat_map(|p| watched_forms(p))
-            .collect();
+        self.inputs = loaded.input_paths(&self.pipeline.settings.working_dir);
         let Some(project) = loaded.project else {
             return Err(problems);
         };
@@ -246,136 +204,10 @@ impl Session {
         Ok(summary)
     }
 
-    fn absolute(&self, path: &Path) -> PathBuf {
-        let path = self.cwd.join(path);
-        path.canonicalize().unwrap_or(path)
-    }
-
-    /// The project folder (where a missing project file will appear) and the folders of the
-    /// inputs.
-    fn wanted_dirs(&self) -> BTreeSet<PathBuf> {
-        let root = self.absolute(&self.pipeline.settings.working_dir);
-        let parents = self.inputs.iter().filter_map(|p| p.parent());
-        std::iter::once(root.as_path())
-            .chain(parents)
-            .map(Path::to_path_buf)
-            .collect()
-    }
-
-    /// Brings the watches in line with the last load (new includes, removed ones).
-    fn update_watches(&mut self, watcher: &mut Watcher) {
-        let wanted = self.wanted_dirs();
-        for dir in self
-            .watched
-            .difference(&wanted)
-            .cloned()
-            .collect::<Vec<_>>()
-        {
-            let _ = watcher.unwatch(&dir);
-            self.watched.remove(&dir);
+    /// Watches what the last load read.
+    fn follow(&self, watcher: &mut Watcher) {
+        for (dir, e) in watcher.follow(&self.inputs) {
+            eprintln!("warning: cannot watch {}: {e}", dir.display());
         }
-        for dir in wanted {
-            if self.watched.contains(&dir) || !dir.is_dir() {
-                continue;
-            }
-            match watcher.watch(&dir, RecursiveMode::NonRecursive) {
-                Ok(()) => {
-                    self.watched.insert(dir);
-                }
-                Err(e) => eprintln!("warning: cannot watch {}: {e}", dir.display()),
-            }
-        }
-    }
-
-    /// Adds the paths of `result` whose change matters to `changed`.
-    fn collect(&self, result: DebounceEventResult, changed: &mut Vec<PathBuf>) {
-        let events: Vec<DebouncedEvent> = match result {
-            Ok(events) => events,
-            Err(errors) => {
-                for e in errors {
-                    eprintln!("warning: file watcher: {e}");
-                }
-                return;
-            }
-        };
-        for event in events {
-            if !counts(&event.kind) {
-                continue;
-            }
-            for path in &event.paths {
-                if self.inputs.contains(path) || looks_like_a_project_file(path) {
-                    changed.push(path.clone());
-                }
-            }
-        }
-    }
-
-    fn display(&self, path: &Path) -> String {
-        let root = self.absolute(&self.pipeline.settings.working_dir);
-        path.strip_prefix(&root)
-            .unwrap_or(path)
-            .display()
-            .to_string()
-    }
-}
-
-/// Writes, creations, renames and deletions; not reads (inotify reports opens) nor metadata.
-fn counts(kind: &EventKind) -> bool {
-    match kind {
-        EventKind::Create(_) | EventKind::Remove(_) | EventKind::Any => true,
-        EventKind::Modify(m) => !matches!(m, notify::event::ModifyKind::Metadata(_)),
-        EventKind::Access(_) | EventKind::Other => false,
-    }
-}
-
-/// `path` as the watcher reports it (its folder canonicalised, as watched) and, for a symbolic
-/// link, the file it points to (edits through the link happen there).
-fn watched_forms(path: &Path) -> Vec<PathBuf> {
-    let in_folder = match (path.parent(), path.file_name()) {
-        (Some(dir), Some(name)) => dir.canonicalize().unwrap_or(dir.to_path_buf()).join(name),
-        _ => path.to_path_buf(),
-    };
-    let target = path.canonicalize().unwrap_or_else(|_| in_folder.clone());
-    vec![in_folder, target]
-}
-
-/// A YAML file that could become part of the project (not a hidden one: editors' lock files).
-fn looks_like_a_project_file(path: &Path) -> bool {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    !name.starts_with('.') && (name.ends_with(".yml") || name.ends_with(".yaml"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn yaml_files_may_become_part_of_the_project_and_nothing_else() {
-        for path in ["/p/project.visivo.yml", "/p/models/new.yaml"] {
-            assert!(looks_like_a_project_file(Path::new(path)), "{path}");
-        }
-        for path in [
-            "/p/serve.log",
-            "/p/.project.visivo.yml.swp",
-            "/p/project.visivo.yml~",
-            "/p/4913",
-            "/p/.#project.visivo.yml",
-            "/p/data/shop.db-journal",
-        ] {
-            assert!(!looks_like_a_project_file(Path::new(path)), "{path}");
-        }
-    }
-
-    #[test]
-    fn reads_do_not_count() {
-        use notify::event::{AccessKind, CreateKind, DataChange, MetadataKind, ModifyKind};
-        assert!(!counts(&EventKind::Access(AccessKind::Any)));
-        assert!(!counts(&EventKind::Modify(ModifyKind::Metadata(
-            MetadataKind::Any
-        ))));
-        assert!(counts(&EventKind::Modify(ModifyKind::Data(
-            DataChange::Any
-        ))));
-        assert!(counts(&EventKind::Create(CreateKind::File)));
     }
 }
