@@ -45,6 +45,165 @@ pub struct Answers {
     pub warehouse: Option<String>,
 }
 
+/// An answer of [`Answers`] that depends on the source type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// [`Answers::host`].
+    Host,
+    /// [`Answers::port`].
+    Port,
+    /// [`Answers::database`].
+    Database,
+    /// [`Answers::username`].
+    Username,
+    /// [`Answers::password`]: asked for without echo, and confirmed.
+    Password,
+    /// [`Answers::account`].
+    Account,
+    /// [`Answers::warehouse`].
+    Warehouse,
+}
+
+/// How to get one answer: ask for it, or name the flag that gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Question {
+    /// The answer.
+    pub field: Field,
+    /// The command-line flag with its value's name, e.g. `--host HOST`.
+    pub flag: &'static str,
+    /// The prompt.
+    pub prompt: &'static str,
+    /// Taken when nobody can be asked; offered when asking.
+    pub default: Option<String>,
+}
+
+impl Question {
+    fn new(field: Field, flag: &'static str, prompt: &'static str) -> Question {
+        Question {
+            field,
+            flag,
+            prompt,
+            default: None,
+        }
+    }
+
+    fn or(self, default: impl Into<String>) -> Question {
+        Question {
+            default: Some(default.into()),
+            ..self
+        }
+    }
+}
+
+/// The answers a project with an example source of `source_type` needs besides its name, in
+/// the order they are asked for.
+pub fn questions(source_type: SourceType) -> Vec<Question> {
+    use Field::*;
+    let database = Question::new(Database, "--database NAME", "Database name");
+    let username = Question::new(Username, "--username USER", "Database username");
+    let mut questions = match source_type {
+        SourceType::Sqlite => vec![],
+        SourceType::Duckdb => {
+            vec![Question::new(Database, "--database FILE", "Database file").or("local.duckdb")]
+        }
+        SourceType::Bigquery => vec![Question::new(
+            Database,
+            "--database GCP_PROJECT_ID",
+            "Google Cloud project id",
+        )],
+        SourceType::Snowflake => vec![
+            Question::new(Account, "--account ACCOUNT", "Snowflake account"),
+            Question::new(Warehouse, "--warehouse WAREHOUSE", "Snowflake warehouse"),
+            database,
+            username,
+        ],
+        SourceType::Postgresql | SourceType::Mysql | SourceType::Redshift => vec![
+            Question::new(Host, "--host HOST", "Database host").or("localhost"),
+            Question::new(Port, "--port PORT", "Database port")
+                .or(source_type.default_port().unwrap_or_default().to_string()),
+            database,
+            username,
+        ],
+    };
+    if source_type.needs_password() {
+        questions.push(Question::new(
+            Password,
+            "--password PASSWORD (or the DB_PASSWORD environment variable)",
+            "Database password (stored in .env only)",
+        ));
+    }
+    questions
+}
+
+impl Answers {
+    /// Whether `field` has an answer.
+    pub fn has(&self, field: Field) -> bool {
+        match field {
+            Field::Port => self.port.is_some(),
+            _ => self.text(field).is_some(),
+        }
+    }
+
+    /// Sets `field` to `value`, which is checked (a port must be a number up to 65535).
+    pub fn set(&mut self, field: Field, value: String) -> Result<(), InitError> {
+        check_answer(field, &value)?;
+        match field {
+            Field::Host => self.host = Some(value),
+            Field::Port => self.port = Some(parse_port(&value)?),
+            Field::Database => self.database = Some(value),
+            Field::Username => self.username = Some(value),
+            Field::Password => self.password = Some(value),
+            Field::Account => self.account = Some(value),
+            Field::Warehouse => self.warehouse = Some(value),
+        }
+        Ok(())
+    }
+
+    fn text(&self, field: Field) -> Option<&String> {
+        match field {
+            Field::Host => self.host.as_ref(),
+            Field::Port => None,
+            Field::Database => self.database.as_ref(),
+            Field::Username => self.username.as_ref(),
+            Field::Password => self.password.as_ref(),
+            Field::Account => self.account.as_ref(),
+            Field::Warehouse => self.warehouse.as_ref(),
+        }
+    }
+
+    /// Every answer that will be written, checked.
+    fn check(&self) -> Result<(), InitError> {
+        check_name(&self.name)?;
+        use Field::*;
+        for field in [Host, Database, Username, Password, Account, Warehouse] {
+            if let Some(value) = self.text(field) {
+                check_answer(field, value)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether `value` can be the answer for `field` (see [`check_value`]; a password goes to
+/// `.env` only, where anything but a line break fits).
+pub fn check_answer(field: Field, value: &str) -> Result<(), InitError> {
+    match field {
+        Field::Password if value.contains(['\n', '\r']) => Err(InitError::Invalid(
+            "the password can't contain a line break".into(),
+        )),
+        Field::Password => Ok(()),
+        Field::Port => parse_port(value).map(|_| ()),
+        _ => check_value(value),
+    }
+}
+
+fn parse_port(value: &str) -> Result<u16, InitError> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| InitError::Invalid(format!("'{value}' is not a port number")))
+}
+
 /// Why `init` could not create the project.
 #[derive(Debug, thiserror::Error)]
 pub enum InitError {
@@ -94,9 +253,9 @@ pub struct Created {
 
 /// Creates the project folder `answers.name` with its project file, `.env` and `.gitignore`
 /// (and, for SQLite, the example database); an existing project file is replaced only with
-/// `force`.
+/// `force`. The answers are checked first ([`check_name`], [`check_answer`]).
 pub fn create(answers: &Answers, force: bool) -> Result<Created, InitError> {
-    check_name(&answers.name)?;
+    answers.check()?;
     let dir = Path::new(&answers.name);
     let existing = visivo_project::load::discover::find_project_file(dir);
     if let (Some(existing), false) = (&existing, force) {
@@ -432,5 +591,34 @@ mod tests {
         assert!(check_name("..").is_err());
         assert!(check_name("").is_err());
         assert!(check_name("{{ x }}").is_err());
+    }
+
+    #[test]
+    fn questions_follow_the_source_type() {
+        let flags = |t| -> Vec<&str> { questions(t).iter().map(|q| q.flag).collect() };
+        assert!(flags(SourceType::Sqlite).is_empty());
+        assert_eq!(flags(SourceType::Duckdb), ["--database FILE"]);
+        let postgres = questions(SourceType::Postgresql);
+        assert_eq!(postgres[1].field, Field::Port);
+        assert_eq!(postgres[1].default.as_deref(), Some("5432"));
+        assert_eq!(postgres.last().unwrap().field, Field::Password);
+        assert_eq!(
+            flags(SourceType::Snowflake)[..2],
+            ["--account ACCOUNT", "--warehouse WAREHOUSE"]
+        );
+    }
+
+    #[test]
+    fn answers_are_checked_when_set() {
+        let mut answers = Answers::default();
+        answers.set(Field::Port, "5439".into()).unwrap();
+        assert_eq!(answers.port, Some(5439));
+        assert!(answers.has(Field::Port) && !answers.has(Field::Host));
+        assert!(answers.set(Field::Port, "70000".into()).is_err());
+        assert!(answers.set(Field::Host, "{{ x }}".into()).is_err());
+        assert!(answers.set(Field::Password, "a\nb".into()).is_err());
+        answers
+            .set(Field::Password, "{{ fine in .env }}".into())
+            .unwrap();
     }
 }

@@ -7,7 +7,9 @@ use anyhow::{bail, Result};
 use dialoguer::{theme::ColorfulTheme, Input, Password, Select};
 use std::io::IsTerminal;
 use std::process::ExitCode;
-use visivo_engine::init::{check_name, check_value, create, Answers, PASSWORD_VAR};
+use visivo_engine::init::{
+    check_answer, check_name, create, questions, Answers, Field, Question, PASSWORD_VAR,
+};
 use visivo_project::SourceType;
 
 pub fn init(args: &InitArgs) -> Result<ExitCode> {
@@ -85,128 +87,20 @@ fn gather(args: &InitArgs, interactive: bool) -> Result<Answers> {
     if answers.password.is_none() && answers.source_type.needs_password() {
         answers.password = std::env::var(PASSWORD_VAR).ok().filter(|p| !p.is_empty());
     }
-
-    let text = |prompt: &str, default: Option<String>| -> Result<String> {
-        let mut input = Input::<String>::with_theme(&theme).with_prompt(prompt);
-        if let Some(default) = default {
-            input = input.default(default);
+    for question in questions(answers.source_type) {
+        if answers.has(question.field) {
+            continue;
         }
-        Ok(input.interact_text()?)
-    };
-    let ask = |slot: &mut Option<String>,
-               flag: &'static str,
-               prompt: &str,
-               default: Option<&str>,
-               missing: &mut Vec<&'static str>|
-     -> Result<()> {
-        if slot.is_some() {
-            return Ok(());
-        }
-        if interactive {
-            *slot = Some(text(prompt, default.map(str::to_string))?);
-        } else if let Some(default) = default {
-            *slot = Some(default.to_string());
+        let answer = if interactive {
+            Some(ask(&theme, &question)?)
         } else {
-            missing.push(flag);
-        }
-        Ok(())
-    };
-
-    match answers.source_type {
-        SourceType::Sqlite => {}
-        SourceType::Duckdb => ask(
-            &mut answers.database,
-            "--database FILE",
-            "Database file",
-            Some("local.duckdb"),
-            &mut missing,
-        )?,
-        SourceType::Bigquery => ask(
-            &mut answers.database,
-            "--database GCP_PROJECT_ID",
-            "Google Cloud project id",
-            None,
-            &mut missing,
-        )?,
-        SourceType::Snowflake => {
-            ask(
-                &mut answers.account,
-                "--account ACCOUNT",
-                "Snowflake account",
-                None,
-                &mut missing,
-            )?;
-            ask(
-                &mut answers.warehouse,
-                "--warehouse WAREHOUSE",
-                "Snowflake warehouse",
-                None,
-                &mut missing,
-            )?;
-            ask(
-                &mut answers.database,
-                "--database NAME",
-                "Database name",
-                None,
-                &mut missing,
-            )?;
-            ask(
-                &mut answers.username,
-                "--username USER",
-                "Database username",
-                None,
-                &mut missing,
-            )?;
-        }
-        network @ (SourceType::Postgresql | SourceType::Mysql | SourceType::Redshift) => {
-            ask(
-                &mut answers.host,
-                "--host HOST",
-                "Database host",
-                Some("localhost"),
-                &mut missing,
-            )?;
-            if answers.port.is_none() {
-                let default = network.default_port().unwrap_or_default();
-                answers.port = Some(if interactive {
-                    Input::<u16>::with_theme(&theme)
-                        .with_prompt("Database port")
-                        .default(default)
-                        .interact_text()?
-                } else {
-                    default
-                });
-            }
-            ask(
-                &mut answers.database,
-                "--database NAME",
-                "Database name",
-                None,
-                &mut missing,
-            )?;
-            ask(
-                &mut answers.username,
-                "--username USER",
-                "Database username",
-                None,
-                &mut missing,
-            )?;
+            question.default
+        };
+        match answer {
+            Some(answer) => answers.set(question.field, answer)?,
+            None => missing.push(question.flag),
         }
     }
-    if answers.source_type.needs_password() && answers.password.is_none() {
-        if interactive {
-            answers.password = Some(
-                Password::with_theme(&theme)
-                    .with_prompt("Database password (stored in .env only)")
-                    .with_confirmation("Repeat the password", "The passwords don't match")
-                    .allow_empty_password(true)
-                    .interact()?,
-            );
-        } else {
-            missing.push("--password PASSWORD (or the DB_PASSWORD environment variable)");
-        }
-    }
-
     if !missing.is_empty() {
         let why = if args.no_input {
             "--no-input was given"
@@ -218,22 +112,25 @@ fn gather(args: &InitArgs, interactive: bool) -> Result<Answers> {
             missing.join(", ")
         );
     }
-    for value in [
-        &answers.host,
-        &answers.database,
-        &answers.username,
-        &answers.account,
-        &answers.warehouse,
-    ]
-    .into_iter()
-    .flatten()
-    {
-        check_value(value)?;
-    }
-    if let Some(password) = &answers.password {
-        if password.contains(['\n', '\r']) {
-            bail!("the password can't contain a line break");
-        }
-    }
     Ok(answers)
+}
+
+fn ask(theme: &ColorfulTheme, question: &Question) -> Result<String> {
+    let field = question.field;
+    if field == Field::Password {
+        return Ok(Password::with_theme(theme)
+            .with_prompt(question.prompt)
+            .with_confirmation("Repeat the password", "The passwords don't match")
+            .allow_empty_password(true)
+            .interact()?);
+    }
+    let mut input = Input::<String>::with_theme(theme)
+        .with_prompt(question.prompt)
+        .validate_with(move |answer: &String| {
+            check_answer(field, answer).map_err(|e| e.to_string())
+        });
+    if let Some(default) = &question.default {
+        input = input.default(default.clone());
+    }
+    Ok(input.interact_text()?)
 }
