@@ -19,6 +19,15 @@ pub struct Grouped {
     pub dropped_null_cohort_rows: usize,
 }
 
+/// `visivo aggregate`'s grouping: JSON row objects, each with a `cohort_on` field (see
+/// [`ResultSet::from_json_rows`]), into the `data.json` text.
+pub fn group_json_rows(rows: &[serde_json::Map<String, Value>]) -> Result<Grouped, String> {
+    if rows.iter().any(|row| !row.contains_key("cohort_on")) {
+        return Err("every row needs a cohort_on field".into());
+    }
+    group_by_cohort(&ResultSet::from_json_rows(rows))
+}
+
 /// Groups a trace query's rows by its `cohort_on` column into the `data.json` text; `Err` if the
 /// result has no `cohort_on` column.
 pub fn group_by_cohort(result: &ResultSet) -> Result<Grouped, String> {
@@ -269,5 +278,20 @@ mod tests {
         assert_eq!(python_float(1.0), "1.0");
         assert_eq!(python_float(1e20), "1e+20");
         assert_eq!(python_float(0.1), "0.1");
+    }
+
+    #[test]
+    fn json_rows_group_by_their_cohort_and_a_missing_key_is_null() {
+        let rows: Vec<serde_json::Map<String, Value>> = serde_json::from_str(
+            r#"[{"cohort_on": "b", "x": 1}, {"cohort_on": "a", "y": [1]}, {"cohort_on": "b", "x": 2.5}]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            group_json_rows(&rows).unwrap().json,
+            r#"{"a":{"x":[null],"y":[[1]]},"b":{"x":[1.0,2.5],"y":[null,null]}}"#
+        );
+        let without: Vec<serde_json::Map<String, Value>> =
+            serde_json::from_str(r#"[{"cohort_on": "a"}, {"x": 1}]"#).unwrap();
+        assert!(group_json_rows(&without).is_err());
     }
 }

@@ -26,6 +26,43 @@ pub struct ResultSet {
     pub rows: Vec<Vec<Cell>>,
 }
 
+impl ResultSet {
+    /// JSON row objects as a result: the columns are every key, in the order first seen; a row
+    /// without one of them has NULL there.
+    pub fn from_json_rows(rows: &[serde_json::Map<String, serde_json::Value>]) -> ResultSet {
+        let mut columns: Vec<String> = Vec::new();
+        for key in rows.iter().flat_map(|row| row.keys()) {
+            if !columns.contains(key) {
+                columns.push(key.clone());
+            }
+        }
+        let rows = rows
+            .iter()
+            .map(|row| {
+                let cell = |column: &String| row.get(column).map_or(Cell::Null, Cell::from);
+                columns.iter().map(cell).collect()
+            })
+            .collect();
+        ResultSet { columns, rows }
+    }
+}
+
+/// Numbers are integers when they fit an `i64`; arrays and objects stay JSON.
+impl From<&serde_json::Value> for Cell {
+    fn from(value: &serde_json::Value) -> Self {
+        use serde_json::Value;
+        match value {
+            Value::Null => Cell::Null,
+            Value::Bool(b) => Cell::Bool(*b),
+            Value::Number(n) => n
+                .as_i64()
+                .map_or_else(|| Cell::Float(n.as_f64().unwrap_or(f64::NAN)), Cell::Int),
+            Value::String(s) => Cell::Text(s.clone()),
+            other => Cell::Json(other.clone()),
+        }
+    }
+}
+
 impl From<rusqlite::types::ValueRef<'_>> for Cell {
     fn from(value: rusqlite::types::ValueRef<'_>) -> Self {
         use rusqlite::types::ValueRef;
