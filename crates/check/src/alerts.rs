@@ -117,7 +117,9 @@ pub struct Named {
 }
 
 /// The alerts called `names` (`-a`), or `defaults.alert_name` when `names` is empty; an
-/// unknown or unusable one is an error naming it (with the project's alerts).
+/// unknown or unusable one is an error naming it (with the project's alerts). Alerts in the
+/// 1.0.44+ form (`if`/`destinations`) may be named but are left out: they are sent when their
+/// condition holds (see `suite::triggered_alerts`).
 pub fn select(project: &visivo_project::Project, names: &[String]) -> Result<Vec<Named>, String> {
     let mut wanted: Vec<&str> = Vec::new();
     if names.is_empty() {
@@ -130,6 +132,7 @@ pub fn select(project: &visivo_project::Project, names: &[String]) -> Result<Vec
     }
     wanted
         .into_iter()
+        .filter(|name| !project.conditional_alerts.contains_key(*name))
         .map(|name| {
             let declared = project
                 .alerts
@@ -146,7 +149,12 @@ pub fn select(project: &visivo_project::Project, names: &[String]) -> Result<Vec
 }
 
 fn unknown_alert(project: &visivo_project::Project, name: &str) -> String {
-    let existing: Vec<&str> = project.alerts.keys().map(String::as_str).collect();
+    let existing: Vec<&str> = project
+        .alerts
+        .keys()
+        .chain(project.conditional_alerts.keys())
+        .map(String::as_str)
+        .collect();
     let mut message = format!("unknown alert '{name}' (-a/--alert)");
     if existing.is_empty() {
         message.push_str(": this project has no alerts (see `alerts:` in the docs)");
@@ -370,6 +378,10 @@ pub enum AlertError {
 
 /// The text the console alert prints: its message, the headline and the failures.
 pub fn console_text(message: &str, report: &Report) -> String {
+    if report.failures.is_empty() {
+        // An alert in the `if:` form may fire when nothing failed.
+        return format!("{message}\n{}\n", report.counts());
+    }
     format!(
         "{message}\n{HEADLINE}: {}\n{}",
         report.counts(),

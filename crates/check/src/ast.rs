@@ -17,6 +17,14 @@ pub(crate) enum Node {
         cohort: String,
         key: String,
     },
+    /// `${ref(trace).<key>}` in a `>{ … }` expression: the trace's values of `key`, all
+    /// cohorts together.
+    TraceRef {
+        trace: String,
+        key: String,
+    },
+    /// `env.NAME` in a `>{ … }` expression: the environment variable, or `None`.
+    Env(String),
     /// A dotted name that is neither a data reference nor a function.
     Name(String),
     Not(Box<Node>),
@@ -31,6 +39,53 @@ pub(crate) enum Node {
     Call(Func, Vec<Node>),
     /// A primary followed by subscripts and matcher calls.
     Postfix(Box<Node>, Vec<Postfix>),
+}
+
+/// Which form of test expression is parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    /// 1.0.30's `logic`: data referenced as `<cohort>.<key>`.
+    Logic,
+    /// 1.0.44+'s `>{ … }`: data referenced as `${ref(trace).<key>}`, plus `env.NAME` and
+    /// `any_test_failed()`.
+    Eval,
+}
+
+impl Node {
+    /// The nodes directly below this one.
+    pub(crate) fn children(&self) -> Box<dyn Iterator<Item = &Node> + '_> {
+        match self {
+            Node::Lit(_)
+            | Node::Ref { .. }
+            | Node::TraceRef { .. }
+            | Node::Env(_)
+            | Node::Name(_) => Box::new(std::iter::empty()),
+            Node::List(items) | Node::Logic(_, items) | Node::Call(_, items) => {
+                Box::new(items.iter())
+            }
+            Node::Not(node) | Node::Unary(_, node) => Box::new(std::iter::once(node.as_ref())),
+            Node::Compare(first, rest) => {
+                Box::new(std::iter::once(first.as_ref()).chain(rest.iter().map(|(_, n)| n)))
+            }
+            Node::Arith(first, rest) => {
+                Box::new(std::iter::once(first.as_ref()).chain(rest.iter().map(|(_, n)| n)))
+            }
+            Node::Pow(base, exp) => Box::new([base.as_ref(), exp.as_ref()].into_iter()),
+            Node::Postfix(base, ops) => Box::new(
+                std::iter::once(base.as_ref()).chain(ops.iter().flat_map(Postfix::children)),
+            ),
+        }
+    }
+}
+
+impl Postfix {
+    fn children(&self) -> Box<dyn Iterator<Item = &Node> + '_> {
+        match self {
+            Postfix::Index(node) => Box::new(std::iter::once(node)),
+            Postfix::Slice(start, end) => Box::new(start.iter().chain(end.iter())),
+            Postfix::Matcher(_, args) => Box::new(args.iter()),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -185,11 +240,23 @@ named_enum! {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Func {
     AssertThat,
+    /// `any_test_failed()` in a `>{ … }` expression.
+    AnyTestFailed,
     Builtin(Builtin),
     Numpy(NumpyFn),
 }
 
 impl Func {
+    /// Resolves a function name of the dialect: `>{ … }` expressions also have
+    /// `any_test_failed()` and numpy's `mean` without a prefix (as Visivo 1.0.82).
+    pub(crate) fn lookup_in(path: &str, dialect: Dialect) -> Option<Func> {
+        match (dialect, path) {
+            (Dialect::Eval, "any_test_failed") => Some(Func::AnyTestFailed),
+            (Dialect::Eval, "mean") => Some(Func::Numpy(NumpyFn::Mean)),
+            _ => Self::lookup(path),
+        }
+    }
+
     /// Resolves a dotted function name (`len`, `numpy.sum`, `np.sum`).
     pub(crate) fn lookup(path: &str) -> Option<Func> {
         if path == "assert_that" {

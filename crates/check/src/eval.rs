@@ -6,32 +6,45 @@ use crate::ops::{self, EvalResult};
 use crate::value::Value;
 use crate::{builtins, matchers, numpy};
 
-pub(crate) fn eval(node: &Node, data: &serde_json::Value) -> EvalResult {
+/// What an expression reads.
+pub(crate) struct Scope<'a> {
+    /// `{cohort: {key: [...]}}` for `logic`; `{trace: {key: [...]}}` (cohorts combined) for
+    /// `>{ … }`.
+    pub(crate) data: &'a serde_json::Value,
+    /// `env.NAME`
+    pub(crate) env: &'a dyn Fn(&str) -> Option<String>,
+    /// `any_test_failed()`
+    pub(crate) any_test_failed: bool,
+}
+
+pub(crate) fn eval(node: &Node, scope: &Scope) -> EvalResult {
     match node {
         Node::Lit(v) => Ok(v.clone()),
-        Node::List(items) => eval_all(items, data).map(Value::List),
-        Node::Ref { cohort, key } => lookup(data, cohort, key),
+        Node::List(items) => eval_all(items, scope).map(Value::List),
+        Node::Ref { cohort, key } => lookup(scope.data, cohort, key),
+        Node::TraceRef { trace, key } => trace_values(scope.data, trace, key),
+        Node::Env(name) => Ok((scope.env)(name).map_or(Value::None, Value::Str)),
         Node::Name(name) => Err(format!(
             "Unknown name '{name}': the test does not reference a valid data cohort.  Available cohorts: {}",
-            key_list(data)
+            key_list(scope.data)
         )),
-        Node::Not(operand) => Ok(Value::Bool(!eval(operand, data)?.truthy()?)),
-        Node::Unary(op, operand) => ops::unary(*op, &eval(operand, data)?),
-        Node::Logic(op, items) => logic(*op, items, data),
-        Node::Compare(first, rest) => compare_chain(first, rest, data),
-        Node::Arith(first, rest) => rest.iter().try_fold(eval(first, data)?, |acc, (op, rhs)| {
-            ops::arith(*op, &acc, &eval(rhs, data)?)
+        Node::Not(operand) => Ok(Value::Bool(!eval(operand, scope)?.truthy()?)),
+        Node::Unary(op, operand) => ops::unary(*op, &eval(operand, scope)?),
+        Node::Logic(op, items) => logic(*op, items, scope),
+        Node::Compare(first, rest) => compare_chain(first, rest, scope),
+        Node::Arith(first, rest) => rest.iter().try_fold(eval(first, scope)?, |acc, (op, rhs)| {
+            ops::arith(*op, &acc, &eval(rhs, scope)?)
         }),
-        Node::Pow(base, exp) => ops::arith(ArithOp::Pow, &eval(base, data)?, &eval(exp, data)?),
-        Node::Call(func, args) => call(*func, eval_all(args, data)?),
+        Node::Pow(base, exp) => ops::arith(ArithOp::Pow, &eval(base, scope)?, &eval(exp, scope)?),
+        Node::Call(func, args) => call(*func, eval_all(args, scope)?, scope),
         Node::Postfix(base, ops) => ops
             .iter()
-            .try_fold(eval(base, data)?, |acc, op| postfix(acc, op, data)),
+            .try_fold(eval(base, scope)?, |acc, op| postfix(acc, op, scope)),
     }
 }
 
-fn eval_all(nodes: &[Node], data: &serde_json::Value) -> EvalResult<Vec<Value>> {
-    nodes.iter().map(|n| eval(n, data)).collect()
+fn eval_all(nodes: &[Node], scope: &Scope) -> EvalResult<Vec<Value>> {
+    nodes.iter().map(|n| eval(n, scope)).collect()
 }
 
 /// `data[cohort][key]`, or a message naming what is available.
@@ -50,6 +63,19 @@ fn lookup(data: &serde_json::Value, cohort: &str, key: &str) -> EvalResult {
     })
 }
 
+/// `${ref(trace).key}`: the values of `key` of every cohort, or a message naming what exists.
+fn trace_values(data: &serde_json::Value, trace: &str, key: &str) -> EvalResult {
+    let Some(trace_data) = data.get(trace) else {
+        return Err(format!("no data for trace '{trace}'"));
+    };
+    trace_data.get(key).map(Value::from_json).ok_or_else(|| {
+        format!(
+            "Trace '{trace}' has no data key '{key}'.  Available keys: {}",
+            key_list(trace_data)
+        )
+    })
+}
+
 fn key_list(object: &serde_json::Value) -> String {
     object
         .as_object()
@@ -63,11 +89,11 @@ fn key_list(object: &serde_json::Value) -> String {
 }
 
 /// Python's `and`/`or`: the deciding operand, not necessarily a bool.
-fn logic(op: LogicOp, items: &[Node], data: &serde_json::Value) -> EvalResult {
+fn logic(op: LogicOp, items: &[Node], scope: &Scope) -> EvalResult {
     let stop_when = op == LogicOp::Or;
     let mut last = Value::None;
     for item in items {
-        last = eval(item, data)?;
+        last = eval(item, scope)?;
         if last.truthy()? == stop_when {
             break;
         }
@@ -76,11 +102,11 @@ fn logic(op: LogicOp, items: &[Node], data: &serde_json::Value) -> EvalResult {
 }
 
 /// `a < b < c` is `a < b and b < c`, each operand evaluated once.
-fn compare_chain(first: &Node, rest: &[(CmpOp, Node)], data: &serde_json::Value) -> EvalResult {
-    let mut left = eval(first, data)?;
+fn compare_chain(first: &Node, rest: &[(CmpOp, Node)], scope: &Scope) -> EvalResult {
+    let mut left = eval(first, scope)?;
     let mut result = Value::Bool(true);
     for (i, (op, right)) in rest.iter().enumerate() {
-        let right = eval(right, data)?;
+        let right = eval(right, scope)?;
         result = ops::compare(*op, &left, &right)?;
         if i + 1 < rest.len() && !result.truthy()? {
             break;
@@ -90,8 +116,10 @@ fn compare_chain(first: &Node, rest: &[(CmpOp, Node)], data: &serde_json::Value)
     Ok(result)
 }
 
-fn call(func: Func, args: Vec<Value>) -> EvalResult {
+fn call(func: Func, args: Vec<Value>, scope: &Scope) -> EvalResult {
     match func {
+        Func::AnyTestFailed if args.is_empty() => Ok(Value::Bool(scope.any_test_failed)),
+        Func::AnyTestFailed => Err("any_test_failed() takes no arguments".to_string()),
         Func::AssertThat => {
             builtins::one("assert_that", args).map(|v| Value::Assertion(Box::new(v)))
         }
@@ -100,12 +128,12 @@ fn call(func: Func, args: Vec<Value>) -> EvalResult {
     }
 }
 
-fn postfix(target: Value, op: &Postfix, data: &serde_json::Value) -> EvalResult {
+fn postfix(target: Value, op: &Postfix, scope: &Scope) -> EvalResult {
     match op {
-        Postfix::Index(index) => ops::index(&target, &eval(index, data)?),
+        Postfix::Index(index) => ops::index(&target, &eval(index, scope)?),
         Postfix::Slice(start, end) => {
-            let start = start.as_ref().map(|n| eval(n, data)).transpose()?;
-            let end = end.as_ref().map(|n| eval(n, data)).transpose()?;
+            let start = start.as_ref().map(|n| eval(n, scope)).transpose()?;
+            let end = end.as_ref().map(|n| eval(n, scope)).transpose()?;
             ops::slice(&target, start.as_ref(), end.as_ref())
         }
         Postfix::Matcher(matcher, args) => {
@@ -116,7 +144,7 @@ fn postfix(target: Value, op: &Postfix, data: &serde_json::Value) -> EvalResult 
                     matcher.name()
                 ));
             };
-            matchers::check(*matcher, subject, &eval_all(args, data)?)?;
+            matchers::check(*matcher, subject, &eval_all(args, scope)?)?;
             Ok(target)
         }
     }

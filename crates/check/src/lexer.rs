@@ -34,10 +34,11 @@ pub(crate) struct Lexed {
     pub(crate) end: usize,
 }
 
-/// Operators, longest first so `**` wins over `*`.
+/// Operators, longest first so `**` wins over `*`. `${` and `}` delimit data references in
+/// `>{ … }` expressions.
 const OPERATORS: &[&str] = &[
-    "**", "//", "==", "!=", "<=", ">=", "+", "-", "*", "/", "%", "<", ">", "(", ")", "[", "]", ",",
-    ":", ".",
+    "${", "}", "**", "//", "==", "!=", "<=", ">=", "+", "-", "*", "/", "%", "<", ">", "(", ")",
+    "[", "]", ",", ":", ".",
 ];
 
 pub(crate) fn is_ident_start(c: char) -> bool {

@@ -33,6 +33,8 @@
 //! [`suite::run`] gives the [`suite::TraceResults`] of every trace;
 //! [`suite::junit_suites`] and [`junit::to_xml`] turn them into a JUnit report,
 //! [`suite::alert_failures`], [`alerts::select`] and [`alerts::send_blocking`] into alerts.
+//! The 1.0.44+ form — `>{ … }` assertions and alert conditions reading `${ref(trace).props.y}`
+//! — is a [`Condition`] in the same language.
 //! One test's `logic` is checked like this:
 //!
 //! ```
@@ -50,6 +52,7 @@
 pub mod alerts;
 mod ast;
 mod builtins;
+mod condition;
 mod eval;
 pub mod junit;
 mod lexer;
@@ -61,6 +64,7 @@ mod parser;
 pub mod suite;
 mod value;
 
+pub use condition::{Condition, ConditionScope};
 use value::Value;
 
 /// The result of one test.
@@ -138,15 +142,25 @@ pub fn parse(logic: &str, data: &serde_json::Value) -> Result<Expr, ParseError> 
 /// matcher, a Python-style error or (unless `legacy_pass_on_false`) a false
 /// result fails the test with a message.
 pub fn evaluate(expr: &Expr, data: &serde_json::Value, opts: &EvalOptions) -> TestOutcome {
-    match eval::eval(&expr.root, data) {
+    let scope = eval::Scope {
+        data,
+        env: &|_| None,
+        any_test_failed: false,
+    };
+    judge(eval::eval(&expr.root, &scope), &expr.source, opts)
+}
+
+/// A test's outcome from its expression's value: an assertion passed, any other value must be
+/// true (unless `legacy_pass_on_false`).
+fn judge(result: ops::EvalResult, source: &str, opts: &EvalOptions) -> TestOutcome {
+    match result {
         Err(message) => TestOutcome::fail(message),
         Ok(_) if opts.legacy_pass_on_false => TestOutcome::pass(),
         Ok(Value::Assertion(_)) => TestOutcome::pass(),
         Ok(value) => match value.truthy() {
             Ok(true) => TestOutcome::pass(),
             Ok(false) => TestOutcome::fail(format!(
-                "Expected <{}> to be true, but was <{value}>.",
-                expr.source
+                "Expected <{source}> to be true, but was <{value}>."
             )),
             Err(message) => TestOutcome::fail(message),
         },

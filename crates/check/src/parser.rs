@@ -2,7 +2,7 @@
 //! `or` < `and` < `not` < comparisons < `+ -` < `* / // %` < unary `- +` <
 //! `**` < subscripts and matcher calls < primaries.
 
-use crate::ast::{ArithOp, CmpOp, Func, LogicOp, Matcher, Node, Postfix, UnaryOp};
+use crate::ast::{ArithOp, CmpOp, Dialect, Func, LogicOp, Matcher, Node, Postfix, UnaryOp};
 use crate::lexer::{is_ident_char, is_ident_start, lex, skip_ws, Lexed, Tok};
 use crate::names::{DataNames, RefMatch};
 use crate::value::Value;
@@ -19,11 +19,21 @@ const KEYWORDS: &[&str] = &[
 type PResult<T> = Result<T, ParseError>;
 
 pub(crate) fn parse_logic(src: &str, names: &DataNames) -> PResult<Node> {
+    parse_dialect(src, names, Dialect::Logic)
+}
+
+/// The expression of a `>{ … }` (without the braces).
+pub(crate) fn parse_eval(src: &str) -> PResult<Node> {
+    parse_dialect(src, &DataNames::default(), Dialect::Eval)
+}
+
+fn parse_dialect(src: &str, names: &DataNames, dialect: Dialect) -> PResult<Node> {
     let mut parser = Parser {
         src,
         pos: 0,
         depth: 0,
         names,
+        dialect,
     };
     let node = parser.expr()?;
     let next = parser.peek()?;
@@ -42,6 +52,7 @@ struct Parser<'a> {
     pos: usize,
     depth: usize,
     names: &'a DataNames,
+    dialect: Dialect,
 }
 
 impl Parser<'_> {
@@ -316,6 +327,9 @@ impl Parser<'_> {
         if let Some(reference) = self.reference() {
             return Ok(reference);
         }
+        if self.dialect == Dialect::Eval && self.rest().starts_with("${") {
+            return self.nested(Self::trace_ref);
+        }
         let next = self.peek()?;
         let start = next.start;
         self.pos = next.end;
@@ -331,6 +345,87 @@ impl Parser<'_> {
             Tok::Ident(word) => self.name(word, start),
             tok => Err(unexpected(&tok, start)),
         }
+    }
+
+    /// The source from the next token on.
+    fn rest(&self) -> &str {
+        &self.src[skip_ws(self.src, self.pos)..]
+    }
+
+    /// `${ ref(<trace>).<key>[<index>]… }`: the key is the dotted path (`props.marker.color`),
+    /// what follows it indexes or slices the values.
+    fn trace_ref(&mut self) -> PResult<Node> {
+        self.pos = skip_ws(self.src, self.pos) + 2;
+        let word = self.peek()?;
+        if !matches!(&word.tok, Tok::Ident(w) if w == "ref") {
+            return Err(ParseError::new(
+                word.start,
+                format!(
+                    "expected `ref(<trace>)` after '${{' but found {}",
+                    word.tok.describe()
+                ),
+            ));
+        }
+        self.pos = word.end;
+        self.expect_op("(")?;
+        let trace = self.ref_name()?;
+        let mut key = Vec::new();
+        while let Some(segment) = self.rest().strip_prefix('.') {
+            let len = segment.find(|c| !is_ident_char(c)).unwrap_or(segment.len());
+            if len == 0 {
+                break;
+            }
+            key.push(segment[..len].to_string());
+            self.pos = skip_ws(self.src, self.pos) + 1 + len;
+        }
+        if key.is_empty() {
+            return Err(ParseError::new(
+                skip_ws(self.src, self.pos),
+                format!("expected the data to read after `ref({trace})`, e.g. `.props.y`"),
+            ));
+        }
+        let mut ops = Vec::new();
+        while self.eat_op("[")? {
+            ops.push(self.subscript()?);
+        }
+        if !self.rest().starts_with('}') {
+            let next = self.peek()?;
+            return Err(ParseError::new(
+                next.start,
+                format!("expected '}}' but found {}", next.tok.describe()),
+            ));
+        }
+        self.pos = skip_ws(self.src, self.pos) + 1;
+        let node = Node::TraceRef {
+            trace,
+            key: key.join("."),
+        };
+        Ok(if ops.is_empty() {
+            node
+        } else {
+            Node::Postfix(Box::new(node), ops)
+        })
+    }
+
+    /// After `ref(`: a quoted name or the text up to `)`, then `)`.
+    fn ref_name(&mut self) -> PResult<String> {
+        let next = self.peek()?;
+        let name = if let Tok::Str(name) = next.tok {
+            self.pos = next.end;
+            name
+        } else {
+            let start = next.start;
+            let len = self.src[start..]
+                .find([')', '}'])
+                .unwrap_or(self.src.len() - start);
+            self.pos = start + len;
+            self.src[start..start + len].trim().to_string()
+        };
+        self.expect_op(")")?;
+        if name.trim().is_empty() {
+            return Err(ParseError::new(next.start, "`ref()` needs a trace name"));
+        }
+        Ok(name.trim().to_string())
     }
 
     /// Whether a cohort name starts here: it wins over keywords and
@@ -386,7 +481,12 @@ impl Parser<'_> {
             _ => {}
         }
         let path = self.dotted_path(word)?;
-        let func = Func::lookup(&path);
+        if self.dialect == Dialect::Eval {
+            if let Some(variable) = path.strip_prefix("env.") {
+                return Ok(Node::Env(variable.to_string()));
+            }
+        }
+        let func = Func::lookup_in(&path, self.dialect);
         let path = match func {
             Some(_) => path,
             None => self.more_words(path)?,

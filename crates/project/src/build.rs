@@ -23,8 +23,12 @@ pub struct Project {
     pub defaults: Defaults,
     /// `includes` of the project file, as written.
     pub includes: Vec<Include>,
-    /// `alerts` by name.
+    /// `alerts` with a `type` (the 1.0.30 form), by name.
     pub alerts: IndexMap<String, Alert>,
+    /// `alerts` with `if`/`destinations` (the 1.0.44+ form), by name.
+    pub conditional_alerts: IndexMap<String, ConditionalAlert>,
+    /// `destinations` by name, inline destinations of alerts included.
+    pub destinations: IndexMap<String, Alert>,
     /// `sources` by name.
     pub sources: IndexMap<String, Source>,
     /// `models` by name, inline models included.
@@ -234,9 +238,21 @@ impl Builder<'_> {
         let path = object.path.clone();
         let name = object.name.clone();
         let inserted = match object.kind {
-            Kind::Alert => self
+            Kind::Destination => self
                 .deserialize::<Alert>(value, &path, &object_label)
-                .map(|a| insert(&mut self.project.alerts, &name, a)),
+                .map(|d| insert(&mut self.project.destinations, &name, d)),
+            Kind::Alert if object.value.contains_key("type") => self
+                .deserialize::<Alert>(value, &path, &object_label)
+                .map(|a| {
+                    !self.project.conditional_alerts.contains_key(&name)
+                        && insert(&mut self.project.alerts, &name, a)
+                }),
+            Kind::Alert => self
+                .deserialize::<ConditionalAlert>(value, &path, &object_label)
+                .map(|a| {
+                    !self.project.alerts.contains_key(&name)
+                        && insert(&mut self.project.conditional_alerts, &name, a)
+                }),
             Kind::Source => self
                 .source(&object, &object_label)
                 .map(|s| insert(&mut self.project.sources, &name, s)),
@@ -388,6 +404,18 @@ impl Builder<'_> {
                     }
                 }
                 Model::CsvScript(_) => {}
+            }
+        }
+        for (name, alert) in project.conditional_alerts.iter_mut() {
+            for (i, r) in alert.destinations.iter_mut().enumerate() {
+                self.resolve(
+                    r,
+                    Kind::Destination,
+                    Kind::Alert,
+                    name,
+                    &format!("destinations.{i}"),
+                    &project.paths,
+                );
             }
         }
         for (name, trace) in project.traces.iter_mut() {

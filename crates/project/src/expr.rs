@@ -106,6 +106,30 @@ pub fn mentions_query(text: &str) -> bool {
     QUERY_ANYWHERE.is_match(text)
 }
 
+static EVAL_STRING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?s)^\s*>\{(.*)\}\s*$").expect("valid regex"));
+static CONTEXT_REF: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"\$\{\s*ref\(\s*(?:'([^']*)'|"([^"]*)"|([^)'"]*?))\s*\)"#).expect("valid regex")
+});
+
+/// The expression inside a `>{ … }` (1.0.44+ test assertions and `if:` conditions); `None` when
+/// the text is not of that form.
+pub fn eval_string_body(text: &str) -> Option<&str> {
+    EVAL_STRING
+        .captures(text)
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str())
+}
+
+/// The names of the objects that the `${ref(name)…}` in a text point to, in order.
+pub fn context_reference_names(text: &str) -> Vec<String> {
+    CONTEXT_REF
+        .captures_iter(text)
+        .filter_map(|c| c.get(1).or(c.get(2)).or(c.get(3)))
+        .map(|m| m.as_str().trim().to_string())
+        .collect()
+}
+
 /// Which values of a column a `column(name)` takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ColumnSelection {
@@ -148,6 +172,17 @@ pub fn column_refs(text: &str) -> Vec<ColumnRef> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn eval_strings_and_their_references() {
+        assert_eq!(eval_string_body(" >{ 1 == 1 } "), Some(" 1 == 1 "));
+        assert_eq!(eval_string_body("1 == 1"), None);
+        assert_eq!(eval_string_body(">{ 1 == 1"), None);
+        assert_eq!(
+            context_reference_names(">{ ${ref(a b).props.x[0]} == ${ ref('c').columns.y } }"),
+            ["a b", "c"]
+        );
+    }
 
     fn name(text: &str) -> Option<String> {
         parse_reference(text).map(|r| r.name)

@@ -80,6 +80,7 @@ impl Lifter<'_> {
                 }
             }
             Kind::Trace => {
+                self.drop_tests_saved_paths(&mut map, &path);
                 self.lift_field(&mut map, "model", Kind::Model, &path, &name);
                 self.lift_selected_queries(&mut map, &path);
             }
@@ -92,7 +93,10 @@ impl Lifter<'_> {
                 let parent = owner.unwrap_or(&name).to_string();
                 map.insert("parent_name".into(), Value::String(parent));
             }
-            Kind::Source | Kind::Alert | Kind::Markdown => {}
+            Kind::Alert if !map.contains_key("type") => {
+                self.lift_list(&mut map, "destinations", Kind::Destination, &path, &name);
+            }
+            Kind::Source | Kind::Alert | Kind::Destination | Kind::Markdown => {}
         }
         let name_is_required = matches!(kind, Kind::Trace | Kind::Selector | Kind::Dashboard);
         if !name_is_required {
@@ -203,6 +207,17 @@ impl Lifter<'_> {
                 Diagnostic::error("`path` must be a text (where the object was saved from)")
                     .at(self.spans.find(&format!("{object_path}.path"))),
             );
+        }
+    }
+
+    /// 1.0.82 saves a `path` on each trace test too.
+    fn drop_tests_saved_paths(&mut self, map: &mut Map<String, Value>, trace_path: &str) {
+        if let Some(Value::Array(tests)) = map.get_mut("tests") {
+            for (i, test) in tests.iter_mut().enumerate() {
+                if let Value::Object(test) = test {
+                    self.drop_saved_path(test, &format!("{trace_path}.tests.{i}"));
+                }
+            }
         }
     }
 

@@ -16,6 +16,8 @@ pub type Ref = String;
 /// The kinds of named object a project holds; names are unique across all of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
+    /// An entry of `destinations` (1.0.44): where alerts in the `if:` form are sent.
+    Destination,
     /// An entry of `alerts`.
     Alert,
     /// An entry of `sources` (or its old name `targets`).
@@ -40,6 +42,7 @@ impl Kind {
     /// How messages name one object of this kind (`trace`).
     pub fn label(self) -> &'static str {
         match self {
+            Kind::Destination => "destination",
             Kind::Alert => "alert",
             Kind::Source => "source",
             Kind::Model => "model",
@@ -55,6 +58,7 @@ impl Kind {
     /// The project file's list that holds objects of this kind (`traces`).
     pub fn section(self) -> &'static str {
         match self {
+            Kind::Destination => "destinations",
             Kind::Alert => "alerts",
             Kind::Source => "sources",
             Kind::Model => "models",
@@ -68,7 +72,8 @@ impl Kind {
     }
 
     /// Every kind, in the order messages and outputs list them.
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
+        Kind::Destination,
         Kind::Alert,
         Kind::Source,
         Kind::Model,
@@ -185,7 +190,8 @@ pub struct Include {
 
 // ----- alerts -------------------------------------------------------------------------------
 
-/// Where `visivo test` reports failed tests, chosen by `type`.
+/// Where `visivo test` reports failed tests, chosen by `type`: an entry of `alerts` in the
+/// 1.0.30 form, and every entry of `destinations` (1.0.44).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
 pub enum Alert {
@@ -238,6 +244,33 @@ pub enum Alert {
         #[serde(default)]
         called: bool,
     },
+}
+
+/// An alert in the 1.0.44+ form: sent to its destinations when its condition holds.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionalAlert {
+    /// Unique name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `>{ … }`: when to send, e.g. `>{ any_test_failed() and env.STAGE == 'prod' }`; when
+    /// left out, the alert is sent when a test failed.
+    #[serde(default, rename = "if", skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    /// Where to send it: references to `destinations` (or inline destinations).
+    #[serde(default)]
+    #[schemars(with = "Vec<RefOr<Alert>>")]
+    pub destinations: Vec<Ref>,
+}
+
+/// An entry of `alerts`, for the JSON Schema: a destination with a `type` (the 1.0.30 form) or
+/// an alert with `if` and `destinations`.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum AnyAlert {
+    Typed(Alert),
+    Conditional(ConditionalAlert),
 }
 
 fn default_subject() -> String {
@@ -526,12 +559,37 @@ fn default_props() -> Map<String, Value> {
     props
 }
 
-/// One check of a trace's data.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+/// One check of a trace's data: `logic` (the 1.0.30 form) or `assertions` (1.0.44+).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TraceTest {
     /// A Python-like expression, e.g. `assert_that(north.props.y[0]).is_equal_to(30)`.
-    pub logic: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logic: Option<String>,
+    /// A name for the test in messages (1.0.44+).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `>{ … }`: the assertions run only when this holds (1.0.44+).
+    #[serde(default, rename = "if", skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    /// Whether a failure fails `visivo test` (`exit`, the default) or is only reported
+    /// (`continue`).
+    #[serde(default)]
+    pub on_failure: OnFailure,
+    /// `>{ … }` expressions that must all be true, e.g. `>{ ${ref(revenue).props.y[0]} == 30 }`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assertions: Option<Vec<String>>,
+}
+
+/// What a failed 1.0.44+ test does to `visivo test`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OnFailure {
+    /// The failure makes `visivo test` exit with 1.
+    #[default]
+    Exit,
+    /// The failure is reported and alerted but does not change the exit code.
+    Continue,
 }
 
 // ----- charts, tables, selectors, dashboards -------------------------------------------------
@@ -868,7 +926,8 @@ pub(crate) struct ProjectFile {
     cli_version: Option<String>,
     defaults: Option<Defaults>,
     includes: Option<Vec<Include>>,
-    alerts: Option<Vec<Alert>>,
+    destinations: Option<Vec<Alert>>,
+    alerts: Option<Vec<AnyAlert>>,
     #[serde(alias = "targets")]
     sources: Option<Vec<Source>>,
     models: Option<Vec<ModelSchema>>,

@@ -14,8 +14,10 @@ pub fn project_schema() -> serde_json::Value {
 }
 
 /// Objects that may say where they were saved from (`path:`, 1.0.34), which is ignored.
-const SAVED_PATH_OBJECTS: [&str; 12] = [
+const SAVED_PATH_OBJECTS: [&str; 14] = [
     "Alert",
+    "ConditionalAlert",
+    "TraceTest",
     "Source",
     "CsvScriptModel",
     "LocalMergeModel",
@@ -109,6 +111,40 @@ mod tests {
             .get("levels")
             .is_some());
         assert!(definitions["Row"]["properties"].get("name").is_some());
+    }
+
+    #[test]
+    fn tests_and_alerts_of_the_1_0_44_form_are_described() {
+        let schema = project_schema();
+        let definitions = &schema["definitions"];
+        assert_eq!(
+            schema["properties"]["destinations"]["items"]["$ref"],
+            "#/definitions/Alert"
+        );
+        let alert_forms = definitions["AnyAlert"]["anyOf"].to_string();
+        assert!(
+            alert_forms.contains("#/definitions/ConditionalAlert"),
+            "{alert_forms}"
+        );
+        for field in ["name", "if", "destinations"] {
+            assert!(
+                definitions["ConditionalAlert"]["properties"]
+                    .get(field)
+                    .is_some(),
+                "{field}"
+            );
+        }
+        for field in ["logic", "name", "if", "on_failure", "assertions"] {
+            assert!(
+                definitions["TraceTest"]["properties"].get(field).is_some(),
+                "{field}"
+            );
+        }
+        let on_failure: Vec<&Value> = definitions["OnFailure"]["oneOf"]
+            .as_array()
+            .map(|v| v.iter().map(|o| &o["const"]).collect())
+            .unwrap_or_default();
+        assert_eq!(on_failure, [&json!("exit"), &json!("continue")]);
     }
 
     #[test]

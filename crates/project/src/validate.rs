@@ -62,6 +62,8 @@ pub fn validate(project: &Project, report: &mut Report) {
     v.models();
     v.model_cycles();
     v.traces();
+    v.trace_tests();
+    v.conditional_alerts();
     v.tables();
     v.dashboards();
     v.dashboard_listing();
@@ -108,7 +110,9 @@ impl Validator<'_> {
             }
         }
         if let Some(alert) = &d.alert_name {
-            if !self.project.alerts.contains_key(alert) {
+            let exists = self.project.alerts.contains_key(alert)
+                || self.project.conditional_alerts.contains_key(alert);
+            if !exists {
                 self.report.push(
                     Diagnostic::error(format!("default alert '{alert}' does not exist"))
                         .at(self.project.spans.find("defaults.alert_name")),
@@ -232,6 +236,85 @@ impl Validator<'_> {
                     );
                 }
             }
+        }
+    }
+
+    /// Each test is `logic` or `assertions`; `>{ … }` texts are well formed and their
+    /// `${ref(x)}` name traces. (Their expressions are parsed when `visivo test` runs them.)
+    fn trace_tests(&mut self) {
+        for (name, trace) in &self.project.traces {
+            for (i, test) in trace.tests.iter().flatten().enumerate() {
+                let field = format!("tests.{i}");
+                match (&test.logic, &test.assertions) {
+                    (Some(_), Some(_)) => {
+                        self.error(
+                            Kind::Trace,
+                            name,
+                            Some(&field),
+                            "a test has either `logic` or `assertions`, not both",
+                        );
+                    }
+                    (None, None) => {
+                        self.error(
+                            Kind::Trace,
+                            name,
+                            Some(&field),
+                            "a test needs `assertions` (or `logic`, the 1.0.30 form)",
+                        );
+                    }
+                    _ => {}
+                }
+                for (j, assertion) in test.assertions.iter().flatten().enumerate() {
+                    self.eval_string(
+                        Kind::Trace,
+                        name,
+                        &format!("{field}.assertions.{j}"),
+                        assertion,
+                    );
+                }
+                if let Some(condition) = &test.condition {
+                    self.eval_string(Kind::Trace, name, &format!("{field}.if"), condition);
+                }
+            }
+        }
+    }
+
+    fn conditional_alerts(&mut self) {
+        for (name, alert) in &self.project.conditional_alerts {
+            if let Some(condition) = &alert.condition {
+                self.eval_string(Kind::Alert, name, "if", condition);
+            }
+        }
+    }
+
+    /// A `>{ … }` whose `${ref(x)…}` point to traces (whose data they read).
+    fn eval_string(&mut self, kind: Kind, name: &str, field: &str, text: &str) {
+        if expr::eval_string_body(text).is_none() {
+            self.error(
+                kind,
+                name,
+                Some(field),
+                format!("expected `>{{ <expression> }}`, found `{}`", text.trim()),
+            )
+            .help = Some("e.g. `>{ ${ref(my trace).props.y[0]} == 5 }`".into());
+            return;
+        }
+        for target in expr::context_reference_names(text) {
+            if self.project.traces.contains_key(&target) {
+                continue;
+            }
+            let other = Kind::ALL
+                .into_iter()
+                .find(|k| self.project.paths.contains_key(&(*k, target.clone())));
+            let message = match other {
+                Some(other) => format!(
+                    "`ref({target})` points to a {}, but `${{ref(…)}}` here reads a trace's data",
+                    other.label()
+                ),
+                None => format!("`ref({target})` does not point to any trace"),
+            };
+            let hint = did_you_mean(&target, self.project.traces.keys().map(String::as_str));
+            self.error(kind, name, Some(field), message).help = hint;
         }
     }
 

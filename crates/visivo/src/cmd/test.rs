@@ -21,6 +21,11 @@ pub fn test(args: &TestArgs) -> Result<ExitCode> {
 
     // Flags are checked before anything runs: a typo in `-a` must not go unnoticed.
     let alerts = alerts::select(&project, &args.alerts).map_err(anyhow::Error::msg)?;
+    let conditions = suite::alert_condition_errors(&project);
+    if conditions.has_errors() {
+        eprint!("{}", conditions.render(&loaded.files));
+        return Err(Reported.into());
+    }
 
     if args.run_first {
         let run_args = RunArgs {
@@ -65,6 +70,10 @@ pub fn test(args: &TestArgs) -> Result<ExitCode> {
         elapsed.as_secs_f64()
     );
     let failures = print_failures(&results);
+    let fails_the_run = results
+        .iter()
+        .flat_map(|r| &r.cases)
+        .any(|c| c.fails_the_run());
 
     // The JUnit file and the alerts both happen, whichever fails; its error is reported last.
     let junit = args.junit.as_ref().map(|path| {
@@ -74,17 +83,23 @@ pub fn test(args: &TestArgs) -> Result<ExitCode> {
             .with_context(|| format!("writing the JUnit report {}", path.display()))
             .map(|()| println!("JUnit report written to {}", path.display()))
     });
+    let alert_failures = suite::alert_failures(&results);
+    let report = Report {
+        project: project.name.as_deref(),
+        tests_run: total,
+        failures: &alert_failures,
+    };
     if failures > 0 && !alerts.is_empty() {
-        let failures = suite::alert_failures(&results);
-        let report = Report {
-            project: project.name.as_deref(),
-            tests_run: total,
-            failures: &failures,
-        };
         send_alerts(&alerts, &report);
     }
+    for triggered in suite::triggered_alerts(&run, failures > 0) {
+        match triggered {
+            Ok(triggered) => send_alerts(&triggered.destinations, &report),
+            Err(message) => eprintln!("warning: {message}"),
+        }
+    }
     junit.transpose()?;
-    if failures > 0 {
+    if fails_the_run {
         return Ok(ExitCode::FAILURE);
     }
     println!("Done");
