@@ -6,6 +6,7 @@ use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label};
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, Config};
 use std::fmt;
+use std::ops::Range;
 use std::path::PathBuf;
 
 /// Index of a file in [`Files`].
@@ -55,26 +56,51 @@ impl Files {
             .unwrap_or_default()
     }
 
-    fn byte_range(&self, loc: Location) -> std::ops::Range<usize> {
-        let Ok(file) = self.inner.get(loc.file) else {
-            return 0..0;
-        };
-        let text = file.source();
+    /// Where the line `loc` is on starts in its file, the line, and the byte range within it of
+    /// the key or value `loc` points at.
+    fn line_and_token(&self, loc: Location) -> Option<(usize, &str, Range<usize>)> {
+        let text = self.inner.get(loc.file).ok()?.source();
         let line_start: usize = text
             .split_inclusive('\n')
             .take(loc.pos.line.saturating_sub(1))
             .map(str::len)
             .sum();
         let line = text[line_start..].lines().next().unwrap_or("");
-        let start = line_start
-            + line
-                .char_indices()
-                .nth(loc.pos.col.saturating_sub(1))
-                .map_or(line.len(), |(i, _)| i);
-        let column = start - line_start;
-        start..start + token_len(&line[..column], &line[column..])
+        let column = line
+            .char_indices()
+            .nth(loc.pos.col.saturating_sub(1))
+            .map_or(line.len(), |(i, _)| i);
+        let token = column..column + token_len(&line[..column], &line[column..]);
+        Some((line_start, line, token))
+    }
+
+    /// An excerpt of one line for `loc`: a one-file set holding that line, cut `EXCERPT_TAIL`
+    /// characters after the underlined token (a 40 KB line stays out of the terminal), at its
+    /// own line number, and the token's range in it. `None` when the line is short enough to show
+    /// from the file itself.
+    fn short_excerpt(&self, loc: Location) -> Option<(SimpleFiles<String, String>, Range<usize>)> {
+        let (_, line, token) = self.line_and_token(loc)?;
+        let keep = line[token.end..]
+            .char_indices()
+            .nth(EXCERPT_TAIL)
+            .map(|(i, _)| token.end + i)?;
+        let padding = "\n".repeat(loc.pos.line.saturating_sub(1));
+        let source = format!("{padding}{}…\n", &line[..keep]);
+        let mut one = SimpleFiles::new();
+        one.add(self.display_name(loc.file), source);
+        let start = padding.len() + token.start;
+        Some((one, start..padding.len() + token.end))
+    }
+
+    fn byte_range(&self, loc: Location) -> Range<usize> {
+        self.line_and_token(loc).map_or(0..0, |(start, _, token)| {
+            start + token.start..start + token.end
+        })
     }
 }
+
+/// How much of a long line an excerpt shows after the underlined part.
+const EXCERPT_TAIL: usize = 80;
 
 /// The length in bytes of the YAML key or value that starts `rest` (the line from there on;
 /// `before` is the line up to it): a block indicator (`- `) alone, a quoted value up to its
@@ -235,7 +261,10 @@ impl Diagnostic {
             Severity::Warning => CsDiagnostic::warning(),
         }
         .with_message(&self.message);
-        if let Some(loc) = self.location {
+        let short = self.location.and_then(|loc| files.short_excerpt(loc));
+        if let Some((_, range)) = &short {
+            diagnostic = diagnostic.with_labels(vec![Label::primary(0, range.clone())]);
+        } else if let Some(loc) = self.location {
             diagnostic =
                 diagnostic.with_labels(vec![Label::primary(loc.file, files.byte_range(loc))]);
         }
@@ -247,7 +276,8 @@ impl Diagnostic {
             notes.push(format!("help: {help}"));
         }
         diagnostic = diagnostic.with_notes(notes);
-        term::emit_into_string(&Config::default(), &files.inner, &diagnostic)
+        let source = short.as_ref().map_or(&files.inner, |(one, _)| one);
+        term::emit_into_string(&Config::default(), source, &diagnostic)
             .unwrap_or_else(|_| format!("{self}\n"))
     }
 }

@@ -146,3 +146,18 @@ traces:
         run.assert_stderr_has("project.visivo.yml:6:");
     }
 }
+
+#[test]
+fn an_excerpt_of_a_huge_line_is_cut_after_the_underlined_part() {
+    let p = TestProject::new(&format!("layout:\n  a:\n    {}x\n", "- ".repeat(20_000)));
+    let run = p.visivo(&["compile"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    run.assert_stderr_has("3 │     - - -");
+    run.assert_stderr_has("…");
+    assert!(
+        run.stderr.len() < 2_000,
+        "{} bytes:\n{}",
+        run.stderr.len(),
+        &run.stderr[..2_000]
+    );
+}
