@@ -24,6 +24,25 @@ pub const PROJECT_JSON: &str = "project.json";
 /// The file name of the run state, at the top of the output folder.
 pub const STATE_FILE: &str = ".visivo-state.json";
 
+/// Why `name` can't be a trace's folder or a model's file in the output folder, whatever else the
+/// project holds: empty, a `/`, `\\` or control character (it would leave or split the folder), or
+/// a leading `.` (the folder's state and temporary files are named so). `None` when it can.
+pub fn unusable_name(name: &str) -> Option<&'static str> {
+    let splits = name.is_empty()
+        || name
+            .chars()
+            .any(|c| c.is_control() || matches!(c, '/' | '\\'));
+    if splits {
+        return Some("names may not be empty or contain `/`, `\\` or control characters");
+    }
+    if name.starts_with('.') {
+        return Some(
+            "names may not start with `.`: the output folder keeps its state and temporary files under such names",
+        );
+    }
+    None
+}
+
 /// One of the files in a trace's folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TraceFile {

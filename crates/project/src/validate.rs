@@ -565,17 +565,8 @@ const OUTPUT_FILES: [&str; 2] = ["project.json", "project.json.gz"];
 /// Why `name` can't name a trace's folder or a model's file. Names are compared ignoring case,
 /// as some file systems do.
 fn why_not_a_file_name(kind: Kind, name: &str, models: &[&str]) -> Option<String> {
-    let unsafe_name = name.is_empty()
-        || name
-            .chars()
-            .any(|c| c.is_control() || matches!(c, '/' | '\\'));
-    if unsafe_name {
-        return Some("names may not be empty or contain `/`, `\\` or control characters".into());
-    }
-    if name.starts_with('.') {
-        return Some(
-            "names may not start with `.`: the output folder keeps its state and temporary files under such names".into(),
-        );
+    if let Some(why) = crate::layout::unusable_name(name) {
+        return Some(why.into());
     }
     if kind != Kind::Trace {
         return None;

@@ -28,7 +28,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 use tokio::sync::broadcast;
 use tower_http::compression::CompressionLayer;
-use visivo_project::layout::{OutputLayout, TraceFile};
+use visivo_project::layout::{unusable_name, OutputLayout, TraceFile};
 
 /// The state of a running server: where the outputs are, and the live-reload channel.
 pub struct Live {
@@ -184,7 +184,7 @@ fn data_blocking(live: &Live, path: &str) -> Response {
         return not_found();
     };
     let file = match TraceFile::from_name(file) {
-        Some(file @ (TraceFile::Data | TraceFile::Error)) if safe_name(trace) => file,
+        Some(file @ (TraceFile::Data | TraceFile::Error)) if unusable_name(trace).is_none() => file,
         _ => return not_found(),
     };
     let known = live
@@ -204,9 +204,9 @@ fn data_blocking(live: &Live, path: &str) -> Response {
     }
 }
 
-/// A trace name usable as a relative path: no empty, `.` or `..` segments, no backslashes or
-/// NULs, not absolute.
-pub fn safe_name(name: &str) -> bool {
+/// An asset path that stays inside the assets: no empty, `.` or `..` segments, no backslashes or
+/// NULs, not absolute. (Trace names follow the output folder's rule, [`unusable_name`].)
+fn safe_asset_path(name: &str) -> bool {
     !name.is_empty()
         && !name.contains(['\\', '\0'])
         && name
@@ -237,7 +237,7 @@ async fn events(
 }
 
 async fn asset(UrlPath(path): UrlPath<String>, headers: HeaderMap) -> Response {
-    if !safe_name(&path) {
+    if !safe_asset_path(&path) {
         return not_found();
     }
     let path = format!("assets/{path}");
@@ -341,14 +341,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn safe_names() {
-        for ok in ["a", "Revenue by month", "a/b", "x..y", ".hidden"] {
-            assert!(safe_name(ok), "{ok}");
+    fn safe_asset_paths() {
+        for ok in ["a", "app.js", "fonts/a b.woff2", "x..y", ".hidden"] {
+            assert!(safe_asset_path(ok), "{ok}");
         }
         for bad in [
             "", "..", "../x", "a/../b", "a//b", "/abs", "a/", "./a", "a\\b", "a\0",
         ] {
-            assert!(!safe_name(bad), "{bad:?}");
+            assert!(!safe_asset_path(bad), "{bad:?}");
         }
     }
 

@@ -7,11 +7,11 @@
 //! `index.html` for hosts that use it as the single-page fallback (GitHub Pages, Netlify,
 //! Cloudflare Pages), so deep links to a dashboard work there.
 
-use crate::{app, assets, project};
+use crate::{assets, project};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
-use visivo_project::layout::OutputLayout;
+use visivo_project::layout::{unusable_name, OutputLayout};
 
 /// What `visivo dist` publishes and where.
 pub struct SiteOptions<'a> {
@@ -87,7 +87,7 @@ pub fn write_site(options: &SiteOptions) -> io::Result<SiteSummary> {
     let mut published = 0;
     for trace in options.traces {
         let source = options.output.data_json(trace);
-        if !app::safe_name(trace) || !source.is_file() {
+        if unusable_name(trace).is_some() || !source.is_file() {
             summary.missing.push(trace.clone());
             continue;
         }
