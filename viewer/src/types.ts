@@ -78,6 +78,24 @@ export interface Table {
   traces?: Trace[];
   column_defs?: ColumnDef[];
   rows_per_page?: number;
+  pivot?: Pivot;
+  format_cells?: FormatCells;
+}
+
+/** A table's pivot, its fields resolved to keys of one trace's data. */
+export interface Pivot {
+  trace: string;
+  columns: string[];
+  rows: string[];
+  aggregate: 'sum' | 'avg' | 'count' | 'min' | 'max';
+  value: string;
+}
+
+/** A colour scale over a table's numeric cells. */
+export interface FormatCells {
+  scope: 'row' | 'columns' | 'rows_and_columns';
+  min_color: string;
+  max_color: string;
 }
 
 /** One cohort of data.json: flat key → one value per row. */

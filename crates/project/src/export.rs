@@ -139,6 +139,12 @@ fn table(project: &Project, t: &Table) -> Value {
     if let Some(rows_per_page) = t.rows_per_page {
         out.insert("rows_per_page".into(), json!(rows_per_page));
     }
+    if let Ok(Some(pivot)) = t.pivot() {
+        out.insert("pivot".into(), json!(pivot));
+    }
+    if let Some(format) = &t.format_cells {
+        out.insert("format_cells".into(), json!(format));
+    }
     Value::Object(out)
 }
 

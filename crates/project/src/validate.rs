@@ -410,6 +410,24 @@ impl Validator<'_> {
                     self.error(Kind::Table, name, Some("selector"), format!("Table with name '{name}' has a selector with a 'multiple' type. A table shows one cohort at a time: use a `single` selector."));
                 }
             }
+            if let Err((field, message)) = table.pivot() {
+                self.error(Kind::Table, name, Some(&field), message);
+            }
+            if let Some(format) = &table.format_cells {
+                for (field, color) in [
+                    ("min_color", &format.min_color),
+                    ("max_color", &format.max_color),
+                ] {
+                    if !is_hex_color(color) {
+                        self.error(
+                            Kind::Table,
+                            name,
+                            Some(&format!("format_cells.{field}")),
+                            format!("'{color}' is not a hex colour: write `#rgb` or `#rrggbb`"),
+                        );
+                    }
+                }
+            }
             for (i, def) in table.column_defs.iter().flatten().enumerate() {
                 if !table.traces.contains(&def.trace_name) {
                     let hint =

@@ -7,6 +7,7 @@ import { cohortOptions } from '../traces';
 import type { CohortData, Item, Table } from '../types';
 import type { ItemContext, ItemView } from './item';
 import { Picker } from './picker';
+import { cellColors, pivotData } from './table-format';
 
 interface Column {
   key: string;
@@ -212,11 +213,11 @@ export class TableView implements ItemView {
     this.renderTable(found.trace, found.data, failed.map((f) => f.message));
   }
 
-  private columnsFor(traceName: string, data: CohortData): Column[] {
-    const def = (this.table.column_defs ?? []).find((d) => d.trace_name === traceName);
+  private columnsFor(traceName: string, data: CohortData, headers?: Record<string, string>): Column[] {
+    const def = headers ? undefined : (this.table.column_defs ?? []).find((d) => d.trace_name === traceName);
     const specs = def?.columns?.length
       ? def.columns.map((c) => ({ key: c.key, header: c.header ?? deriveHeader(c.key) }))
-      : Object.keys(data).map((k) => ({ key: k, header: deriveHeader(k) }));
+      : Object.keys(data).map((k) => ({ key: k, header: headers?.[k] ?? deriveHeader(k) }));
     return specs.map((s) => {
       const vals = (data[s.key] ?? []).filter((v) => v !== null && v !== undefined);
       return { ...s, numeric: vals.length > 0 && vals.every((v) => typeof v === 'number') };
@@ -336,9 +337,13 @@ export class TableView implements ItemView {
     setTimeout(() => URL.revokeObjectURL(url), 10000);
   }
 
-  private renderTable(traceName: string, data: CohortData, warnings: string[]): void {
-    const columns = this.columnsFor(traceName, data);
+  private renderTable(traceName: string, traceData: CohortData, warnings: string[]): void {
+    const pivot = this.table.pivot?.trace === traceName ? pivotData(traceData, this.table.pivot) : null;
+    const data = pivot?.data ?? traceData;
+    const columns = this.columnsFor(traceName, data, pivot?.headers);
     const rows = this.rowsOf(columns, data);
+    const format = this.table.format_cells;
+    const colors = format ? cellColors(rows, columns.flatMap((c, i) => (c.numeric ? [i] : [])), format) : null;
     const visible = this.visibleRows(columns, rows);
     this.renderActions({ columns, rows, visible });
     const shown = columns.map((c, i) => [c, i] as const).filter(([c]) => !this.hidden.has(c.key));
@@ -428,7 +433,9 @@ export class TableView implements ItemView {
       for (const [c, i] of shown) {
         const v = rows[r][i];
         const empty = v === null || v === undefined;
-        tr.append(h('td', { class: `${c.numeric ? 'num' : ''}${empty ? ' null' : ''}` }, empty ? '' : cellText(v)));
+        const background = colors?.get(`${r},${i}`);
+        const style = background ? { background } : null;
+        tr.append(h('td', { class: `${c.numeric ? 'num' : ''}${empty ? ' null' : ''}`, style }, empty ? '' : cellText(v)));
       }
       tbody.append(tr);
     }

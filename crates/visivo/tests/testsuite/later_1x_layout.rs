@@ -5,7 +5,7 @@
 use crate::common::TestProject;
 use serde_json::{json, Value};
 
-fn compiled(yaml: &str) -> Value {
+pub(crate) fn compiled(yaml: &str) -> Value {
     let p = TestProject::new(yaml);
     let run = p.visivo(&["compile"]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
@@ -15,7 +15,7 @@ fn compiled(yaml: &str) -> Value {
 
 /// Compiles a project that must fail, checks every `expected` text is in the messages and
 /// returns them.
-fn compile_fails(yaml: &str, expected: &[&str]) -> String {
+pub(crate) fn compile_fails(yaml: &str, expected: &[&str]) -> String {
     let run = TestProject::new(yaml).visivo(&["compile"]);
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     for needle in expected {
@@ -28,7 +28,7 @@ fn compile_fails(yaml: &str, expected: &[&str]) -> String {
     run.stderr
 }
 
-fn items(project: &Value) -> &Vec<Value> {
+pub(crate) fn items(project: &Value) -> &Vec<Value> {
     project["dashboards"][0]["rows"][0]["items"]
         .as_array()
         .expect("items")

@@ -12,6 +12,7 @@ mod hostile;
 mod init;
 mod later_1x;
 mod later_1x_layout;
+mod later_1x_tables;
 mod later_1x_tests;
 mod many_sources;
 mod run;
