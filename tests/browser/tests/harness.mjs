@@ -1,7 +1,7 @@
 // Shared helpers for the viewer browser tests.
 import { chromium } from 'playwright-core';
-import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -139,4 +139,27 @@ export function startProcess(cmd, args, cwd, re) {
 
 export function stop(state) {
   if (state?.child && state.child.exitCode === null) state.child.kill('SIGTERM');
+}
+
+/** The `visivo` binary under test (VISIVO_BIN), or null; a test file skips itself without it. */
+export const VISIVO_BIN = process.env.VISIVO_BIN ? path.resolve(REPO, process.env.VISIVO_BIN) : null;
+
+/**
+ * Writes `project` to a temporary folder, runs `visivo dist` on it and serves the site with
+ * python3's http.server. Resolves with `{ base, close }`: the site's URL and what removes it all.
+ */
+export async function distSite(project, prefix) {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  writeFileSync(path.join(dir, 'project.visivo.yml'), project);
+  const site = path.join(dir, 'public');
+  const res = spawnSync(VISIVO_BIN, ['dist', '-d', site], { cwd: dir, env: { ...process.env, CI: 'true', HOME: dir }, encoding: 'utf8' });
+  if (res.status !== 0) throw new Error(`visivo dist failed:\n${res.stdout}\n${res.stderr}`);
+  const http = await startProcess('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', site], dir, /port (\d+)/);
+  return {
+    base: `http://127.0.0.1:${http.match[1]}/`,
+    close() {
+      stop(http);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

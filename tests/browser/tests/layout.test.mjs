@@ -3,14 +3,9 @@
 // a table opens at its rows_per_page.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { REPO, launch, open, settle, shot, startProcess, stop } from './harness.mjs';
+import { VISIVO_BIN, distSite, launch, open, settle, shot } from './harness.mjs';
 
-const BIN = process.env.VISIVO_BIN ? path.resolve(REPO, process.env.VISIVO_BIN) : null;
-const skip = !BIN && 'set VISIVO_BIN to a built visivo binary';
+const skip = !VISIVO_BIN && 'set VISIVO_BIN to a built visivo binary';
 
 const PROJECT = `
 name: layout
@@ -56,8 +51,7 @@ dashboards:
     rows: []
 `;
 
-let dir;
-let http;
+let site;
 /** python3's http.server has no fallback to index.html: dashboards open from the project page. */
 async function openTeamNumbers() {
   const page = await open(browser.context, base);
@@ -72,19 +66,13 @@ let browser;
 
 describe('later 1.x layout (visivo dist)', { skip }, () => {
   before(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'visivo-layout-'));
-    writeFileSync(path.join(dir, 'project.visivo.yml'), PROJECT);
-    const site = path.join(dir, 'public');
-    const res = spawnSync(BIN, ['dist', '-d', site], { cwd: dir, env: { ...process.env, CI: 'true', HOME: dir }, encoding: 'utf8' });
-    assert.equal(res.status, 0, `${res.stdout}\n${res.stderr}`);
-    http = await startProcess('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', site], dir, /port (\d+)/);
-    base = `http://127.0.0.1:${http.match[1]}/`;
+    site = await distSite(PROJECT, 'visivo-layout-');
+    base = site.base;
     browser = await launch({ viewport: { width: 1280, height: 900 } });
   });
   after(async () => {
     await browser?.close();
-    stop(http);
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    site?.close();
   });
 
   it('the project page groups dashboards by level, with descriptions and tags as text', async () => {

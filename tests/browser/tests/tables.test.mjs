@@ -2,14 +2,9 @@
 // table with format_cells colours its numeric cells, a pivot table spreads and sums its rows.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { REPO, launch, open, settle, shot, startProcess, stop } from './harness.mjs';
+import { VISIVO_BIN, distSite, launch, open, settle, shot } from './harness.mjs';
 
-const BIN = process.env.VISIVO_BIN ? path.resolve(REPO, process.env.VISIVO_BIN) : null;
-const skip = !BIN && 'set VISIVO_BIN to a built visivo binary';
+const skip = !VISIVO_BIN && 'set VISIVO_BIN to a built visivo binary';
 
 const PROJECT = `
 name: tables
@@ -40,26 +35,19 @@ dashboards:
           - table: ref(Pivot)
 `;
 
-let dir;
-let http;
+let site;
 let base;
 let browser;
 
 describe('later 1.x tables (visivo dist)', { skip }, () => {
   before(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'visivo-tables-'));
-    writeFileSync(path.join(dir, 'project.visivo.yml'), PROJECT);
-    const site = path.join(dir, 'public');
-    const res = spawnSync(BIN, ['dist', '-d', site], { cwd: dir, env: { ...process.env, CI: 'true', HOME: dir }, encoding: 'utf8' });
-    assert.equal(res.status, 0, `${res.stdout}\n${res.stderr}`);
-    http = await startProcess('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', site], dir, /port (\d+)/);
-    base = `http://127.0.0.1:${http.match[1]}/`;
+    site = await distSite(PROJECT, 'visivo-tables-');
+    base = site.base;
     browser = await launch({ viewport: { width: 1280, height: 900 } });
   });
   after(async () => {
     await browser?.close();
-    stop(http);
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    site?.close();
   });
 
   async function openTables() {
