@@ -165,10 +165,12 @@ pub async fn pool_runs_queries_concurrently_and_reuses_connections(server: &Serv
     let session_id = server.session_id;
     let source = server.connector(&server.name("pool"), json!({"connection_pool_size": 2}));
     assert_eq!(source.concurrency(), 2);
-    // Warm both connections up, so the timing below is about the queries.
-    let (a, b) = tokio::join!(source.query(session_id), source.query(session_id));
-    let warm_ids = [a.unwrap().rows[0][0].clone(), b.unwrap().rows[0][0].clone()];
+    // Warm both connections up, so the timing below is about the queries. The warm-up queries
+    // sleep too: a quick first one could hand its connection to the second before a second
+    // connection is opened.
     let sleeping = format!("select {}, ({session_id})", server.sleep_one_second);
+    let (a, b) = tokio::join!(source.query(&sleeping), source.query(&sleeping));
+    let warm_ids = [a.unwrap().rows[0][1].clone(), b.unwrap().rows[0][1].clone()];
     let start = Instant::now();
     let (a, b) = tokio::join!(source.query(&sleeping), source.query(&sleeping));
     let elapsed = start.elapsed();
