@@ -1,7 +1,6 @@
 //! `visivo compile` and `visivo schema` as a user runs them.
 
-use crate::common::TestProject;
-use std::process::Command;
+use crate::common::{git, TestProject};
 
 const SOURCES: &str = r#"
 sources:
@@ -116,26 +115,6 @@ fn name_filter_compiles_only_connected_traces() {
 fn includes_local_and_from_git() {
     let repos = tempfile::tempdir().unwrap();
     let work = repos.path().join("work");
-    let git = |dir: &std::path::Path, args: &[&str]| {
-        let status = Command::new("git")
-            .args([
-                "-c",
-                "user.email=t@example.com",
-                "-c",
-                "user.name=t",
-                "-c",
-                "init.defaultBranch=main",
-            ])
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .unwrap();
-        assert!(
-            status.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&status.stderr)
-        );
-    };
     std::fs::create_dir_all(&work).unwrap();
     git(&work, &["init", "-q"]);
     std::fs::create_dir_all(work.join("dashboards")).unwrap();

@@ -129,3 +129,19 @@ pub fn quickstart_copy() -> tempfile::TempDir {
     copy_dir(&example, dir.path(), &["target", "dist"]);
     dir
 }
+
+/// Runs `git` in `dir` as a throwaway identity, on branch `main`; panics with git's stderr when it fails.
+pub fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
+        .args(["-c", "init.defaultBranch=main"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

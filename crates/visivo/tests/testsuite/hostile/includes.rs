@@ -1,7 +1,7 @@
 //! Hostile input: see main.rs. Templates and includes: Jinja that never ends, secrets from
 //! `env_var()` in messages, git includes that try to escape their clone or hang.
 
-use crate::common::{Run, TestProject};
+use crate::common::{git, Run, TestProject};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -136,22 +136,6 @@ fn include_paths_starting_with_a_slash_are_relative_to_the_including_file() {
     let run = compile(&p, &[]);
     assert!(!run.stderr.contains("does not exist"), "{}", run.stderr);
     assert_eq!(run.code, 0, "{}", run.stderr);
-}
-
-/// Runs git with a fixed identity, failing the test on error.
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
-        .args(["-c", "init.defaultBranch=main"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// A folder of bare repositories (`acme/shared.git`) made from `files`, for VISIVO_GIT_BASE_URL.
