@@ -1,7 +1,7 @@
 //! The one list of database engines a source can be: what each is called in YAML (`type:`),
-//! which fields it takes, its usual port and whether it logs in with a password. Validation,
-//! `visivo init` and the CLI read it from here; the SQL dialect of each is
-//! `visivo_query::Dialect`'s, the connector `visivo_engine::source`'s.
+//! which fields it takes, its usual port, whether it logs in with a password and what its SQL
+//! is like ([`SqlDialect`]). Validation, the SQL compiler (`visivo_query`), `visivo init` and
+//! the CLI read it from here; only the connector is elsewhere (`visivo_engine::source`).
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -25,6 +25,19 @@ pub enum SourceType {
     Bigquery,
     /// Amazon Redshift, over the PostgreSQL protocol (port 5439).
     Redshift,
+}
+
+/// What the SQL compiler needs to know of an engine's SQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SqlDialect {
+    /// The character identifiers are quoted with (doubled inside them): `"`, or `` ` `` where
+    /// `"x"` is a string (MySQL: 1.0.30 used `"` there, and every MySQL trace ended up with one
+    /// cohort named `cohort_on`) or not an identifier (BigQuery).
+    pub quote: char,
+    /// Whether filters on window functions can go to QUALIFY (else they stay in WHERE).
+    pub qualify: bool,
+    /// Its aggregate functions besides `sum`, `max`, `min`, `avg` and `count`, lowercase.
+    pub aggregates: &'static [&'static str],
 }
 
 /// Fields of the servers reached over the PostgreSQL and MySQL protocols.
@@ -122,6 +135,24 @@ impl SourceType {
         }
     }
 
+    /// What its SQL is like: also the dialect of CSV-script and local-merge models (SQLite).
+    pub fn dialect(self) -> SqlDialect {
+        let (quote, qualify, aggregates) = match self {
+            SourceType::Sqlite => ('"', false, SQLITE),
+            SourceType::Postgresql => ('"', false, POSTGRESQL),
+            SourceType::Mysql => ('`', false, MYSQL),
+            SourceType::Snowflake => ('"', true, SNOWFLAKE),
+            SourceType::Duckdb => ('"', true, DUCKDB),
+            SourceType::Bigquery => ('`', true, BIGQUERY),
+            SourceType::Redshift => ('"', false, REDSHIFT),
+        };
+        SqlDialect {
+            quote,
+            qualify,
+            aggregates,
+        }
+    }
+
     /// Whether it logs in with a password (or token) that belongs in `.env`.
     pub fn needs_password(self) -> bool {
         !matches!(
@@ -130,6 +161,151 @@ impl SourceType {
         )
     }
 }
+
+// Each engine's aggregate functions besides sum, max, min, avg and count (1.0.30's lists).
+const SQLITE: &[&str] = &["total", "group_concat", "string_agg"];
+const POSTGRESQL: &[&str] = &[
+    "array_agg",
+    "bit_and",
+    "bit_or",
+    "bool_and",
+    "bool_or",
+    "every",
+    "json_agg",
+    "jsonb_agg",
+    "json_object_agg",
+    "jsonb_object_agg",
+    "string_agg",
+    "xmlagg",
+    "stddev",
+    "stddev_pop",
+    "stddev_samp",
+    "variance",
+    "var_pop",
+    "var_samp",
+    "corr",
+    "covar_pop",
+    "covar_samp",
+    "percentile_cont",
+    "percentile_disc",
+    "mode",
+    "regr_slope",
+    "regr_intercept",
+];
+const MYSQL: &[&str] = &[
+    "bit_and",
+    "bit_or",
+    "bit_xor",
+    "group_concat",
+    "json_arrayagg",
+    "json_objectagg",
+    "std",
+    "stddev",
+    "stddev_pop",
+    "stddev_samp",
+    "var_pop",
+    "var_samp",
+    "variance",
+];
+const SNOWFLAKE: &[&str] = &[
+    "any_value",
+    "stddev",
+    "corr",
+    "count_if",
+    "covar_pop",
+    "covar_samp",
+    "listagg",
+    "median",
+    "mode",
+    "stddev_pop",
+    "stddev_samp",
+    "var_pop",
+    "var_samp",
+    "variance_pop",
+    "variance",
+    "variance_samp",
+    "max_by",
+    "min_by",
+    "array_agg",
+    "approx_count_distinct",
+    "percentile_cont",
+    "percentile_disc",
+    "bool_and",
+    "bool_or",
+    "hll",
+];
+const DUCKDB: &[&str] = &[
+    "any_value",
+    "arg_max",
+    "arg_min",
+    "max_by",
+    "min_by",
+    "array_agg",
+    "list",
+    "string_agg",
+    "group_concat",
+    "median",
+    "mode",
+    "quantile_cont",
+    "quantile_disc",
+    "stddev",
+    "stddev_pop",
+    "stddev_samp",
+    "var_pop",
+    "var_samp",
+    "variance",
+    "corr",
+    "count_if",
+    "bool_and",
+    "bool_or",
+    "approx_count_distinct",
+    "first",
+    "last",
+    "product",
+    "histogram",
+];
+const BIGQUERY: &[&str] = &[
+    "any_value",
+    "array_agg",
+    "string_agg",
+    "countif",
+    "logical_and",
+    "logical_or",
+    "stddev",
+    "stddev_pop",
+    "stddev_samp",
+    "var_pop",
+    "var_samp",
+    "variance",
+    "corr",
+    "covar_pop",
+    "covar_samp",
+    "approx_count_distinct",
+    "approx_quantiles",
+    "max_by",
+    "min_by",
+    "bit_and",
+    "bit_or",
+    "bit_xor",
+];
+const REDSHIFT: &[&str] = &[
+    "listagg",
+    "median",
+    "percentile_cont",
+    "percentile_disc",
+    "stddev",
+    "stddev_pop",
+    "stddev_samp",
+    "variance",
+    "var_pop",
+    "var_samp",
+    "bool_and",
+    "bool_or",
+    "bit_and",
+    "bit_or",
+    "approximate",
+    "any_value",
+];
 
 #[cfg(test)]
 mod tests {
@@ -155,6 +331,19 @@ mod tests {
             );
             if t.needs_password() {
                 assert!(t.allowed_fields().contains(&"password"), "{t:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn aggregates_are_plain_lowercase_names() {
+        // The compiler puts them into a regular expression as they are.
+        for t in SourceType::ALL {
+            for name in t.dialect().aggregates {
+                assert!(
+                    name.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                    "{t:?}: {name}"
+                );
             }
         }
     }

@@ -1,12 +1,12 @@
 //! One trace → one SQL query, in the exact text layout of Visivo 1.0.30 (query-compilation.md
 //! §7), with the fixes listed in known-quirks.md §A.
 
-use crate::dialect::{Class, Dialect};
+use crate::dialect::{classify, quote, Class};
 use regex::Regex;
 use serde_json::Value;
 use std::sync::LazyLock;
 use visivo_project::expr::extract_query;
-use visivo_project::{Model, Project, Trace};
+use visivo_project::{Model, Project, SourceType, Trace};
 
 /// Where a trace's query runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,8 +38,8 @@ pub struct CompiledTrace {
     pub trace: String,
     /// The SELECT, in the dialect of the database it runs on.
     pub sql: String,
-    /// The dialect [`Self::sql`] is written in.
-    pub dialect: Dialect,
+    /// Whose SQL [`Self::sql`] is written in (SQLite for CSV-script and local-merge models).
+    pub dialect: SourceType,
     /// Where the query runs: a source, or the SQLite file of a CSV-script or local-merge model.
     pub target: Target,
     /// Things the compiler dropped or changed that the user should hear about.
@@ -54,7 +54,7 @@ struct SelectItem {
 }
 
 /// Where a trace's query runs and in which dialect; `Err` if its model has no source.
-pub(crate) fn target_of(project: &Project, trace: &Trace) -> Result<(Target, Dialect), String> {
+pub(crate) fn target_of(project: &Project, trace: &Trace) -> Result<(Target, SourceType), String> {
     let model = project
         .models
         .get(&trace.model)
@@ -68,10 +68,10 @@ pub(crate) fn target_of(project: &Project, trace: &Trace) -> Result<(Target, Dia
                 )
             })?;
             let name = source.name.clone().unwrap_or_default();
-            (Target::Source(name), source.source_type.into())
+            (Target::Source(name), source.source_type)
         }
-        Model::CsvScript(_) => (Target::CsvModel(trace.model.clone()), Dialect::Sqlite),
-        Model::LocalMerge(_) => (Target::LocalMerge(trace.model.clone()), Dialect::Sqlite),
+        Model::CsvScript(_) => (Target::CsvModel(trace.model.clone()), SourceType::Sqlite),
+        Model::LocalMerge(_) => (Target::LocalMerge(trace.model.clone()), SourceType::Sqlite),
     })
 }
 
@@ -223,15 +223,15 @@ struct Filters {
 }
 
 impl Filters {
-    fn split(trace: &Trace, dialect: Dialect, warnings: &mut Vec<String>) -> Filters {
+    fn split(trace: &Trace, dialect: SourceType, warnings: &mut Vec<String>) -> Filters {
         let mut filters = Filters::default();
         for entry in trace.filters.iter().flatten() {
             // 1.0.30 crashed on a filter without query(...); plain SQL is accepted here.
             let sql = extract_query(entry).unwrap_or_else(|| entry.trim().to_string());
-            match dialect.classify(&sql) {
+            match classify(dialect, &sql) {
                 Class::Vanilla => filters.where_.push(sql),
                 Class::Aggregate => filters.having.push(sql),
-                Class::Window if dialect.supports_qualify() => filters.qualify.push(sql),
+                Class::Window if dialect.dialect().qualify => filters.qualify.push(sql),
                 Class::Window => warnings.push(format!(
                     "filter `{sql}` uses a window function, which this source can't filter on (QUALIFY); ignored"
                 )),
@@ -252,7 +252,7 @@ fn group_by(
     items: &[SelectItem],
     order_by: &[String],
     cohort: &str,
-    dialect: Dialect,
+    dialect: SourceType,
 ) -> Vec<String> {
     let candidates = items
         .iter()
@@ -266,7 +266,7 @@ fn group_by(
     let mut group_by: Vec<String> = Vec::new();
     for candidate in candidates {
         let groupable = !QUOTED_LITERAL.is_match(&candidate)
-            && dialect.classify(&candidate) == Class::Vanilla
+            && classify(dialect, &candidate) == Class::Vanilla
             && !group_by.contains(&candidate);
         if groupable {
             group_by.push(candidate);
@@ -283,11 +283,11 @@ struct Parts {
     group_by: Vec<String>,
     order_by: Vec<String>,
     source: String,
-    dialect: Dialect,
+    dialect: SourceType,
 }
 
 fn render(p: &Parts) -> String {
-    let cohort_on = p.dialect.quote("cohort_on");
+    let cohort_on = quote(p.dialect, "cohort_on");
     let mut sql = String::new();
     sql.push_str("WITH \nbase_query as (\n    ");
     sql.push_str(&p.base_sql);
@@ -300,7 +300,7 @@ fn render(p: &Parts) -> String {
         sql.push_str(&format!(
             "\n            {} as {},",
             item.expression,
-            p.dialect.quote(&item.key)
+            quote(p.dialect, &item.key)
         ));
     }
     sql.push_str(&format!("\n    {cohort_on}\nFROM columnize_cohort_on"));

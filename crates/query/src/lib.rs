@@ -2,14 +2,14 @@
 //!
 //! The compile stage of the pipeline (load → validate → compile → run → serve, dist, test):
 //! [`compile_trace`] turns one trace of a loaded [`visivo_project::Project`] into the SELECT
-//! that computes its data, written in the [`Dialect`] of the database it runs on, with the
+//! that computes its data, written in the dialect of the database it runs on, with the
 //! [`Target`] that says where (a source, or the SQLite file of a CSV-script or local-merge
 //! model). The engine writes it to `<output>/<trace>/query.sql`, runs it and groups the rows
 //! by cohort into the trace's `data.json`.
 //!
 //! ```
-//! use visivo_project::{load_project, LoadOptions};
-//! use visivo_query::{compile_trace, Dialect, Target};
+//! use visivo_project::{load_project, LoadOptions, SourceType};
+//! use visivo_query::{compile_trace, Target};
 //!
 //! let dir = tempfile::tempdir()?;
 //! std::fs::write(
@@ -33,14 +33,13 @@
 //! let project = load_project(&options).project.expect("a valid project");
 //!
 //! let compiled = compile_trace(&project, &project.traces["revenue"])?;
-//! assert_eq!(compiled.dialect, Dialect::Mysql);
+//! assert_eq!(compiled.dialect, SourceType::Mysql);
 //! assert_eq!(compiled.target, Target::Source("shop".into()));
 //! assert!(compiled.sql.contains("sum(amount) as `props.y`"), "{}", compiled.sql);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 pub mod compile;
-pub mod dialect;
+mod dialect;
 
 pub use compile::{compile_trace, CompiledTrace, Target};
-pub use dialect::Dialect;
