@@ -2,11 +2,13 @@
 //!
 //! The caller decides *whether* to alert (only when there are failures) and which alerts; this
 //! module only delivers. A delivery error is returned as an [`AlertError`] whose text never
-//! contains the webhook URL (Slack webhook URLs are secrets) nor the SMTP password.
+//! contains the webhook URL (Slack webhook URLs are secrets) nor the SMTP password; both are
+//! [`Secret`]s, so no `Debug` of an alert shows them either.
 //!
 //! ```no_run
 //! use visivo_check::alerts::{Alert, Failure, Report, SendOptions};
-//! let alert = Alert::Slack { webhook_url: std::env::var("SLACK_WEBHOOK").unwrap() };
+//! use visivo_project::Secret;
+//! let alert = Alert::Slack { webhook_url: Secret::new(std::env::var("SLACK_WEBHOOK").unwrap()) };
 //! let failures = vec![Failure::new("revenue.test[0]", "Expected <4> to be equal to <5>, but was not.")];
 //! let report = Report { project: Some("shop"), tests_run: 3, failures: &failures };
 //! visivo_check::alerts::send_blocking(&alert, &report, &SendOptions::default())?;
@@ -18,6 +20,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::str::FromStr;
 use std::time::Duration;
+use visivo_project::Secret;
 
 /// Headline of every alert.
 pub const HEADLINE: &str = "There were test failures";
@@ -36,7 +39,7 @@ pub enum Alert {
     /// POSTs a Block Kit message to a Slack incoming webhook.
     Slack {
         /// The webhook's address: a credential, never printed.
-        webhook_url: String,
+        webhook_url: Secret,
     },
     /// Sends a plain-text + HTML email over SMTP.
     Email(Email),
@@ -81,7 +84,7 @@ impl Alert {
                 message: message.clone(),
             },
             Declared::Slack { webhook_url, .. } => Alert::Slack {
-                webhook_url: webhook_url.clone(),
+                webhook_url: Secret::new(webhook_url),
             },
             Declared::Email {
                 subject,
@@ -174,7 +177,7 @@ fn unknown_alert(project: &visivo_project::Project, name: &str) -> String {
 }
 
 /// An email alert's settings (see [`Email::new`]).
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email {
     /// SMTP server host name.
     pub host: String,
@@ -185,31 +188,13 @@ pub struct Email {
     /// SMTP login; none when unset.
     pub username: Option<String>,
     /// SMTP password, used only with a login.
-    pub password: Option<String>,
+    pub password: Option<Secret>,
     /// Sender (`from`, else [`DEFAULT_FROM`]).
     pub from: Mailbox,
     /// Recipients (`to`, comma-separated in the project file).
     pub to: Vec<Mailbox>,
     /// Subject line (default "Visivo Alert").
     pub subject: String,
-}
-
-impl std::fmt::Debug for Email {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Email")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("security", &self.security)
-            .field("username", &self.username)
-            .field("password", &self.password.as_ref().map(|_| "<hidden>"))
-            .field("from", &self.from.to_string())
-            .field(
-                "to",
-                &self.to.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
-            )
-            .field("subject", &self.subject)
-            .finish()
-    }
 }
 
 /// How the SMTP connection is protected.
@@ -279,7 +264,7 @@ impl Email {
             port,
             security: security.unwrap_or_default(),
             username: username.filter(|u| !u.is_empty()).map(str::to_string),
-            password: password.map(str::to_string),
+            password: password.map(Secret::new),
             from,
             to,
             subject: subject.to_string(),
@@ -509,7 +494,7 @@ pub async fn send(
             print!("{}", console_text(message, report));
             Ok(())
         }
-        Alert::Slack { webhook_url } => send_slack(webhook_url, report, options).await,
+        Alert::Slack { webhook_url } => send_slack(webhook_url.expose(), report, options).await,
         Alert::Email(email) => send_email(email, report, options).await,
     }
 }
@@ -640,7 +625,10 @@ async fn send_email(
     if let Some(username) = &email.username {
         transport = transport.credentials(Credentials::new(
             username.clone(),
-            email.password.clone().unwrap_or_default(),
+            email
+                .password
+                .as_ref()
+                .map_or_else(String::new, |p| p.expose().to_string()),
         ));
     }
     let transport = transport.build();

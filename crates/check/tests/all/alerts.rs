@@ -9,6 +9,7 @@ use std::time::Duration;
 use visivo_check::alerts::{
     self, send_blocking, Alert, AlertError, Email, Failure, Report, SendOptions,
 };
+use visivo_project::Secret;
 use visivo_testkit::closed_port;
 use visivo_testkit::http::{one_request_server, Request};
 use visivo_testkit::smtp::one_session_server;
@@ -51,7 +52,9 @@ fn slack_posts_the_headline_and_one_line_per_failure() {
     let (url, received) = webhook("200 OK");
     let failures = failures();
     send_blocking(
-        &Alert::Slack { webhook_url: url },
+        &Alert::Slack {
+            webhook_url: Secret::new(url),
+        },
         &report(&failures),
         &quick(),
     )
@@ -88,7 +91,9 @@ fn slack_error_status_is_a_failure_without_the_webhook_url() {
     let (url, received) = webhook("400 Bad Request");
     let failures = failures();
     let err = send_blocking(
-        &Alert::Slack { webhook_url: url },
+        &Alert::Slack {
+            webhook_url: Secret::new(url),
+        },
         &report(&failures),
         &quick(),
     )
@@ -106,7 +111,7 @@ fn slack_unreachable_is_a_failure_without_the_webhook_url() {
     let failures = failures();
     let err = send_blocking(
         &Alert::Slack {
-            webhook_url: format!("http://127.0.0.1:{port}/services/SECRETTOKEN"),
+            webhook_url: Secret::new(format!("http://127.0.0.1:{port}/services/SECRETTOKEN")),
         },
         &report(&failures),
         &quick(),
@@ -131,7 +136,9 @@ fn slack_that_never_answers_times_out() {
     let failures = failures();
     let started = std::time::Instant::now();
     let err = send_blocking(
-        &Alert::Slack { webhook_url: url },
+        &Alert::Slack {
+            webhook_url: Secret::new(url),
+        },
         &report(&failures),
         &SendOptions {
             timeout: Duration::from_millis(500),
