@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use visivo_project::layout::OutputLayout;
-use visivo_project::{Model, Project, Source, SourceType};
+use visivo_project::{Model, Project, Source};
 use visivo_query::{CompiledTrace, Target};
 
 /// What a job produces, which decides its output file and how the terminal names it.
@@ -288,7 +288,7 @@ impl Planner<'_> {
 /// changed file means changed data.
 fn source_fingerprint(source: &Source, project_dir: &Path) -> String {
     let mut text = serde_json::to_string(source).unwrap_or_default();
-    if matches!(source.source_type, SourceType::Sqlite | SourceType::Duckdb) {
+    if source.source_type.is_file() {
         let mut files: Vec<String> = source.database.iter().cloned().collect();
         files.extend(
             source

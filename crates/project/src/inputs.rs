@@ -1,6 +1,6 @@
 //! The files a project depends on, for `visivo serve` to watch.
 
-use crate::{Loaded, Model, SourceType};
+use crate::{Loaded, Model};
 use std::path::{Path, PathBuf};
 
 /// Where git includes are cloned: they change only by fetching (which the loader itself does).
@@ -26,7 +26,7 @@ impl Loaded {
             let databases = project
                 .sources
                 .values()
-                .filter(|s| matches!(s.source_type, SourceType::Sqlite | SourceType::Duckdb))
+                .filter(|s| s.source_type.is_file())
                 .filter_map(|s| s.database.clone());
             paths.extend(
                 named_files

@@ -390,10 +390,10 @@ impl Source {
     /// How many connections to keep: `connection_pool_size` (at least 1), always 1 for in-process
     /// files.
     pub fn pool_size(&self) -> usize {
-        match self.source_type {
-            SourceType::Sqlite | SourceType::Duckdb => 1,
-            _ => self.connection_pool_size.unwrap_or(1).max(1) as usize,
+        if self.source_type.is_file() {
+            return 1;
         }
+        self.connection_pool_size.unwrap_or(1).max(1) as usize
     }
 }
 

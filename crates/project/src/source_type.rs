@@ -135,6 +135,12 @@ impl SourceType {
         }
     }
 
+    /// Whether `database` is a local file, read in this process (no server, one connection at a
+    /// time): a changed file means changed data.
+    pub fn is_file(self) -> bool {
+        matches!(self, SourceType::Sqlite | SourceType::Duckdb)
+    }
+
     /// What its SQL is like: also the dialect of CSV-script and local-merge models (SQLite).
     pub fn dialect(self) -> SqlDialect {
         let (quote, qualify, aggregates) = match self {
@@ -329,6 +335,7 @@ mod tests {
                 t.allowed_fields().contains(&"port"),
                 "{t:?}"
             );
+            assert!(!t.is_file() || t.allowed_fields().contains(&"database"));
             if t.needs_password() {
                 assert!(t.allowed_fields().contains(&"password"), "{t:?}");
             }

@@ -25,7 +25,7 @@ use std::time::Duration;
 use tokio_postgres::types::{Kind, Type};
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 use tokio_postgres_rustls::MakeRustlsConnect;
-use visivo_project::{Secret, Source, SourceType};
+use visivo_project::{Secret, Source};
 
 /// A PostgreSQL or Redshift source: a pool of up to `connection_pool_size` connections, TLS as
 /// `sslmode` says.
@@ -51,10 +51,8 @@ impl PostgresSource {
     /// or a missing login name.
     pub fn new(source: &Source) -> Result<Self, SourceError> {
         let name = source.name.clone().unwrap_or_default();
-        let (engine, default_port) = match source.source_type {
-            SourceType::Redshift => ("redshift", 5439),
-            _ => ("postgresql", 5432),
-        };
+        let engine = source.source_type.name();
+        let default_port = source.source_type.default_port().unwrap_or(5432);
         let tls = Tls::from_source(&name, source.sslmode.as_deref())?;
         let user = required_login(source, &name)?;
         Ok(PostgresSource {
