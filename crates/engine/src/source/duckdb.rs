@@ -1,5 +1,5 @@
-//! DuckDB files (only with the `duckdb` cargo feature: the bundled DuckDB library is C++ that
-//! takes a long time to compile).
+//! DuckDB files (with the `duckdb` cargo feature, on in the `visivo` binary by default: it links
+//! DuckDB's prebuilt library, see crates/engine/build.rs).
 //!
 //! Every query opens its own read-only connection on `database` (relative to the project
 //! directory; `:memory:` for an empty in-memory database), so several traces read one file at

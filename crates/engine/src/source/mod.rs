@@ -92,8 +92,8 @@ pub fn connect(source: &Source, ctx: &ConnectContext) -> Result<Arc<dyn Connecto
         #[cfg(not(feature = "duckdb"))]
         SourceType::Duckdb => Err(SourceError::config(
             source.name.as_deref().unwrap_or_default(),
-            "DuckDB support is not compiled into this build; rebuild with \
-             `cargo build --features duckdb`",
+            "DuckDB support is not compiled into this build (it was built with \
+             `--no-default-features`); rebuild without that flag (docs/cloud-sources.md)",
         )),
     }
 }

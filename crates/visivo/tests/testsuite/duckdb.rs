@@ -91,3 +91,37 @@ fn without_the_feature_the_duckdb_trace_fails_and_the_others_are_written() {
     assert!(project.target().join("revenue/data.json").is_file());
     assert!(!project.target().join("visits_by_region/data.json").exists());
 }
+
+/// The default build links the prebuilt libduckdb, copied beside the binary: the two moved
+/// together to another directory still run a DuckDB project, with nothing of cargo's
+/// environment (no `LD_LIBRARY_PATH`).
+#[cfg(all(feature = "duckdb", target_os = "linux"))]
+#[test]
+fn the_binary_finds_libduckdb_beside_itself() {
+    let project = project();
+    let built = std::path::Path::new(env!("CARGO_BIN_EXE_visivo"));
+    let library = built.with_file_name("libduckdb.so");
+    if !library.is_file() {
+        // Built against a library of the user's own (DUCKDB_LIB_DIR) or from source.
+        return;
+    }
+    let moved = tempfile::tempdir().unwrap();
+    std::fs::copy(built, moved.path().join("visivo")).unwrap();
+    std::fs::copy(&library, moved.path().join("libduckdb.so")).unwrap();
+    let run = std::process::Command::new(moved.path().join("visivo"))
+        .args(["run", "-w"])
+        .arg(project.path())
+        .arg("-o")
+        .arg(project.target())
+        .env_clear()
+        .env("CI", "true")
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(project.target().join("visits_by_region/data.json").is_file());
+}
