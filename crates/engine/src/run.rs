@@ -132,7 +132,10 @@ pub(crate) async fn run(jobs: Vec<Job>, options: RunOptions, listener: Listener)
     }
     let mut outcomes: Vec<Option<Outcome>> = vec![None; jobs.len()];
     let mut set = JoinSet::new();
+    // Which job each task runs: a task that panics outside the job's work still fails its job.
+    let mut tasks: HashMap<tokio::task::Id, usize> = HashMap::new();
     let spawn = |set: &mut JoinSet<(usize, Outcome)>,
+                 tasks: &mut HashMap<tokio::task::Id, usize>,
                  id: usize,
                  state: &HashMap<String, String>| {
         let job = jobs[id].clone();
@@ -142,48 +145,63 @@ pub(crate) async fn run(jobs: Vec<Job>, options: RunOptions, listener: Listener)
         let shared = shared.clone();
         let global = global.clone();
         let listener = listener.clone();
-        set.spawn(async move {
+        let task = set.spawn(async move {
             if reusable {
                 return (id, Outcome::Reused);
             }
             let mut t = Instant::now();
+            let started = Event::Started {
+                kind: job.kind,
+                name: job.name.clone(),
+            };
             let outcome = match wait_for_room(&job, &shared, global).await {
-                Ok(_room) => {
-                    listener(Event::Started {
-                        kind: job.kind,
-                        name: job.name.clone(),
-                    });
-                    t = Instant::now();
-                    // A panicking job fails with its message, like any other failure.
-                    let executing = std::panic::AssertUnwindSafe(execute(&job, &shared));
-                    match executing.catch_unwind().await {
-                        Ok(Ok(outcome)) => outcome,
-                        Ok(Err(e)) => Outcome::Failed(e),
-                        Err(panic) => Outcome::Failed(JobError::Panicked(panic_message(&*panic))),
+                Ok(_room) => match report(&listener, started) {
+                    Ok(()) => {
+                        t = Instant::now();
+                        // A panicking job fails with its message, like any other failure.
+                        let executing = std::panic::AssertUnwindSafe(execute(&job, &shared));
+                        match executing.catch_unwind().await {
+                            Ok(Ok(outcome)) => outcome,
+                            Ok(Err(e)) => Outcome::Failed(e),
+                            Err(panic) => {
+                                Outcome::Failed(JobError::Panicked(panic_message(&*panic)))
+                            }
+                        }
                     }
-                }
+                    Err(e) => Outcome::Failed(e),
+                },
                 Err(e) => Outcome::Failed(e),
             };
+            let finished = Event::Finished {
+                kind: job.kind,
+                name: job.name.clone(),
+                outcome: outcome.clone(),
+                elapsed: t.elapsed(),
+            };
+            let outcome = report(&listener, finished).map_or_else(Outcome::Failed, |()| outcome);
             // A cancelled job leaves the trace's previous files (data and error) alone.
             if job.kind == JobKind::Trace
                 && !matches!(&outcome, Outcome::Failed(e) if e.is_cancelled())
             {
                 record_trace_error(&shared.options.layout, &job.name, &outcome);
             }
-            listener(Event::Finished {
-                kind: job.kind,
-                name: job.name.clone(),
-                outcome: outcome.clone(),
-                elapsed: t.elapsed(),
-            });
             (id, outcome)
         });
+        tasks.insert(task.id(), id);
     };
     for (id, _) in waiting.iter().enumerate().filter(|(_, w)| **w == 0) {
-        spawn(&mut set, id, &state);
+        spawn(&mut set, &mut tasks, id, &state);
     }
-    while let Some(joined) = set.join_next().await {
-        let Ok((id, outcome)) = joined else { continue };
+    while let Some(joined) = set.join_next_with_id().await {
+        let (id, outcome) = match joined {
+            Ok((_, finished)) => finished,
+            Err(error) => {
+                let id = tasks[&error.id()];
+                let outcome = Outcome::Failed(error.into());
+                let _ = report(&listener, finished_at_once(&jobs[id], &outcome));
+                (id, outcome)
+            }
+        };
         let ok = matches!(outcome, Outcome::Succeeded { .. } | Outcome::Reused);
         if ok {
             state.insert(state_key(&jobs[id]), jobs[id].hash.clone());
@@ -195,7 +213,7 @@ pub(crate) async fn run(jobs: Vec<Job>, options: RunOptions, listener: Listener)
             for &d in &dependents[id] {
                 waiting[d] -= 1;
                 if waiting[d] == 0 && outcomes[d].is_none() {
-                    spawn(&mut set, d, &state);
+                    spawn(&mut set, &mut tasks, d, &state);
                 }
             }
         } else {
@@ -268,17 +286,34 @@ fn skip_dependents(
                 jobs[id].kind.label(),
                 jobs[id].name
             );
-            let outcome = Outcome::Skipped(reason);
+            let skipped = Outcome::Skipped(reason);
             state.remove(&state_key(&jobs[d]));
-            listener(Event::Finished {
-                kind: jobs[d].kind,
-                name: jobs[d].name.clone(),
-                outcome: outcome.clone(),
-                elapsed: Duration::ZERO,
-            });
+            let outcome = report(listener, finished_at_once(&jobs[d], &skipped))
+                .map_or_else(Outcome::Failed, |()| skipped);
             outcomes[d] = Some(outcome);
             queue.push(d);
         }
+    }
+}
+
+/// Hands `event` to the listener. A panic in it (a bug in the caller's progress display) fails
+/// the job the event is about, with the panic's message, instead of being lost.
+fn report(listener: &Listener, event: Event) -> Result<(), JobError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| listener(event))).map_err(|panic| {
+        JobError::Panicked(format!(
+            "reporting its progress: {}",
+            panic_message(&*panic)
+        ))
+    })
+}
+
+/// The end of a job that did not run (or whose task died).
+fn finished_at_once(job: &Job, outcome: &Outcome) -> Event {
+    Event::Finished {
+        kind: job.kind,
+        name: job.name.clone(),
+        outcome: outcome.clone(),
+        elapsed: Duration::ZERO,
     }
 }
 

@@ -67,3 +67,53 @@ async fn a_panicking_job_fails_with_its_message_and_an_error_json() {
         serde_json::json!({"message": "the job panicked: the engine tripped over row 7"})
     );
 }
+
+#[tokio::test]
+async fn a_panicking_listener_fails_the_job_it_was_told_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("db.sqlite");
+    rusqlite::Connection::open(&database).unwrap();
+    let sqlite: Source = serde_json::from_value(serde_json::json!(
+        {"name": "db", "type": "sqlite", "database": database}
+    ))
+    .unwrap();
+    let options = RunOptions {
+        layout: OutputLayout::new(dir.path()),
+        project_dir: dir.path().to_path_buf(),
+        threads: 2,
+        full_refresh: true,
+        cancel: Cancel::default(),
+    };
+    // The display breaks when `early` starts and when `late` (which runs fine) finishes.
+    let listener = Arc::new(|event| match event {
+        Event::Started { name, .. } if name == "early" => panic!("no terminal"),
+        Event::Finished { name, .. } if name == "late" => panic!("no terminal either"),
+        _ => {}
+    });
+    let mut late = trace("late", &sqlite, vec![]);
+    late.work = Work::Trace {
+        sql: "select 1 as x, 'a' as cohort_on".into(),
+        target: TraceTarget::Source(Box::new(sqlite.clone())),
+    };
+    let jobs = vec![
+        trace("early", &sqlite, vec![]),
+        trace("after", &sqlite, vec![0]),
+        late,
+    ];
+    let summary = run(jobs, options.clone(), listener).await;
+
+    let failed = |message: &str| {
+        Outcome::Failed(JobError::Panicked(format!(
+            "reporting its progress: {message}"
+        )))
+    };
+    assert_eq!(summary.results[0].2, failed("no terminal"));
+    assert_eq!(
+        summary.results[1].2,
+        Outcome::Skipped("skipped because trace 'early' failed".into())
+    );
+    assert_eq!(summary.results[2].2, failed("no terminal either"));
+    assert_eq!(summary.failed(), 3);
+    let error_json = std::fs::read_to_string(options.layout.error_json("late")).unwrap();
+    assert!(error_json.contains("no terminal either"), "{error_json}");
+}
