@@ -155,14 +155,12 @@ impl Builder<'_> {
                 self.project.defaults = d;
             }
         }
-        for (i, include) in raw.includes.iter().enumerate() {
-            let path = format!("includes.{i}");
-            if let Some(inc) =
-                self.deserialize::<Include>(include.clone(), &path, &display_path(&path))
-            {
-                self.project.includes.push(inc);
-            }
-        }
+        // Discovery already reported every mistake in `includes`, where it read them.
+        self.project.includes = raw
+            .includes
+            .iter()
+            .filter_map(|include| serde_json::from_value(include.clone()).ok())
+            .collect();
         if let Some(source) = options.source_override {
             self.project.defaults.source_name = Some(source.to_string());
         }

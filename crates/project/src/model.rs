@@ -180,12 +180,23 @@ impl Defaults {
     }
 }
 
-/// Another project file whose objects are added to this one.
+/// Another project file, or a directory of them, whose objects are added to this one.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Include {
-    /// Relative to the including file, or a git include: `owner/repo.git@ref -- path/in/repo.yml`.
+    /// A file or directory relative to the including file (also when it starts with `/`), or a
+    /// git include: `owner/repo.git@ref -- path/in/repo.yml`.
     pub path: String,
+    /// Directories only (1.0.64): how many folders below it are read; 0 reads only the directory
+    /// itself; every folder when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0))]
+    pub depth: Option<u32>,
+    /// Directories only (1.0.64): files and folders left out, as glob patterns (`*.backup.yml`,
+    /// `*/drafts/*`) matched on the name and the path below the directory, or regular
+    /// expressions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclusions: Vec<String>,
 }
 
 // ----- alerts -------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 //! Finds the project file and everything it includes, renders each through Jinja once and
 //! parses it as YAML.
 
-use super::template;
 use super::yaml::{self, Node, NodeKind, Pos};
+use super::{include_dir, template};
 use crate::diagnostics::{Diagnostic, FileId, Files, Location, Report};
 use regex::Regex;
 use std::io::Read;
@@ -100,17 +100,21 @@ impl<'a> Discovery<'a> {
         let file = document.file;
         self.documents.push(document);
         self.stack.push(canonical);
-        for (spec, pos) in includes {
-            let location = Some(Location { file, pos });
-            match spec {
-                Ok(spec) => {
-                    if let Some((target, root)) =
+        for entry in includes {
+            match entry {
+                Ok((spec, pos)) => {
+                    let location = Some(Location { file, pos });
+                    if let Some((targets, root)) =
                         self.resolve_include(&spec, path, location, confined_to)
                     {
-                        self.visit(&target, location, root.as_deref());
+                        for target in targets {
+                            self.visit(&target, location, root.as_deref());
+                        }
                     }
                 }
-                Err(message) => self.report.push(Diagnostic::error(message).at(location)),
+                Err((message, pos)) => self
+                    .report
+                    .push(Diagnostic::error(message).at(Some(Location { file, pos }))),
             }
         }
         self.stack.pop();
@@ -201,31 +205,48 @@ impl<'a> Discovery<'a> {
         }
     }
 
-    /// The file an include names and the git clone it must stay inside, if any.
+    /// The files an include names (one, or a directory's) and the git clone they must stay
+    /// inside, if any.
     fn resolve_include(
         &mut self,
-        spec: &str,
+        spec: &IncludeSpec,
         including_file: &Path,
         location: Option<Location>,
         confined_to: Option<&Path>,
-    ) -> Option<(PathBuf, Option<PathBuf>)> {
-        if let Some(git) = parse_git_include(spec) {
+    ) -> Option<(Vec<PathBuf>, Option<PathBuf>)> {
+        if let Some(git) = parse_git_include(&spec.path) {
             let fetched = git.and_then(|git| self.fetch_git_include(&git));
             return match fetched {
-                Ok((target, clone)) => Some((target, Some(clone))),
+                Ok((target, clone)) => Some((vec![target], Some(clone))),
                 Err(message) => {
                     self.report.push(Diagnostic::error(message).at(location));
                     None
                 }
             };
         }
-        let target = local_include(spec, including_file, confined_to);
+        let target = local_include(&spec.path, including_file);
         let checked = match confined_to {
             Some(root) => confine(&target, root),
             None => Ok(target.clone()),
         };
+        let root = confined_to.map(Path::to_path_buf);
         match checked {
-            Ok(path) if path.is_file() => Some((path, confined_to.map(Path::to_path_buf))),
+            Ok(path) if path.is_file() => {
+                if spec.depth.is_some() || !spec.exclusions.is_empty() {
+                    self.report.push(
+                        Diagnostic::warning(format!(
+                            "`depth` and `exclusions` apply only to directories; {} is a file",
+                            display_path(&target)
+                        ))
+                        .at(location),
+                    );
+                }
+                Some((vec![path], root))
+            }
+            Ok(path) if path.is_dir() => {
+                let files = self.directory_files(&path, spec, location, confined_to);
+                Some((files, root))
+            }
             Ok(_) => {
                 self.report.push(
                     Diagnostic::error(format!(
@@ -241,6 +262,34 @@ impl<'a> Discovery<'a> {
                 None
             }
         }
+    }
+
+    /// The YAML files of an included directory (1.0.64), each confined to the git clone the
+    /// include came from, if any; a warning when there are none.
+    fn directory_files(
+        &mut self,
+        dir: &Path,
+        spec: &IncludeSpec,
+        location: Option<Location>,
+        confined_to: Option<&Path>,
+    ) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        for file in include_dir::yaml_files(dir, spec.depth, &spec.exclusions) {
+            match confined_to.map_or(Ok(file.clone()), |root| confine(&file, root)) {
+                Ok(file) => files.push(file),
+                Err(message) => self.report.push(Diagnostic::error(message).at(location)),
+            }
+        }
+        if files.is_empty() {
+            self.report.push(
+                Diagnostic::warning(format!(
+                    "no YAML files found in the included directory {}",
+                    display_path(dir)
+                ))
+                .at(location),
+            );
+        }
+        files
     }
 
     /// Clones or updates the repository; the included file and the clone's canonical path.
@@ -266,17 +315,11 @@ impl<'a> Discovery<'a> {
     }
 }
 
-/// A local include's path: relative to the including file, also when it starts with `/` (as in
-/// Visivo 1.0.30, which joined `f"{base}/{path}"`). Outside a git clone an absolute path that
-/// exists only as such is still accepted.
-fn local_include(spec: &str, including_file: &Path, confined_to: Option<&Path>) -> PathBuf {
+/// A local include's path: relative to the including file, also when it starts with `/` (every
+/// 1.x release joins `f"{base}/{path}"`).
+fn local_include(spec: &str, including_file: &Path) -> PathBuf {
     let base = including_file.parent().unwrap_or(Path::new("."));
-    let relative = base.join(spec.trim_start_matches('/'));
-    let absolute = Path::new(spec);
-    if confined_to.is_none() && absolute.is_absolute() && !relative.exists() && absolute.is_file() {
-        return absolute.to_path_buf();
-    }
-    relative
+    base.join(spec.trim_start_matches('/'))
 }
 
 /// `path` with every link resolved, provided it lies inside the folder `root` (a git clone): a
@@ -332,7 +375,18 @@ fn to_template_positions(root: &mut Node, map: &template::PositionMap) {
     }
 }
 
-fn include_entries(root: &Node) -> Vec<(Result<String, String>, Pos)> {
+/// One entry of `includes`: a file, a directory (read `depth` levels down, leaving out
+/// `exclusions`) or a git include.
+struct IncludeSpec {
+    path: String,
+    depth: Option<usize>,
+    exclusions: Vec<String>,
+}
+
+/// A mistake in an `includes` entry and where it was written.
+type IncludeError = (String, Pos);
+
+fn include_entries(root: &Node) -> Vec<Result<(IncludeSpec, Pos), IncludeError>> {
     let NodeKind::Map(entries) = &root.kind else {
         return Vec::new();
     };
@@ -343,31 +397,71 @@ fn include_entries(root: &Node) -> Vec<(Result<String, String>, Pos)> {
         NodeKind::Seq(items) => items,
         NodeKind::Null => return Vec::new(),
         _ => {
-            return vec![(
-                Err("`includes` must be a list of `- path: <file>` entries".to_string()),
+            return vec![Err((
+                "`includes` must be a list of `- path: <file>` entries".to_string(),
                 includes.value.pos,
-            )]
+            ))]
         }
     };
     items
         .iter()
-        .map(|item| (include_path(item), item.pos))
+        .map(|item| include_spec(item).map(|spec| (spec, item.pos)))
         .collect()
 }
 
-fn include_path(item: &Node) -> Result<String, String> {
+fn include_spec(item: &Node) -> Result<IncludeSpec, IncludeError> {
     let NodeKind::Map(entries) = &item.kind else {
-        return Err("an include must be a mapping like `- path: other.visivo.yml`".into());
-    };
-    if let Some(extra) = entries.iter().find(|e| e.key != "path") {
-        return Err(format!(
-            "unknown field `{}` on an include: only `path` is allowed",
-            extra.key
+        return Err((
+            "an include must be a mapping like `- path: other.visivo.yml`".into(),
+            item.pos,
         ));
+    };
+    let mut spec = IncludeSpec {
+        path: String::new(),
+        depth: None,
+        exclusions: Vec::new(),
+    };
+    let mut has_path = false;
+    for entry in entries {
+        let value = &entry.value;
+        match (entry.key.as_str(), &value.kind) {
+            ("path", NodeKind::Str(path)) => {
+                spec.path = path.clone();
+                has_path = true;
+            }
+            ("path", _) => return Err(("an include's `path` must be text".into(), value.pos)),
+            ("depth", NodeKind::Null) => {}
+            ("depth", NodeKind::Int(depth)) if *depth >= 0 => spec.depth = usize::try_from(*depth).ok(),
+            ("depth", _) => {
+                return Err((
+                    "`depth` must be a whole number of folders, 0 or more (0: only the directory itself; leave it out to read every folder below)".into(),
+                    value.pos,
+                ))
+            }
+            ("exclusions", NodeKind::Null) => {}
+            ("exclusions", NodeKind::Seq(patterns)) => {
+                for pattern in patterns {
+                    match &pattern.kind {
+                        NodeKind::Str(text) => spec.exclusions.push(text.clone()),
+                        _ => return Err(("each exclusion must be a text pattern like `*.backup.yml`".into(), pattern.pos)),
+                    }
+                }
+            }
+            ("exclusions", _) => {
+                return Err(("`exclusions` must be a list of patterns".into(), value.pos))
+            }
+            (key, _) => {
+                return Err((
+                    format!("unknown field `{key}` on an include: only `path`, `depth` and `exclusions` are allowed"),
+                    entry.key_pos,
+                ))
+            }
+        }
     }
-    match entries.first().map(|e| &e.value.kind) {
-        Some(NodeKind::Str(path)) => Ok(path.clone()),
-        _ => Err("an include needs a `path` string".into()),
+    if has_path {
+        Ok(spec)
+    } else {
+        Err(("an include needs a `path` string".into(), item.pos))
     }
 }
 

@@ -2,6 +2,7 @@
 //! sections of every file appended in discovery order, and every value's location kept.
 
 pub mod discover;
+mod include_dir;
 pub mod template;
 pub mod yaml;
 
@@ -150,6 +151,15 @@ fn merge_entry(
     raw.spans.insert(key, key_location);
     match key {
         "name" => raw.name = Some(value),
+        "cli_version" => {
+            if let Some(warning) = cli_version_warning(&value) {
+                let at = Location {
+                    file,
+                    pos: entry.value.pos,
+                };
+                report.push(warning.at(Some(at)));
+            }
+        }
         "defaults" => raw.defaults = Some(value),
         "includes" => {
             if let serde_json::Value::Array(items) = value {
@@ -158,6 +168,50 @@ fn merge_entry(
         }
         _ => {}
     }
+}
+
+/// The newest Visivo release whose project format this implementation reads.
+pub(crate) const NEWEST_KNOWN_RELEASE: (u64, u64, u64) = (1, 0, 82);
+
+/// A warning when `cli_version` (the Visivo release that saved the project) is not a release
+/// whose format is known here. 1.0.82 refuses every project saved by another release; any
+/// release up to [`NEWEST_KNOWN_RELEASE`] is read as it is.
+fn cli_version_warning(value: &serde_json::Value) -> Option<Diagnostic> {
+    let text = match value {
+        serde_json::Value::Null => return None,
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    let (major, minor, patch) = NEWEST_KNOWN_RELEASE;
+    let newest = format!("{major}.{minor}.{patch}");
+    match release_number(&text) {
+        Some(release) if release <= NEWEST_KNOWN_RELEASE => None,
+        Some(_) => Some(
+            Diagnostic::warning(format!(
+                "the project was saved by Visivo {text}, newer than the releases whose format \
+                 this visivo knows (up to {newest}); anything added since is refused where it \
+                 is used"
+            ))
+            .help("`cli_version` is only informative here: the project is read anyway"),
+        ),
+        None => Some(Diagnostic::warning(format!(
+            "`cli_version` \"{text}\" is not a Visivo release number like {newest}"
+        ))),
+    }
+}
+
+/// `1.0.82` (also `v1.0.82`, `1.0.82rc1`) → (1, 0, 82).
+fn release_number(text: &str) -> Option<(u64, u64, u64)> {
+    let text = text.trim().trim_start_matches('v');
+    let mut parts = text.splitn(3, '.');
+    let mut number = |digits_only: bool| -> Option<u64> {
+        let part = parts.next()?;
+        let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
+        (!digits.is_empty() && (!digits_only || digits.len() == part.len()))
+            .then(|| digits.parse().ok())
+            .flatten()
+    };
+    Some((number(true)?, number(true)?, number(false)?))
 }
 
 fn append_section(raw: &mut RawProject, kind: Kind, node: Node, file: FileId, report: &mut Report) {
@@ -240,4 +294,34 @@ pub(crate) fn load(
     discovery.profile = profile;
     let documents = discovery.run();
     merge(documents, report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn release_numbers_compare_as_numbers() {
+        assert_eq!(release_number("1.0.82"), Some((1, 0, 82)));
+        assert_eq!(release_number("v1.0.9rc1"), Some((1, 0, 9)));
+        assert_eq!(release_number("1.0"), None);
+        assert_eq!(release_number("one"), None);
+        assert!(release_number("1.0.9") < release_number("1.0.30"));
+    }
+
+    #[test]
+    fn only_unknown_releases_warn() {
+        let warns = |v: serde_json::Value| cli_version_warning(&v).map(|d| d.message);
+        assert_eq!(warns("1.0.82".into()), None);
+        assert_eq!(warns("1.0.30".into()), None);
+        assert_eq!(warns(serde_json::Value::Null), None);
+        assert!(warns("2.1.0".into())
+            .unwrap()
+            .contains("saved by Visivo 2.1.0"));
+        assert!(warns("1.0.83".into()).is_some());
+        assert!(warns("latest".into())
+            .unwrap()
+            .contains("not a Visivo release number"));
+        assert!(warns(serde_json::json!(1.5)).is_some());
+    }
 }
