@@ -13,7 +13,6 @@ mod init;
 mod later_1x;
 mod later_1x_layout;
 mod later_1x_project;
-mod later_1x_sources;
 mod later_1x_tables;
 mod later_1x_tests;
 mod many_sources;
