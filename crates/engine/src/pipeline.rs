@@ -7,6 +7,9 @@
 //! 4. [`Pipeline::run`]: run them on a runtime of its own ([`crate::run`]), writing `data.json`,
 //!    `error.json` and the run state.
 //!
+//! [`Pipeline::load_and_run`] is all four, as `visivo run`, `dist`, `serve` and `test --run` do
+//! it; [`Pipeline::load_and_compile`] the first two (`visivo compile`).
+//!
 //! Every path is one of the [`OutputLayout`]'s. The stages return typed results and report
 //! progress as [`Event`]s; printing is the caller's.
 //!
@@ -14,13 +17,22 @@
 //! use visivo_engine::pipeline::{Pipeline, Settings};
 //!
 //! let pipeline = Pipeline::new(Settings::new("my-project", "my-project/target"));
+//! let ran = pipeline.load_and_run(|event| eprintln!("{event:?}"));
+//! println!("{} job(s) failed or were skipped", ran.summary?.failed());
+//! # Ok::<(), visivo_engine::pipeline::Error>(())
+//! ```
+//!
+//! The same, a stage at a time:
+//!
+//! ```no_run
+//! # use visivo_engine::pipeline::{Pipeline, Settings};
+//! # let pipeline = Pipeline::new(Settings::new("my-project", "my-project/target"));
 //! let loaded = pipeline.load();
 //! eprint!("{}", loaded.report.render(&loaded.files));
 //! let project = loaded.project.ok_or("the project has errors")?;
 //! let compiled = pipeline.compile(&project)?;
 //! let jobs = pipeline.plan(&project, &compiled)?;
 //! let summary = pipeline.run(jobs, |event| println!("{event:?}"))?;
-//! println!("{} job(s) failed or were skipped", summary.failed());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -68,9 +80,16 @@ impl Settings {
     }
 }
 
-/// What went wrong in a stage after loading (loading reports through its [`Loaded::report`]).
+/// What went wrong in a stage.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The project did not load: its diagnostics, as [`Event::Loaded`] gave them.
+    #[error("the project has errors")]
+    Project {
+        /// [`visivo_project::Report::render`]'s text, for a display other than the terminal
+        /// (`serve`'s browser overlay).
+        problems: String,
+    },
     /// `--name-filter` names no object of the project.
     #[error("No item found with name: '{0}'.")]
     NoSuchItem(String),
@@ -98,9 +117,24 @@ pub enum Error {
     Runtime(std::io::Error),
 }
 
-/// Progress of [`Pipeline::run`].
+/// Progress of [`Pipeline::run`] (and of [`Pipeline::load_and_run`], which also reports the
+/// stages before it).
 #[derive(Debug, Clone)]
 pub enum Event {
+    /// Loading the project begins.
+    Loading,
+    /// The project was read and checked.
+    Loaded {
+        /// Its diagnostics as [`visivo_project::Report::render`] gives them; empty when none.
+        diagnostics: String,
+    },
+    /// The selected traces are compiled; `project.json` and their `query.sql` written.
+    Compiled {
+        /// `(trace, warning)`: what the compiler dropped or changed.
+        warnings: Vec<(String, String)>,
+    },
+    /// The jobs are planned and start to run.
+    Running,
     /// A job started or finished.
     Job(crate::run::Event),
     /// SIGINT or SIGTERM arrived (with [`Settings::cancel_on_signals`]): the first one cancels
@@ -118,6 +152,15 @@ pub struct Compiled {
     pub traces: Vec<CompiledTrace>,
 }
 
+/// What [`Pipeline::load_and_run`] did.
+#[derive(Debug)]
+pub struct Ran {
+    /// The files the load read (what `serve` watches), also when the project has errors.
+    pub inputs: Vec<PathBuf>,
+    /// What became of each job; `Err` when a stage before the run failed.
+    pub summary: Result<Summary, Error>,
+}
+
 /// The stages, with their settings.
 #[derive(Debug, Clone)]
 pub struct Pipeline {
@@ -129,6 +172,59 @@ impl Pipeline {
     /// A pipeline with these settings.
     pub fn new(settings: Settings) -> Self {
         Pipeline { settings }
+    }
+
+    /// Loads, compiles and writes the selected traces, reporting each stage to `listener`.
+    pub fn load_and_compile(&self, listener: &dyn Fn(Event)) -> Result<(Project, Compiled), Error> {
+        let project = self.load_reporting(listener).1?;
+        let compiled = self.compile_reporting(&project, listener)?;
+        Ok((project, compiled))
+    }
+
+    /// Loads, compiles, plans and runs on a runtime of its own, reporting each stage and job to
+    /// `listener`.
+    pub fn load_and_run(&self, listener: impl Fn(Event) + Send + Sync + 'static) -> Ran {
+        let listener = Arc::new(listener);
+        let (inputs, project) = self.load_reporting(&*listener);
+        let summary = project.and_then(|project| {
+            let compiled = self.compile_reporting(&project, &*listener)?;
+            let jobs = self.plan(&project, &compiled)?;
+            listener(Event::Running);
+            self.run(jobs, move |event| listener(event))
+        });
+        Ran { inputs, summary }
+    }
+
+    /// [`Self::load`], reported; the files it read, and the project unless it has errors.
+    fn load_reporting(&self, listener: &dyn Fn(Event)) -> (Vec<PathBuf>, Result<Project, Error>) {
+        listener(Event::Loading);
+        let loaded = self.load();
+        let diagnostics = loaded.report.render(&loaded.files);
+        listener(Event::Loaded {
+            diagnostics: diagnostics.clone(),
+        });
+        let inputs = loaded.input_paths(&self.settings.working_dir);
+        let project = loaded.project.ok_or(Error::Project {
+            problems: diagnostics,
+        });
+        (inputs, project)
+    }
+
+    /// [`Self::compile`], reported with its warnings.
+    fn compile_reporting(
+        &self,
+        project: &Project,
+        listener: &dyn Fn(Event),
+    ) -> Result<Compiled, Error> {
+        let compiled = self.compile(project)?;
+        let warnings = compiled.traces.iter().flat_map(|trace| {
+            let name = &trace.trace;
+            trace.warnings.iter().map(|w| (name.clone(), w.clone()))
+        });
+        listener(Event::Compiled {
+            warnings: warnings.collect(),
+        });
+        Ok(compiled)
     }
 
     /// Reads, templates, parses and validates the project (with the user's profile); the

@@ -1,18 +1,17 @@
-//! Job progress: a live spinner per running job on a terminal, plain lines otherwise (or when
-//! `CI=true`).
+//! The pipeline's progress on the terminal: the stages, a live spinner per running job on a
+//! terminal (plain lines otherwise, or when `CI=true`), and the run's summary.
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::sync::Mutex;
 use std::time::Duration;
-use visivo_engine::pipeline;
+use visivo_engine::pipeline::{self, Settings};
 use visivo_engine::plan::JobKind;
-use visivo_engine::run::{Event, Outcome};
-use visivo_project::layout::OutputLayout;
+use visivo_engine::run::{Event, Outcome, Summary};
 
 pub struct Progress {
-    output: OutputLayout,
+    settings: Settings,
     live: Option<MultiProgress>,
     bars: Mutex<HashMap<String, ProgressBar>>,
 }
@@ -20,11 +19,11 @@ pub struct Progress {
 const WIDTH: usize = 82;
 
 impl Progress {
-    pub fn new(output: OutputLayout) -> Self {
+    pub fn new(settings: &Settings) -> Self {
         let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
         let live = (std::io::stdout().is_terminal() && !ci).then(MultiProgress::new);
         Progress {
-            output,
+            settings: settings.clone(),
             live,
             bars: Mutex::new(HashMap::new()),
         }
@@ -32,6 +31,23 @@ impl Progress {
 
     pub fn event(&self, event: pipeline::Event) {
         match event {
+            pipeline::Event::Loading => println!("Compiling project"),
+            pipeline::Event::Loaded { diagnostics } => eprint!("{diagnostics}"),
+            pipeline::Event::Compiled { warnings } => {
+                for (trace, warning) in warnings {
+                    eprintln!("warning: trace '{trace}': {warning}");
+                }
+                println!("Project compiled");
+            }
+            pipeline::Event::Running => {
+                let threads = self.settings.threads;
+                match &self.settings.source {
+                    Some(source) => println!(
+                        "Running project across {threads} threads and default source {source}"
+                    ),
+                    None => println!("Running project across {threads} threads"),
+                }
+            }
             pipeline::Event::Job(event) => self.job(event),
             pipeline::Event::Signal { repeated: true } => {
                 std::process::exit(crate::cmd::INTERRUPTED.into())
@@ -51,8 +67,9 @@ impl Progress {
                 outcome,
                 elapsed,
             } => {
-                let query =
-                    visivo_project::load::discover::display_path(&self.output.query_sql(&name));
+                let query = visivo_project::load::discover::display_path(
+                    &self.settings.output.query_sql(&name),
+                );
                 let lines = finished_lines(kind, &name, &outcome, elapsed, &query);
                 self.finished(&name, &lines);
             }
@@ -97,9 +114,13 @@ impl Progress {
         }
     }
 
-    pub fn finish(&self) {
+    /// Ends the live display and prints the run's summary.
+    pub fn finish(&self, summary: Option<&Summary>) {
         if let Some(multi) = &self.live {
             let _ = multi.clear();
+        }
+        if let Some(summary) = summary {
+            print_summary(summary);
         }
     }
 }
@@ -151,5 +172,38 @@ fn finished_lines(
             dotted(&format!("Skipped {label} {name}"), "[SKIPPED]"),
             format!("\t{reason}"),
         ],
+    }
+}
+
+fn print_summary(summary: &Summary) {
+    let secs = summary.elapsed.as_secs_f64();
+    if summary.interrupted {
+        println!("\nRun interrupted after {secs:.2}s; earlier outputs were kept");
+        return;
+    }
+    let succeeded = summary.count(|o| matches!(o, Outcome::Succeeded { .. }));
+    let reused = summary.count(|o| matches!(o, Outcome::Reused));
+    let failed = summary.count(|o| matches!(o, Outcome::Failed(_)));
+    let skipped = summary.count(|o| matches!(o, Outcome::Skipped(_)));
+    let counts = format!(
+        "{succeeded} succeeded, {reused} up to date (re-used), {failed} failed, {skipped} skipped"
+    );
+    if failed + skipped == 0 {
+        println!("\nRun finished in {secs:.2}s: {counts}");
+        println!("Done");
+        return;
+    }
+    println!(
+        "\nRun failed in {secs:.2}s with {} error(s): {counts}",
+        failed + skipped
+    );
+    for (kind, name, outcome) in &summary.results {
+        let message = match outcome {
+            Outcome::Failed(error) => error.to_string(),
+            Outcome::Skipped(reason) => reason.clone(),
+            _ => continue,
+        };
+        let first_line = message.lines().next().unwrap_or_default();
+        println!("  ✖ {} {name}: {first_line}", kind.label());
     }
 }

@@ -1,26 +1,13 @@
-use super::{load, pipeline};
+use super::{failed, pipeline};
 use crate::cli::ProjectArgs;
+use crate::progress::Progress;
 use anyhow::Result;
 use std::process::ExitCode;
-use visivo_engine::pipeline::{Compiled, Pipeline};
-use visivo_project::Project;
 
 pub fn compile(args: &ProjectArgs) -> Result<ExitCode> {
     let pipeline = pipeline(args);
-    println!("Compiling project");
-    let project = load(&pipeline)?;
-    compile_loaded(&pipeline, &project)?;
+    let progress = Progress::new(&pipeline.settings);
+    let listener = |event| progress.event(event);
+    pipeline.load_and_compile(&listener).map_err(failed)?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Compiles and writes the selected traces, printing the compiler's warnings.
-pub fn compile_loaded(pipeline: &Pipeline, project: &Project) -> Result<Compiled> {
-    let compiled = pipeline.compile(project)?;
-    for trace in &compiled.traces {
-        for warning in &trace.warnings {
-            eprintln!("warning: trace '{}': {warning}", trace.trace);
-        }
-    }
-    println!("Project compiled");
-    Ok(compiled)
 }

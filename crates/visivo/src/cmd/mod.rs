@@ -11,10 +11,11 @@ mod test;
 pub use run::INTERRUPTED;
 
 use crate::cli::{Command, ProjectArgs, RunArgs};
+use crate::progress::Progress;
 use anyhow::Result;
 use std::process::ExitCode;
-use visivo_engine::pipeline::{Pipeline, Settings};
-use visivo_project::Project;
+use std::sync::Arc;
+use visivo_engine::pipeline::{self, Pipeline, Ran, Settings};
 
 pub fn dispatch(command: Command) -> Result<ExitCode> {
     match command {
@@ -55,17 +56,28 @@ pub fn pipeline(args: &ProjectArgs) -> Pipeline {
     })
 }
 
-/// The pipeline of a command that runs the project.
+/// The pipeline of a command that runs the project: the first SIGINT/SIGTERM cancels the run.
 pub fn run_pipeline(args: &RunArgs) -> Pipeline {
     let mut pipeline = pipeline(&args.project);
     pipeline.settings.threads = args.threads.max(1);
     pipeline.settings.full_refresh = args.full_refresh;
+    pipeline.settings.cancel_on_signals = true;
     pipeline
 }
 
-/// Loads the project, printing its diagnostics; [`Reported`] if it has errors.
-pub fn load(pipeline: &Pipeline) -> Result<Project> {
-    let loaded = pipeline.load();
-    eprint!("{}", loaded.report.render(&loaded.files));
-    loaded.project.ok_or_else(|| Reported.into())
+/// Loads, compiles and runs, with the progress and the summary on the terminal.
+pub fn load_and_run(pipeline: &Pipeline) -> Ran {
+    let progress = Arc::new(Progress::new(&pipeline.settings));
+    let listener = progress.clone();
+    let ran = pipeline.load_and_run(move |event| listener.event(event));
+    progress.finish(ran.summary.as_ref().ok());
+    ran
+}
+
+/// A stage's error as the command's: the project's errors are printed already.
+pub fn failed(error: pipeline::Error) -> anyhow::Error {
+    match error {
+        pipeline::Error::Project { .. } => Reported.into(),
+        other => other.into(),
+    }
 }

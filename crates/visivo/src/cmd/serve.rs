@@ -7,8 +7,8 @@
 //!   then tell the browsers over server-sent events: `reload` with the traces that ran, `ok`;
 //!   or `error` with the project's problems (the previous outputs stay).
 
-use super::run::{run_loaded, INTERRUPTED};
-use super::run_pipeline;
+use super::run::INTERRUPTED;
+use super::{load_and_run, run_pipeline};
 use crate::cli::ServeArgs;
 use anyhow::{Context, Result};
 use std::net::IpAddr;
@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use visivo_engine::pipeline::Pipeline;
+use visivo_engine::pipeline::{Error, Pipeline};
 use visivo_engine::run::{Outcome, Summary};
 use visivo_server::guard::{is_loopback, AllowedHosts};
 use visivo_server::listen::{self, Limits};
@@ -24,9 +24,7 @@ use visivo_server::watch::Watcher;
 use visivo_server::Live;
 
 pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
-    let mut pipeline = run_pipeline(&args.run);
-    pipeline.settings.cancel_on_signals = true;
-    let mut session = Session::new(pipeline);
+    let mut session = Session::new(run_pipeline(&args.run));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -186,22 +184,17 @@ impl Session {
     fn run(&mut self) -> Result<Summary, String> {
         let running = self.running.clone();
         let _running = running.lock();
-        println!("Compiling project");
-        let loaded = self.pipeline.load();
-        let problems = loaded.report.render(&loaded.files);
-        eprint!("{problems}");
-        self.inputs = loaded.input_paths(&self.pipeline.settings.working_dir);
-        let Some(project) = loaded.project else {
-            return Err(problems);
-        };
-        let summary = run_loaded(&self.pipeline, &project).map_err(|e| {
-            eprintln!("error: {e:#}");
-            format!("{e:#}")
-        })?;
-        if summary.interrupted {
-            std::process::exit(INTERRUPTED.into());
+        let ran = load_and_run(&self.pipeline);
+        self.inputs = ran.inputs;
+        match ran.summary {
+            Ok(summary) if summary.interrupted => std::process::exit(INTERRUPTED.into()),
+            Ok(summary) => Ok(summary),
+            Err(Error::Project { problems }) => Err(problems),
+            Err(e) => {
+                eprintln!("error: {e}");
+                Err(e.to_string())
+            }
         }
-        Ok(summary)
     }
 
     /// Watches what the last load read.

@@ -1,9 +1,8 @@
 //! `visivo test`: every trace's `tests` checked against its `data.json`, results on the console
 //! (and optionally as JUnit XML), alerts sent when something failed.
 
-use super::run::load_and_run;
-use super::{pipeline, Reported};
-use crate::cli::{RunArgs, TestArgs};
+use super::{load_and_run, pipeline, Reported};
+use crate::cli::TestArgs;
 use anyhow::{Context, Result};
 use std::io::Write;
 use std::process::ExitCode;
@@ -12,6 +11,7 @@ use visivo_check::alerts::{self, AlertKind, Named, Report, SendOptions};
 use visivo_check::suite::{self, TraceResults};
 use visivo_check::{junit, EvalOptions};
 use visivo_engine::output::write_atomic;
+use visivo_engine::pipeline::Error;
 
 pub fn test(args: &TestArgs) -> Result<ExitCode> {
     let pipeline = pipeline(&args.project);
@@ -28,15 +28,11 @@ pub fn test(args: &TestArgs) -> Result<ExitCode> {
     }
 
     if args.run_first {
-        let run_args = RunArgs {
-            project: args.project.clone(),
-            threads: 8,
-            full_refresh: false,
-        };
-        match load_and_run(&super::run_pipeline(&run_args)) {
+        // `visivo run`'s defaults; a signal ends the command.
+        match load_and_run(&pipeline).summary {
             Ok(summary) if summary.failed() == 0 => {}
             Ok(_) => println!("The run had failures; testing the data that exists."),
-            Err(e) if e.is::<Reported>() => return Err(e),
+            Err(Error::Project { .. }) => return Err(Reported.into()),
             Err(e) => {
                 eprintln!("error: {e:#}");
                 println!("The run failed; testing the data that exists.");
