@@ -33,8 +33,17 @@ pub struct Project {
     pub sources: IndexMap<String, Source>,
     /// `models` by name, inline models included.
     pub models: IndexMap<String, Model>,
-    /// `traces` by name, inline traces included.
+    /// `metrics` by name, those of models included (1.0.76; not computed yet).
+    pub metrics: IndexMap<String, Metric>,
+    /// `dimensions` by name, those of models included (1.0.76; not computed yet).
+    pub dimensions: IndexMap<String, Dimension>,
+    /// `relations` by name (1.0.76; not computed yet).
+    pub relations: IndexMap<String, Relation>,
+    /// `traces` by name, inline traces included, and one per table showing a model's `data`
+    /// (named after the table; [`Trace::rows_of_model`]).
     pub traces: IndexMap<String, Trace>,
+    /// `insights` by name, inline insights included (1.0.76; not computed yet).
+    pub insights: IndexMap<String, Insight>,
     /// `charts` by name, inline charts included.
     pub charts: IndexMap<String, Chart>,
     /// `tables` by name, inline tables included.
@@ -123,6 +132,7 @@ pub(crate) fn build(
         builder.typed(object);
     }
     builder.resolve_all();
+    builder.table_data_traces();
     builder.project.spans = std::mem::take(&mut builder.spans);
     crate::validate::validate(&builder.project, builder.report);
     builder.project
@@ -257,9 +267,21 @@ impl Builder<'_> {
             Kind::Model => self
                 .model(&object, &object_label)
                 .map(|m| insert(&mut self.project.models, &name, m)),
+            Kind::Metric => self
+                .deserialize::<Metric>(value, &path, &object_label)
+                .map(|m| insert(&mut self.project.metrics, &name, m)),
+            Kind::Dimension => self
+                .deserialize::<Dimension>(value, &path, &object_label)
+                .map(|d| insert(&mut self.project.dimensions, &name, d)),
+            Kind::Relation => self
+                .deserialize::<Relation>(value, &path, &object_label)
+                .map(|r| insert(&mut self.project.relations, &name, r)),
             Kind::Trace => self
                 .deserialize::<Trace>(value, &path, &object_label)
                 .map(|t| insert(&mut self.project.traces, &name, t)),
+            Kind::Insight => self
+                .deserialize::<Insight>(value, &path, &object_label)
+                .map(|i| insert(&mut self.project.insights, &name, i)),
             Kind::Chart => self
                 .deserialize::<Chart>(value, &path, &object_label)
                 .map(|c| insert(&mut self.project.charts, &name, c)),
@@ -388,6 +410,15 @@ impl Builder<'_> {
                             &project.paths,
                         );
                     }
+                    for (kind, list) in [
+                        (Kind::Metric, &mut m.metrics),
+                        (Kind::Dimension, &mut m.dimensions),
+                    ] {
+                        for (i, r) in list.iter_mut().enumerate() {
+                            let field = format!("{}.{i}", kind.section());
+                            self.resolve(r, kind, Kind::Model, name, &field, &project.paths);
+                        }
+                    }
                 }
                 Model::LocalMerge(m) => {
                     for (i, r) in m.models.iter_mut().enumerate() {
@@ -447,6 +478,7 @@ impl Builder<'_> {
                     &project.paths,
                 );
             }
+            self.resolve_insights(&mut chart.insights, Kind::Chart, name, &project.paths);
         }
         for (name, table) in project.tables.iter_mut() {
             for (i, r) in table.traces.iter_mut().enumerate() {
@@ -469,17 +501,32 @@ impl Builder<'_> {
                     &project.paths,
                 );
             }
+            self.resolve_insights(&mut table.insights, Kind::Table, name, &project.paths);
+            if let Some(data) = &mut table.data {
+                let kinds = [Kind::Model, Kind::Insight];
+                let at = Owner::new(Kind::Table, name, "data");
+                self.resolve_among(data, &kinds, "model or insight", &at, &project.paths);
+            }
         }
+        let shown = named_rows_and_items(&project.dashboards);
         for (name, selector) in project.selectors.iter_mut() {
             for (i, r) in selector.options.iter_mut().enumerate() {
-                self.resolve(
-                    r,
-                    Kind::Trace,
-                    Kind::Selector,
-                    name,
-                    &format!("options.{i}"),
-                    &project.paths,
-                );
+                let named_part = parse_reference(r)
+                    .filter(|r| r.field.is_none() && shown.contains(&r.name))
+                    .filter(|r| {
+                        let kinds = [Kind::Trace, Kind::Chart, Kind::Table];
+                        !kinds
+                            .iter()
+                            .any(|k| project.paths.contains_key(&(*k, r.name.clone())))
+                    });
+                if let Some(part) = named_part {
+                    *r = part.name;
+                    continue;
+                }
+                let kinds = [Kind::Trace, Kind::Chart, Kind::Table];
+                let what = "trace, chart, table, dashboard row or item";
+                let at = Owner::new(Kind::Selector, name, &format!("options.{i}"));
+                self.resolve_among(r, &kinds, what, &at, &project.paths);
             }
         }
         for (name, dashboard) in project.dashboards.iter_mut() {
@@ -514,6 +561,46 @@ impl Builder<'_> {
         self.project = project;
     }
 
+    /// A table showing a model's `data` (1.0.80) gets a trace of its own, named after the table,
+    /// that reads every row and column of the model; the table shows it like its other traces.
+    fn table_data_traces(&mut self) {
+        let project = &mut self.project;
+        for (name, table) in project.tables.iter_mut() {
+            let Some(model) = table.data.clone() else {
+                continue;
+            };
+            if !project.models.contains_key(&model) {
+                continue;
+            }
+            let table_path = project.paths.get(&(Kind::Table, name.clone()));
+            let data_path = format!("{}.data", table_path.map_or("", String::as_str));
+            if project.traces.contains_key(name) {
+                self.report.push(
+                    Diagnostic::error(format!("table '{name}' shows the rows of model '{model}' as a trace named after the table, but trace '{name}' already exists"))
+                        .at(self.spans.find(&data_path))
+                        .object(format!("{} \"{name}\"", display_path(table_path.map_or("", String::as_str))))
+                        .help("rename the table or the trace"),
+                );
+                continue;
+            }
+            let trace = Trace {
+                name: name.clone(),
+                model,
+                cohort_on: None,
+                order_by: None,
+                filters: None,
+                columns: None,
+                props: serde_json::Map::new(),
+                tests: None,
+                changed: None,
+                rows_of_model: true,
+            };
+            project.traces.insert(name.clone(), trace);
+            project.paths.insert((Kind::Trace, name.clone()), data_path);
+            table.traces.push(name.clone());
+        }
+    }
+
     /// Rewrites `reference` (`ref(x)`) to `x` after checking `x` is an object of `expected` kind.
     fn resolve(
         &mut self,
@@ -524,17 +611,43 @@ impl Builder<'_> {
         field: &str,
         paths: &HashMap<(Kind, String), String>,
     ) {
+        let owner = Owner::new(owner_kind, owner, field);
+        self.resolve_among(reference, &[expected], expected.label(), &owner, paths);
+    }
+
+    fn resolve_insights(
+        &mut self,
+        insights: &mut [String],
+        owner_kind: Kind,
+        owner: &str,
+        paths: &HashMap<(Kind, String), String>,
+    ) {
+        for (i, r) in insights.iter_mut().enumerate() {
+            let field = format!("insights.{i}");
+            self.resolve(r, Kind::Insight, owner_kind, owner, &field, paths);
+        }
+    }
+
+    /// Rewrites `reference` (`ref(x)`) to `x` after checking `x` is an object of one of the
+    /// `expected` kinds; `what` names them in messages (`model or insight`).
+    fn resolve_among(
+        &mut self,
+        reference: &mut String,
+        expected: &[Kind],
+        what: &str,
+        owner: &Owner,
+        paths: &HashMap<(Kind, String), String>,
+    ) {
         let owner_path = paths
-            .get(&(owner_kind, owner.to_string()))
+            .get(&(owner.kind, owner.name.clone()))
             .cloned()
             .unwrap_or_default();
-        let field_path = format!("{owner_path}.{field}");
-        let object = format!("{} \"{owner}\"", display_path(&owner_path));
+        let field_path = format!("{owner_path}.{}", owner.field);
+        let object = format!("{} \"{}\"", display_path(&owner_path), owner.name);
         let Some(Reference { name, field }) = parse_reference(reference) else {
             self.report.push(
                 Diagnostic::error(format!(
-                    "expected `${{ref(<name>)}}`, `ref(<name>)` or an inline {}, found `{reference}`",
-                    expected.label()
+                    "expected `${{ref(<name>)}}`, `ref(<name>)` or an inline {what}, found `{reference}`"
                 ))
                 .at(self.at(&field_path))
                 .object(object),
@@ -544,9 +657,8 @@ impl Builder<'_> {
         if let Some(field) = field {
             self.report.push(
                 Diagnostic::error(format!(
-                    "`{}` picks `{field}` of `{name}`, but this field takes a whole {}",
+                    "`{}` picks `{field}` of `{name}`, but this field takes a whole {what}",
                     reference.trim(),
-                    expected.label()
                 ))
                 .at(self.at(&field_path))
                 .object(object)
@@ -555,11 +667,17 @@ impl Builder<'_> {
             return;
         }
         let user_visible = |kind: Kind, n: &String| !self.generated.contains(&(kind, n.clone()));
-        if paths.contains_key(&(expected, name.clone())) {
+        if expected
+            .iter()
+            .any(|k| paths.contains_key(&(*k, name.clone())))
+        {
             *reference = name;
             return;
         }
-        if self.generated.contains(&(expected, name.clone())) {
+        if expected
+            .iter()
+            .any(|k| self.generated.contains(&(*k, name.clone())))
+        {
             // An inline object that failed to load: its own errors are reported already.
             return;
         }
@@ -568,15 +686,15 @@ impl Builder<'_> {
             .find(|k| paths.contains_key(&(*k, name.clone())) && user_visible(*k, &name));
         let message = match other_kind {
             Some(kind) => format!(
-                "`ref({name})` points to a {}, but this field needs a {}",
-                kind.label(),
-                expected.label()
+                "`ref({name})` points to {}, but this field needs {}",
+                with_article(kind.label()),
+                with_article(what),
             ),
-            None => format!("`ref({name})` does not point to any {}", expected.label()),
+            None => format!("`ref({name})` does not point to any {what}"),
         };
         let candidates: Vec<&str> = paths
             .keys()
-            .filter(|(k, n)| *k == expected && user_visible(*k, n))
+            .filter(|(k, n)| expected.contains(k) && user_visible(*k, n))
             .map(|(_, n)| n.as_str())
             .collect();
         let mut d = Diagnostic::error(message)
@@ -589,12 +707,47 @@ impl Builder<'_> {
     }
 }
 
+/// The object and field a reference is written in.
+struct Owner {
+    kind: Kind,
+    name: String,
+    field: String,
+}
+
+impl Owner {
+    fn new(kind: Kind, name: &str, field: &str) -> Self {
+        Owner {
+            kind,
+            name: name.to_string(),
+            field: field.to_string(),
+        }
+    }
+}
+
+/// The names of dashboard rows and items: what a selector can show and hide besides charts and
+/// tables.
+pub(crate) fn named_rows_and_items(dashboards: &IndexMap<String, Dashboard>) -> Vec<String> {
+    dashboards
+        .values()
+        .flat_map(|d| &d.rows)
+        .flat_map(|row| std::iter::once(&row.name).chain(row.items.iter().map(|i| &i.name)))
+        .flatten()
+        .cloned()
+        .collect()
+}
+
 fn insert<T>(map: &mut IndexMap<String, T>, name: &str, value: T) -> bool {
     if map.contains_key(name) {
         return false;
     }
     map.insert(name.to_string(), value);
     true
+}
+
+/// `a model`, `an insight`.
+pub(crate) fn with_article(noun: &str) -> String {
+    let vowel = noun.starts_with(['a', 'e', 'i', 'o', 'u']);
+    format!("{} {noun}", if vowel { "an" } else { "a" })
 }
 
 fn capitalize(s: &str) -> String {

@@ -4,6 +4,7 @@
 
 use crate::build::Project;
 use crate::model::*;
+use crate::selector_option::OptionKind;
 use serde_json::{json, Map, Value};
 
 /// The viewer's `project.json`; `cli_version` is recorded in it as the producing Visivo version.
@@ -41,7 +42,11 @@ fn dashboard(project: &Project, d: &Dashboard) -> Value {
         .iter()
         .map(|row| {
             let items: Vec<Value> = row.items.iter().map(|i| item(project, i)).collect();
-            json!({"height": row.height, "items": items})
+            let mut out = json!({"height": row.height, "items": items});
+            if let Some(name) = &row.name {
+                out["name"] = json!(name);
+            }
+            out
         })
         .collect();
     let mut out = Map::new();
@@ -72,6 +77,9 @@ fn dashboard_level(defaults: &Defaults, d: &Dashboard) -> Option<Value> {
 
 fn item(project: &Project, item: &Item) -> Value {
     let mut out = Map::new();
+    if let Some(name) = &item.name {
+        out.insert("name".into(), json!(name));
+    }
     out.insert("width".into(), json!(item.width));
     if let Some(markdown) = &item.markdown {
         markdown_fields(project, item, markdown, &mut out);
@@ -120,6 +128,9 @@ fn chart(project: &Project, c: &Chart) -> Value {
         out.insert("selector".into(), selector(project, s));
     }
     out.insert("traces".into(), traces(project, &c.traces));
+    if !c.insights.is_empty() {
+        out.insert("insights".into(), json!(c.insights));
+    }
     if let Some(layout) = &c.layout {
         out.insert("layout".into(), Value::Object(layout.clone()));
     }
@@ -133,6 +144,16 @@ fn table(project: &Project, t: &Table) -> Value {
         out.insert("selector".into(), selector(project, s));
     }
     out.insert("traces".into(), traces(project, &t.traces));
+    let data_trace = t.data.as_ref().filter(|d| project.models.contains_key(*d));
+    if let (Some(_), Some(name)) = (data_trace, &t.name) {
+        // The trace of the model's rows is named after the table.
+        out.insert("data".into(), json!(name));
+    }
+    let data_insight = t.data.iter().filter(|d| project.insights.contains_key(*d));
+    let insights: Vec<&String> = t.insights.iter().chain(data_insight).collect();
+    if !insights.is_empty() {
+        out.insert("insights".into(), json!(insights));
+    }
     if let Some(defs) = &t.column_defs {
         out.insert("column_defs".into(), json!(defs));
     }
@@ -152,10 +173,18 @@ fn selector(project: &Project, name: &str) -> Value {
     let Some(s) = project.selectors.get(name) else {
         return Value::Null;
     };
+    let options: Vec<Value> = s
+        .options
+        .iter()
+        .filter_map(|o| match project.option_kind(o)? {
+            OptionKind::Trace => Some(trace(&project.traces[o])),
+            kind => Some(json!({"name": o, "type": kind.label()})),
+        })
+        .collect();
     json!({
         "name": s.name,
         "type": s.selector_type,
-        "options": traces(project, &s.options),
+        "options": options,
         "parent_name": s.parent_name.clone().unwrap_or_else(|| s.name.clone()),
     })
 }
@@ -164,6 +193,10 @@ fn traces(project: &Project, names: &[String]) -> Value {
     names
         .iter()
         .filter_map(|n| project.traces.get(n))
-        .map(|t| json!({"name": t.name, "changed": true, "props": t.props}))
+        .map(trace)
         .collect()
+}
+
+fn trace(t: &Trace) -> Value {
+    json!({"name": t.name, "changed": true, "props": t.props})
 }

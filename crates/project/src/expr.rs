@@ -130,6 +130,29 @@ pub fn context_reference_names(text: &str) -> Vec<String> {
         .collect()
 }
 
+static CONTEXT_REF_FIELD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"\$\{\s*ref\(\s*(?:'([^']*)'|"([^"]*)"|([^)'"]*?))\s*\)((?:\.\w+|\[[^\]]*\])*)\s*\}"#,
+    )
+    .expect("valid regex")
+});
+
+/// Every `${ref(name)}` / `${ref(name).field}` inside a text (an expression mixing several),
+/// in order.
+pub fn context_references(text: &str) -> Vec<Reference> {
+    CONTEXT_REF_FIELD
+        .captures_iter(text)
+        .filter_map(|c| {
+            let name = c.get(1).or(c.get(2)).or(c.get(3))?.as_str().trim();
+            let field = c.get(4).map(|m| m.as_str()).filter(|f| !f.is_empty());
+            Some(Reference {
+                name: name.to_string(),
+                field: field.map(|f| f.trim_start_matches('.').to_string()),
+            })
+        })
+        .collect()
+}
+
 /// Which values of a column a `column(name)` takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ColumnSelection {
@@ -269,6 +292,26 @@ mod tests {
         assert!(!selected_query("?{y}[0,2]").unwrap().is_supported());
         assert_eq!(selected_query("?{y}"), None);
         assert_eq!(selected_query("query(y)[0]"), None);
+    }
+
+    #[test]
+    fn references_inside_an_expression() {
+        let refs = context_references(
+            "?{ ${ref(orders).amount} / ${ ref('my users').count[0] } + ${ref(total)} }",
+        );
+        let found: Vec<(&str, Option<&str>)> = refs
+            .iter()
+            .map(|r| (r.name.as_str(), r.field.as_deref()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("orders", Some("amount")),
+                ("my users", Some("count[0]")),
+                ("total", None)
+            ]
+        );
+        assert!(context_references("sum(amount) ref(x)").is_empty());
     }
 
     #[test]

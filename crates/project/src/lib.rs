@@ -60,6 +60,8 @@ pub mod model;
 mod plotly;
 pub mod schema;
 pub mod secret;
+pub mod selector_option;
+mod semantic;
 pub mod source_type;
 mod validate;
 

@@ -77,6 +77,8 @@ impl Lifter<'_> {
                         "source"
                     };
                     self.lift_field(&mut map, field, Kind::Source, &path, &name);
+                    self.lift_list(&mut map, "metrics", Kind::Metric, &path, &name);
+                    self.lift_list(&mut map, "dimensions", Kind::Dimension, &path, &name);
                 }
             }
             Kind::Trace => {
@@ -86,6 +88,10 @@ impl Lifter<'_> {
             }
             Kind::Chart | Kind::Table => {
                 self.lift_list(&mut map, "traces", Kind::Trace, &path, &name);
+                self.lift_list(&mut map, "insights", Kind::Insight, &path, &name);
+                if kind == Kind::Table {
+                    self.lift_table_data(&mut map, &path, &name);
+                }
                 self.lift_owned_selector(&mut map, kind, &path, &name);
             }
             Kind::Dashboard => self.lift_items(&mut map, &path, &name),
@@ -96,9 +102,24 @@ impl Lifter<'_> {
             Kind::Alert if !map.contains_key("type") => {
                 self.lift_list(&mut map, "destinations", Kind::Destination, &path, &name);
             }
-            Kind::Source | Kind::Alert | Kind::Destination | Kind::Markdown => {}
+            Kind::Source
+            | Kind::Alert
+            | Kind::Destination
+            | Kind::Markdown
+            | Kind::Metric
+            | Kind::Dimension
+            | Kind::Relation
+            | Kind::Insight => {}
         }
-        let name_is_required = matches!(kind, Kind::Trace | Kind::Selector | Kind::Dashboard);
+        let name_is_required = matches!(
+            kind,
+            Kind::Trace
+                | Kind::Selector
+                | Kind::Dashboard
+                | Kind::Insight
+                | Kind::Metric
+                | Kind::Dimension
+        );
         if !name_is_required {
             map.entry("name")
                 .or_insert_with(|| Value::String(name.clone()));
@@ -159,6 +180,24 @@ impl Lifter<'_> {
         if let Some(name) = self.lift_value(kind, value, path, fallback, owner) {
             *slot = Value::String(format!("ref({name})"));
         }
+    }
+
+    /// A table's inline `data` (1.0.80) is an insight when it has `props` or `interactions`
+    /// (as 1.0.82 tells them apart), a model otherwise.
+    fn lift_table_data(&mut self, map: &mut Map<String, Value>, path: &str, table: &str) {
+        let Some(slot) = map.get_mut("data") else {
+            return;
+        };
+        let is_insight = slot
+            .as_object()
+            .is_some_and(|o| o.contains_key("props") || o.contains_key("interactions"));
+        let kind = if is_insight {
+            Kind::Insight
+        } else {
+            Kind::Model
+        };
+        let fallback = format!("{table}.data");
+        self.lift_slot(slot, kind, format!("{path}.data"), fallback, None);
     }
 
     fn lift_owned_selector(

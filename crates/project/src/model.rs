@@ -3,6 +3,7 @@
 //! kind; inline objects have been lifted out and are referenced by name too.
 
 use crate::lenient;
+pub use crate::semantic::{Dimension, Insight, Interaction, JoinType, Metric, Relation};
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -24,8 +25,16 @@ pub enum Kind {
     Source,
     /// An entry of `models`.
     Model,
+    /// An entry of `metrics`, or of a SQL model's `metrics` (1.0.76).
+    Metric,
+    /// An entry of `dimensions`, or of a SQL model's `dimensions` (1.0.76).
+    Dimension,
+    /// An entry of `relations` (1.0.76).
+    Relation,
     /// An entry of `traces`.
     Trace,
+    /// An entry of `insights` (1.0.76).
+    Insight,
     /// An entry of `charts`.
     Chart,
     /// An entry of `tables`.
@@ -46,7 +55,11 @@ impl Kind {
             Kind::Alert => "alert",
             Kind::Source => "source",
             Kind::Model => "model",
+            Kind::Metric => "metric",
+            Kind::Dimension => "dimension",
+            Kind::Relation => "relation",
             Kind::Trace => "trace",
+            Kind::Insight => "insight",
             Kind::Chart => "chart",
             Kind::Table => "table",
             Kind::Selector => "selector",
@@ -62,7 +75,11 @@ impl Kind {
             Kind::Alert => "alerts",
             Kind::Source => "sources",
             Kind::Model => "models",
+            Kind::Metric => "metrics",
+            Kind::Dimension => "dimensions",
+            Kind::Relation => "relations",
             Kind::Trace => "traces",
+            Kind::Insight => "insights",
             Kind::Chart => "charts",
             Kind::Table => "tables",
             Kind::Selector => "selectors",
@@ -72,12 +89,16 @@ impl Kind {
     }
 
     /// Every kind, in the order messages and outputs list them.
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Destination,
         Kind::Alert,
         Kind::Source,
         Kind::Model,
+        Kind::Metric,
+        Kind::Dimension,
+        Kind::Relation,
         Kind::Trace,
+        Kind::Insight,
         Kind::Chart,
         Kind::Table,
         Kind::Selector,
@@ -479,6 +500,14 @@ pub struct SqlModel {
     #[serde(default, alias = "target")]
     #[schemars(with = "Option<RefOr<Source>>")]
     pub source: Option<Ref>,
+    /// Aggregates over this model's rows (1.0.76; not computed yet).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<Metric>")]
+    pub metrics: Vec<Ref>,
+    /// Row-level expressions over this model's columns (1.0.76; not computed yet).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<Dimension>")]
+    pub dimensions: Vec<Ref>,
 }
 
 /// A model whose rows come from a command's CSV output.
@@ -562,6 +591,10 @@ pub struct Trace {
     /// Accepted for compatibility; 1.0.30 overwrote it at compile.
     #[serde(default, skip_serializing)]
     pub changed: Option<bool>,
+    /// Made for a table's `data: ${ref(model)}`: every row and column of the model, as they come.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub rows_of_model: bool,
 }
 
 fn default_props() -> Map<String, Value> {
@@ -616,6 +649,10 @@ pub struct Chart {
     #[serde(default)]
     #[schemars(with = "Vec<RefOr<Trace>>")]
     pub traces: Vec<Ref>,
+    /// Insights drawn (1.0.76; not supported yet: the viewer says so).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<RefOr<Insight>>")]
+    pub insights: Vec<Ref>,
     /// plotly layout attributes (title, axes, barmode, …).
     #[serde(default)]
     pub layout: Option<Map<String, Value>>,
@@ -636,6 +673,14 @@ pub struct Table {
     #[serde(default)]
     #[schemars(with = "Vec<RefOr<Trace>>")]
     pub traces: Vec<Ref>,
+    /// A model whose rows it shows, every column (1.0.80); or an insight (not supported yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<TableData>")]
+    pub data: Option<Ref>,
+    /// Insights it shows (1.0.76, deprecated by 1.0.80 for `data`; not supported yet).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<RefOr<Insight>>")]
+    pub insights: Vec<Ref>,
     /// Which columns to show for each trace; every column when left out.
     #[serde(default)]
     pub column_defs: Option<Vec<ColumnDef>>,
@@ -659,6 +704,16 @@ pub struct Table {
     /// Colour scale over the numeric cells (1.0.80).
     #[serde(default)]
     pub format_cells: Option<FormatCells>,
+}
+
+/// For the JSON Schema only: a table's `data`, a reference or an inline model or insight.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum TableData {
+    Ref(RefOnly),
+    Insight(Insight),
+    Model(ModelSchema),
 }
 
 /// Where a [`FormatCells`] scale takes its minimum and maximum from.
@@ -866,7 +921,8 @@ pub struct Selector {
     /// `single` or `multiple` (default).
     #[serde(default, rename = "type")]
     pub selector_type: SelectorType,
-    /// The traces whose cohorts are offered; from the owning chart or table when left out.
+    /// The traces whose cohorts are offered (from the owning chart or table when left out); or
+    /// dashboard rows, items, charts and tables by name, which it shows and hides (1.0.34).
     #[serde(default)]
     #[schemars(with = "Vec<RefOnly>")]
     pub options: Vec<Ref>,
@@ -954,7 +1010,7 @@ pub enum RowHeight {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Row {
-    /// Accepted (1.0.34); nothing shows it.
+    /// Names the row for selectors that show and hide rows (1.0.34).
     #[serde(default)]
     pub name: Option<String>,
     /// Height of the row (default `medium`).
@@ -968,6 +1024,9 @@ pub struct Row {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Item {
+    /// Names the item for selectors that show and hide items (1.0.34).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// Share of the row's width, relative to the other items (at least 1; default 1).
     #[serde(default = "default_width")]
     #[schemars(range(min = 1))]
@@ -1093,7 +1152,11 @@ pub(crate) struct ProjectFile {
     #[serde(alias = "targets")]
     sources: Option<Vec<Source>>,
     models: Option<Vec<ModelSchema>>,
+    metrics: Option<Vec<Metric>>,
+    dimensions: Option<Vec<Dimension>>,
+    relations: Option<Vec<Relation>>,
     traces: Option<Vec<Trace>>,
+    insights: Option<Vec<Insight>>,
     tables: Option<Vec<Table>>,
     charts: Option<Vec<Chart>>,
     selectors: Option<Vec<Selector>>,

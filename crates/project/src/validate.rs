@@ -4,7 +4,10 @@ use crate::build::Project;
 use crate::diagnostics::{did_you_mean, Diagnostic, Report};
 use crate::expr;
 use crate::model::*;
-use serde_json::Value;
+use serde_json::{Map, Value};
+
+mod selectors;
+mod semantic;
 
 pub const PLOTLY_TRACE_TYPES: [&str; 46] = [
     "bar",
@@ -65,8 +68,14 @@ pub fn validate(project: &Project, report: &mut Report) {
     v.trace_tests();
     v.conditional_alerts();
     v.tables();
+    v.table_data();
     v.dashboards();
     v.dashboard_listing();
+    v.selectors();
+    v.metrics_and_dimensions();
+    v.relations();
+    v.insights();
+    v.not_built_yet();
 }
 
 struct Validator<'a> {
@@ -125,7 +134,15 @@ impl Validator<'_> {
     /// the files Visivo keeps there: none may be unusable or taken.
     fn names(&mut self) {
         let model_names: Vec<&str> = self.project.models.keys().map(String::as_str).collect();
-        let traces = self.project.traces.keys().map(|n| (Kind::Trace, n));
+        // A table's model `data` is written as a trace named after the table.
+        let traces = self
+            .project
+            .traces
+            .iter()
+            .map(|(n, t)| match t.rows_of_model {
+                true => (Kind::Table, n),
+                false => (Kind::Trace, n),
+            });
         let models = self.project.models.keys().map(|n| (Kind::Model, n));
         let bad: Vec<(Kind, String, String)> = traces
             .chain(models)
@@ -223,8 +240,9 @@ impl Validator<'_> {
     }
 
     fn traces(&mut self) {
-        for (name, trace) in &self.project.traces {
+        for (name, trace) in self.project.traces.iter().filter(|(_, t)| !t.rows_of_model) {
             self.trace_props(name, trace);
+            self.trace_references(name, trace);
             self.trace_columns(name, trace);
             for (i, filter) in trace.filters.iter().flatten().enumerate() {
                 if filter.trim().is_empty() {
@@ -319,14 +337,29 @@ impl Validator<'_> {
     }
 
     fn trace_props(&mut self, name: &str, trace: &Trace) {
-        match trace.props.get("type") {
+        self.plotly_props(Kind::Trace, name, &trace.props, &[]);
+        if trace.props.contains_key("name") {
+            self.error(
+                Kind::Trace,
+                name,
+                Some("props.name"),
+                "`name` can't be set in props: each plotly trace is named after its cohort",
+            );
+        }
+    }
+
+    /// A trace's or insight's `props`: a plotly `type` and attributes plotly knows, except at
+    /// the `unchecked` paths.
+    fn plotly_props(
+        &mut self,
+        kind: Kind,
+        name: &str,
+        props: &Map<String, Value>,
+        unchecked: &[String],
+    ) {
+        match props.get("type") {
             None => {
-                self.error(
-                    Kind::Trace,
-                    name,
-                    Some("props"),
-                    "trace_props type is required.",
-                );
+                self.error(kind, name, Some("props"), "trace_props type is required.");
             }
             Some(Value::String(t)) if PLOTLY_TRACE_TYPES.contains(&t.as_str()) => {}
             Some(other) => {
@@ -335,7 +368,7 @@ impl Validator<'_> {
                     .map_or_else(|| other.to_string(), str::to_string);
                 let hint = did_you_mean(&t, PLOTLY_TRACE_TYPES);
                 let d = self.error(
-                    Kind::Trace,
+                    kind,
                     name,
                     Some("props.type"),
                     format!("{t} is not a valid trace_props type."),
@@ -343,19 +376,14 @@ impl Validator<'_> {
                 d.help = hint;
             }
         }
-        if let Some(Value::String(trace_type)) = trace.props.get("type") {
-            for problem in crate::plotly::check_props(trace_type, &trace.props) {
-                let d = self.error(Kind::Trace, name, Some(&problem.path), problem.message);
+        if let Some(Value::String(trace_type)) = props.get("type") {
+            for problem in crate::plotly::check_props(trace_type, props) {
+                if unchecked.contains(&problem.path) {
+                    continue;
+                }
+                let d = self.error(kind, name, Some(&problem.path), problem.message);
                 d.help = problem.help;
             }
-        }
-        if trace.props.contains_key("name") {
-            self.error(
-                Kind::Trace,
-                name,
-                Some("props.name"),
-                "`name` can't be set in props: each plotly trace is named after its cohort",
-            );
         }
     }
 
@@ -410,7 +438,9 @@ impl Validator<'_> {
                     self.error(Kind::Table, name, Some("selector"), format!("Table with name '{name}' has a selector with a 'multiple' type. A table shows one cohort at a time: use a `single` selector."));
                 }
             }
-            if let Err((field, message)) = table.pivot() {
+            // `data` with pivot fields is reported once, by `table_data`.
+            let pivot = table.data.is_none().then(|| table.pivot());
+            if let Some(Err((field, message))) = pivot {
                 self.error(Kind::Table, name, Some(&field), message);
             }
             if let Some(format) = &table.format_cells {

@@ -89,6 +89,15 @@ fn base_sql(model: &Model) -> String {
 pub fn compile_trace(project: &Project, trace: &Trace) -> Result<CompiledTrace, String> {
     let (target, dialect) = target_of(project, trace)?;
     let model = &project.models[&trace.model];
+    if trace.rows_of_model {
+        return Ok(CompiledTrace {
+            trace: trace.name.clone(),
+            sql: model_rows(&base_sql(model), trace, &target, dialect),
+            dialect,
+            target,
+            warnings: Vec::new(),
+        });
+    }
     let mut warnings = Vec::new();
     let items = select_items(trace);
     let cohort = cohort_expression(trace);
@@ -284,6 +293,17 @@ struct Parts {
     order_by: Vec<String>,
     source: String,
     dialect: SourceType,
+}
+
+/// A table's `data: ${ref(model)}`: every row and column of the model, in the model's order, as
+/// one cohort named after the table.
+fn model_rows(base_sql: &str, trace: &Trace, target: &Target, dialect: SourceType) -> String {
+    format!(
+        "WITH \nbase_query as (\n    {base_sql}\n)\nSELECT \n    *,\n    {} as {}\nFROM base_query \n-- source: {}",
+        cohort_expression(trace),
+        quote(dialect, "cohort_on"),
+        target.source_label()
+    )
 }
 
 fn render(p: &Parts) -> String {

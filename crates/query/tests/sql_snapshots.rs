@@ -231,3 +231,16 @@ traces:
 "#;
     insta::assert_snapshot!(sql(&format!("{}{yaml}", orders_on("shop_db")), "kpi"));
 }
+
+#[test]
+fn a_tables_model_data_selects_every_row_and_column() {
+    let yaml = r#"
+tables:
+  - name: Bob's orders
+    data: ${ref(orders)}
+"#;
+    for source in ["shop_db", "my"] {
+        let text = sql(&format!("{}{yaml}", orders_on(source)), "Bob's orders");
+        insta::assert_snapshot!(format!("table_data_{source}"), text);
+    }
+}
