@@ -1,4 +1,4 @@
-// Loading data/project.json and data/<trace>/data.json (+ error.json).
+// Loading data/project.json and data/<trace>/data.json (+ error.json, states.json).
 
 import { assetUrl, encodePath } from './base';
 import type { CohortData, TraceData, Wrapper } from './types';
@@ -51,6 +51,8 @@ export async function getJSON(url: URL): Promise<unknown> {
       throw new HttpError(0, `Network error while loading ${url.pathname}: ${(e as Error).message}`);
     }
     if (!res.ok) throw new HttpError(res.status, `HTTP ${res.status} ${res.statusText}`.trim());
+    // `visivo serve` answers 204 for a trace's optional files that don't exist.
+    if (res.status === 204) return null;
     text = await res.text();
   }
   try {
@@ -76,9 +78,39 @@ export async function loadProject(): Promise<Wrapper> {
   };
 }
 
+/** A trace's states (states.json): its data for each combination of its inputs' values. */
+export interface TraceStates {
+  /** The inputs the trace references. */
+  inputs: string[];
+  /** `stateKey` of the values → the data in that state. */
+  byKey: Map<string, TraceData>;
+}
+
 export type TraceResult =
-  | { ok: true; name: string; data: TraceData }
+  | { ok: true; name: string; data: TraceData; states?: TraceStates }
   | { ok: false; name: string; message: string };
+
+/** What input values are compared by: numbers and strings alike as text (`2024` is `"2024"`). */
+export function canon(v: unknown): unknown {
+  return Array.isArray(v) ? v.map(canon) : String(v);
+}
+
+/** The key of a state: its inputs' values, compared as text. */
+export function stateKey(inputs: string[], values: (name: string) => unknown): string {
+  return JSON.stringify(inputs.map((n) => canon(values(n))));
+}
+
+function parseStates(raw: unknown): TraceStates | null {
+  if (!isObject(raw) || !Array.isArray(raw.inputs) || !Array.isArray(raw.states)) return null;
+  const inputs = raw.inputs.filter((n): n is string => typeof n === 'string');
+  const byKey = new Map<string, TraceData>();
+  for (const state of raw.states) {
+    if (!isObject(state) || !isObject(state.values)) return null;
+    const values = state.values;
+    byKey.set(stateKey(inputs, (n) => values[n]), normalizeTraceData(state.data));
+  }
+  return { inputs, byKey };
+}
 
 function normalizeTraceData(raw: unknown): TraceData {
   const out: TraceData = {};
@@ -94,20 +126,28 @@ function normalizeTraceData(raw: unknown): TraceData {
 
 async function fetchTrace(name: string): Promise<TraceResult> {
   const dir = `data/${encodePath(name)}/`;
-  const [data, error] = await Promise.allSettled([
+  const [data, error, states] = await Promise.allSettled([
     getJSON(assetUrl(dir + 'data.json')),
     getJSON(assetUrl(dir + 'error.json')),
+    getJSON(assetUrl(dir + 'states.json')),
   ]);
   // error.json (written by `visivo serve` when the trace's last query failed) wins.
   if (error.status === 'fulfilled' && isObject(error.value)) {
     const msg = error.value.message;
     return { ok: false, name, message: typeof msg === 'string' && msg ? msg : `The query of trace "${name}" failed.` };
   }
+  // states.json exists only for traces that reference inputs (else 404, 204, or an error on file://).
+  let traceStates: TraceStates | undefined;
+  if (states.status === 'fulfilled' && states.value !== null) {
+    const parsed = parseStates(states.value);
+    if (!parsed) return { ok: false, name, message: `states.json of trace "${name}" has an unexpected shape.` };
+    traceStates = parsed;
+  }
   if (data.status === 'fulfilled') {
     if (!isObject(data.value)) {
       return { ok: false, name, message: `data.json of trace "${name}" has an unexpected shape.` };
     }
-    return { ok: true, name, data: normalizeTraceData(data.value) };
+    return { ok: true, name, data: normalizeTraceData(data.value), states: traceStates };
   }
   const err = data.reason as HttpError;
   if (err instanceof HttpError && err.status === 404) {

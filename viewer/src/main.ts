@@ -1,6 +1,7 @@
 import './styles.css';
 import { HttpError, invalidateTraces, loadProject } from './data';
 import { h } from './dom';
+import { loadInputs, setInputDefs } from './inputs';
 import { connectLive } from './live';
 import { currentRoute, interceptLinks, onRouteChange } from './router';
 import { DashboardView } from './components/dashboard';
@@ -55,6 +56,7 @@ onRouteChange((kind) => {
 async function fetchProject(): Promise<boolean> {
   try {
     wrapper = await loadProject();
+    setInputDefs(wrapper.project_json.inputs);
     loadError = null;
     return true;
   } catch (e) {
@@ -69,6 +71,7 @@ async function reload(traces: string[] | undefined): Promise<void> {
   invalidateTraces(traces);
   const hadProject = wrapper !== null;
   if (!(await fetchProject()) && hadProject) return; // keep the last good state
+  await loadInputs(); // options may have changed with the run
   const route = currentRoute();
   header.set(route.dashboard, wrapper);
   const dash = wrapper?.project_json.dashboards?.find((d) => d.name === route.dashboard);

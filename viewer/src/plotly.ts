@@ -10,6 +10,23 @@ export interface PlotlyStatic {
   purge(el: HTMLElement): void;
 }
 
+/** A point of a `plotly_click` event (the fields `on_click` reads). */
+export interface PlotlyPoint {
+  x?: unknown;
+  y?: unknown;
+  label?: unknown;
+  value?: unknown;
+  text?: unknown;
+  customdata?: unknown;
+  pointIndex?: number;
+  data?: { name?: unknown; text?: unknown };
+}
+
+/** A plotted element: plotly adds `on` for its events. */
+export interface PlotlyElement extends HTMLElement {
+  on?(event: 'plotly_click', handler: (ev: { points?: PlotlyPoint[] }) => void): void;
+}
+
 declare global {
   interface Window {
     Plotly?: PlotlyStatic;

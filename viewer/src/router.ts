@@ -7,7 +7,10 @@ import { BASE, HASH_ROUTING } from './base';
 export interface Route {
   /** null on the project page */
   dashboard: string | null;
+  /** The query string, decoded (selectors read it). */
   params: URLSearchParams;
+  /** The query string as written, without `?` (inputs read their still-encoded values from it). */
+  query: string;
 }
 
 function safeDecode(s: string): string {
@@ -38,7 +41,25 @@ export function currentRoute(): Route {
   // Anything after the first segment is ignored (spec §9).
   let segment = rel.split('/')[0];
   if (/^index\.html?$/i.test(segment)) segment = '';
-  return { dashboard: segment ? safeDecode(segment) : null, params: new URLSearchParams(query) };
+  return { dashboard: segment ? safeDecode(segment) : null, params: new URLSearchParams(query), query };
+}
+
+/** One `key=value` of a query string: the key decoded, the value as written (still encoded). */
+export type RawPair = [key: string, raw: string];
+
+/** Decodes one value as written in a query string (`+` is a space). */
+export function decodeValue(raw: string): string {
+  return safeDecode(raw.replace(/\+/g, ' '));
+}
+
+export function rawPairs(query: string): RawPair[] {
+  return query
+    .split('&')
+    .filter((part) => part !== '')
+    .map((part) => {
+      const [k, v] = splitOnce(part, '=');
+      return [decodeValue(k), v];
+    });
 }
 
 function encodeComponent(s: string): string {
@@ -46,18 +67,16 @@ function encodeComponent(s: string): string {
   return encodeURIComponent(s).replace(/%2C/gi, ',');
 }
 
-export function encodeQuery(params: URLSearchParams): string {
-  const parts: string[] = [];
-  params.forEach((v, k) => parts.push(`${encodeComponent(k)}=${encodeComponent(v)}`));
-  return parts.length ? `?${parts.join('&')}` : '';
+/** `?k=v&…` from pairs whose values are already encoded; '' when there are none. */
+export function formatQuery(pairs: RawPair[]): string {
+  return pairs.length ? `?${pairs.map(([k, v]) => `${encodeComponent(k)}=${v}`).join('&')}` : '';
 }
 
-/** href for a page: the project page (null) or a dashboard. */
-export function hrefFor(dashboard: string | null, params?: URLSearchParams): string {
+/** href for a page: the project page (null) or a dashboard, with a query string (`?…` or ''). */
+export function hrefFor(dashboard: string | null, query = ''): string {
   const seg = dashboard === null ? '' : encodeURIComponent(dashboard);
-  const q = params ? encodeQuery(params) : '';
-  if (HASH_ROUTING) return `${location.pathname}${location.search}#/${seg}${q}`;
-  return `${BASE.pathname}${seg}${q}`;
+  if (HASH_ROUTING) return `${location.pathname}${location.search}#/${seg}${query}`;
+  return `${BASE.pathname}${seg}${query}`;
 }
 
 type Listener = (kind: 'page' | 'params') => void;
@@ -75,20 +94,27 @@ function emit(): void {
   listeners.forEach((fn) => fn(kind));
 }
 
-export function navigate(dashboard: string | null, params?: URLSearchParams): void {
-  history.pushState(null, '', hrefFor(dashboard, params));
+/** Opens a page (a new history entry); `query` is `?…` or ''. */
+export function navigate(dashboard: string | null, query = ''): void {
+  const samePage = dashboard === currentRoute().dashboard;
+  history.pushState(null, '', hrefFor(dashboard, query));
   emit();
-  window.scrollTo(0, 0);
+  if (!samePage) window.scrollTo(0, 0);
 }
 
 /** Changes query parameters of the current page (replaces the history entry). */
 export function updateParams(mutate: (p: URLSearchParams) => void): void {
   const route = currentRoute();
-  const before = encodeQuery(route.params);
-  mutate(route.params);
-  const after = encodeQuery(route.params);
-  if (before === after) return;
-  history.replaceState(null, '', hrefFor(route.dashboard, route.params));
+  const before = route.params;
+  const after = new URLSearchParams(before);
+  mutate(after);
+  // Untouched parameters keep their spelling (inputs percent-encode commas inside values).
+  const raw = new Map(rawPairs(route.query));
+  const pairs: RawPair[] = [];
+  after.forEach((v, k) => pairs.push([k, before.get(k) === v && raw.has(k) ? raw.get(k)! : encodeComponent(v)]));
+  const query = formatQuery(pairs);
+  if (query === formatQuery(rawPairs(route.query))) return;
+  history.replaceState(null, '', hrefFor(route.dashboard, query));
   emit();
 }
 

@@ -12,6 +12,32 @@ export interface Project {
   name?: string;
   cli_version?: string;
   dashboards?: Dashboard[];
+  inputs?: InputDef[];
+}
+
+/** One option of an input, as written in the project or returned by its options query. */
+export type Scalar = string | number | boolean | null;
+
+/** An input (docs/interactivity.md): a value a reader picks, which selects the traces' states. */
+export interface InputDef {
+  name: string;
+  type: 'single-select' | 'multi-select';
+  /** The options when written as a list (query options come from data/inputs.json). */
+  options?: Scalar[];
+  /** A range input: the grid from `start` to `end` by `step`. */
+  range?: { start: Scalar; end: Scalar; step?: Scalar };
+  display?: {
+    type?: string;
+    default?: { value?: Scalar; values?: Scalar[] | 'all' | 'none'; start?: Scalar; end?: Scalar };
+  };
+}
+
+/** What a click on a chart's point or a table's row does. */
+export interface OnClick {
+  /** input name → what of the clicked point (x, y, text, customdata, cohort) or row (a column) */
+  set?: Record<string, string>;
+  /** Open this dashboard, with the inputs in its URL. */
+  dashboard?: string;
 }
 
 export interface Dashboard {
@@ -44,6 +70,8 @@ export interface Item {
   chart?: Chart;
   table?: Table;
   selector?: Selector;
+  /** The name of the input this item shows. */
+  input?: string;
 }
 
 export interface Selector {
@@ -65,6 +93,7 @@ export interface Chart {
   selector?: Selector;
   traces?: Trace[];
   layout?: JsonObject;
+  on_click?: OnClick;
 }
 
 export interface ColumnDef {
@@ -80,6 +109,7 @@ export interface Table {
   rows_per_page?: number;
   pivot?: Pivot;
   format_cells?: FormatCells;
+  on_click?: OnClick;
 }
 
 /** A table's pivot, its fields resolved to keys of one trace's data. */

@@ -141,6 +141,29 @@ export function stop(state) {
   if (state?.child && state.child.exitCode === null) state.child.kill('SIGTERM');
 }
 
+/**
+ * Serves viewer/dist with `dataDir` as its data/ folder through serve.py (which falls back to
+ * index.html like `visivo serve`, so deep links work). Resolves with `{ base, close }`.
+ */
+export async function staticSite(dataDir, prefix = 'visivo-static-') {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  cpSync(path.join(REPO, 'viewer', 'dist'), dir, { recursive: true });
+  cpSync(dataDir, path.join(dir, 'data'), { recursive: true });
+  return serveFolder(dir, () => rmSync(dir, { recursive: true, force: true }));
+}
+
+/** Serves `dir` (a site: index.html, assets/, data/) through serve.py. */
+export async function serveFolder(dir, cleanup = () => {}) {
+  const server = await startProcess('python3', ['-u', path.join(ROOT, 'serve.py'), '--root', dir], dir, /PORT (\d+)/);
+  return {
+    base: `http://127.0.0.1:${server.match[1]}/`,
+    close() {
+      stop(server);
+      cleanup();
+    },
+  };
+}
+
 /** The `visivo` binary under test (VISIVO_BIN), or null; a test file skips itself without it. */
 export const VISIVO_BIN = process.env.VISIVO_BIN ? path.resolve(REPO, process.env.VISIVO_BIN) : null;
 

@@ -2,7 +2,8 @@
 
 import { loadTraces, type TraceResult } from '../data';
 import { clear, errorState, h, icon, ICONS, spinner } from '../dom';
-import { loadPlotly, type PlotlyStatic } from '../plotly';
+import { applyClick, atState, currentValues, loadInputs, type AtState } from '../inputs';
+import { loadPlotly, type PlotlyElement, type PlotlyPoint, type PlotlyStatic } from '../plotly';
 import { rawSelection, readSelection, selectorType, writeSelection } from '../selection';
 import { buildChartTraces, cohortOptions, merge } from '../traces';
 import type { Chart, Item, JsonObject } from '../types';
@@ -29,6 +30,26 @@ function layoutDefaults(layout: JsonObject): JsonObject {
   };
 }
 
+/** What a clicked point holds for an `on_click.set` field. */
+function pointField(point: PlotlyPoint, field: string): unknown {
+  switch (field) {
+    case 'x':
+      return point.x ?? point.label;
+    case 'y':
+      return point.y ?? point.value;
+    case 'text': {
+      const texts = point.data?.text;
+      return point.text ?? (Array.isArray(texts) ? texts[point.pointIndex ?? -1] : texts);
+    }
+    case 'customdata':
+      return point.customdata;
+    case 'cohort':
+      return point.data?.name;
+    default:
+      return undefined;
+  }
+}
+
 export class ChartView implements ItemView {
   readonly el: HTMLElement;
   private chart: Chart;
@@ -38,7 +59,11 @@ export class ChartView implements ItemView {
   private warnEl: HTMLElement;
   private toolbar: HTMLElement;
   private picker: Picker | null = null;
+  /** The traces' data as loaded (all states), and at the current inputs. */
   private results: TraceResult[] | null = null;
+  private shown: TraceResult[] = [];
+  /** The state (inputs, cohort selection) last drawn: a URL change that keeps it draws nothing. */
+  private drawnKey: string | null = null;
   private plotly: PlotlyStatic | null = null;
   private plotted = false;
   private size = { w: 0, h: 0 };
@@ -69,6 +94,7 @@ export class ChartView implements ItemView {
       const lh = this.chart.layout?.height;
       this.plotEl.style.height = `${typeof lh === 'number' && lh > 0 ? lh : COMPACT_HEIGHT}px`;
     }
+    this.el.classList.toggle('clickable', !!this.chart.on_click);
     this.observer = new ResizeObserver(() => this.onResize());
     this.observer.observe(this.plotEl);
     this.load();
@@ -80,6 +106,7 @@ export class ChartView implements ItemView {
 
   update(item: Item): void {
     if (item.chart) this.chart = item.chart;
+    this.el.classList.toggle('clickable', !!this.chart.on_click);
     this.load();
   }
 
@@ -92,7 +119,12 @@ export class ChartView implements ItemView {
   }
 
   onParams(): void {
-    if (this.results) this.render();
+    if (this.results && this.drawKey(atState(this.results, currentValues())) !== this.drawnKey) this.render();
+  }
+
+  private drawKey(at: AtState): string {
+    const sel = this.chart.selector?.name;
+    return JSON.stringify([at.key, sel ? rawSelection(sel) : null]);
   }
 
   private get label(): string {
@@ -106,7 +138,7 @@ export class ChartView implements ItemView {
     let plotly: PlotlyStatic;
     let results: TraceResult[];
     try {
-      [plotly, results] = await Promise.all([loadPlotly(), loadTraces(names)]);
+      [plotly, results] = await Promise.all([loadPlotly(), loadTraces(names), loadInputs()]);
     } catch (e) {
       if (gen === this.generation) this.showState(errorState(this.label, [(e as Error).message]));
       return;
@@ -158,11 +190,14 @@ export class ChartView implements ItemView {
   }
 
   private currentOptions(): string[] {
-    return this.results ? cohortOptions(this.results) : [];
+    return cohortOptions(this.shown);
   }
 
   private render(): void {
-    const results = this.results!;
+    const at = atState(this.results!, currentValues());
+    this.drawnKey = this.drawKey(at);
+    const results = at.results;
+    this.shown = results;
     const traces = this.chart.traces ?? [];
     const options = cohortOptions(results);
     const { type, selected } = this.selection(options);
@@ -214,15 +249,25 @@ export class ChartView implements ItemView {
   private plot(traces: unknown[]): void {
     if (!this.plotly) return;
     this.currentTraces = traces;
-    this.size = { w: this.plotEl.clientWidth, h: this.plotEl.clientHeight };
-    const p = this.plotted
-      ? this.plotly.react(this.plotEl, traces, this.layout(), this.config())
-      : this.plotly.newPlot(this.plotEl, traces, this.layout(), this.config());
+    const first = !this.plotted;
+    // Later sizes come from the ResizeObserver: reading them here would force a layout of the
+    // whole page per chart when many redraw at once.
+    if (first) this.size = { w: this.plotEl.clientWidth, h: this.plotEl.clientHeight };
+    const p = first
+      ? this.plotly.newPlot(this.plotEl, traces, this.layout(), this.config())
+      : this.plotly.react(this.plotEl, traces, this.layout(), this.config());
     this.plotted = true;
+    if (first) (this.plotEl as PlotlyElement).on?.('plotly_click', (ev) => this.onClick(ev.points?.[0]));
     p.then(
       () => this.el.setAttribute('data-rendered', String(this.generation)),
       (e: Error) => this.showState(errorState(this.label, [`plotly: ${e.message}`])),
     );
+  }
+
+  /** `on_click`: set inputs from the clicked point (and open another dashboard). */
+  private onClick(point: PlotlyPoint | undefined): void {
+    const onClick = this.chart.on_click;
+    if (onClick && point) applyClick(onClick, (field) => pointField(point, field));
   }
 
   private onResize(): void {

@@ -1,8 +1,10 @@
 // Dashboard page: rows of items (spec §10.1).
 
 import { h } from '../dom';
+import { currentInputs, loadInputs, resetInputs } from '../inputs';
 import type { Dashboard, Item, Row } from '../types';
 import { ChartView } from './chart';
+import { InputView } from './input';
 import type { ItemView } from './item';
 import { MarkdownView } from './markdown';
 import { SelectorView } from './selector';
@@ -32,13 +34,21 @@ function itemKind(item: Item): string {
   if (item.chart) return 'chart';
   if (item.table) return 'table';
   if (item.selector) return 'selector';
+  if (typeof item.input === 'string') return 'input';
   if (typeof item.markdown === 'string') return 'markdown';
   return 'empty';
 }
 
+/** Whether a dashboard shows inputs or sets them on click: then it has a Reset button. */
+function interactive(d: Dashboard): boolean {
+  return (d.rows ?? []).some((r) =>
+    (r.items ?? []).some((i) => typeof i.input === 'string' || i.chart?.on_click || i.table?.on_click),
+  );
+}
+
 /** Layout signature: what forces a full rebuild when it changes. */
 function shape(d: Dashboard): string {
-  return JSON.stringify((d.rows ?? []).map((r) => [r.height ?? 'medium', (r.items ?? []).map((i) => [itemKind(i), itemWidth(i)])]));
+  return JSON.stringify([interactive(d), ...(d.rows ?? []).map((r) => [r.height ?? 'medium', (r.items ?? []).map((i) => [itemKind(i), itemWidth(i)])])]);
 }
 
 interface Mounted {
@@ -61,11 +71,23 @@ export class DashboardView {
   readonly el: HTMLElement;
   private mounted: Mounted[] = [];
   private dashboard: Dashboard;
+  private reset: HTMLButtonElement;
 
   constructor(dashboard: Dashboard) {
     this.dashboard = dashboard;
     this.el = h('div', { class: 'dashboard', 'data-dashboard': dashboard.name });
+    this.reset = h(
+      'button',
+      { type: 'button', class: 'button reset-inputs', 'data-action': 'reset-inputs', onclick: () => resetInputs() },
+      'Reset',
+    );
+    this.reset.title = 'Set every input back to its default';
     this.build();
+    void loadInputs().then(() => this.syncReset());
+  }
+
+  private syncReset(): void {
+    this.reset.disabled = !currentInputs()?.anySet();
   }
 
   get name(): string {
@@ -81,6 +103,8 @@ export class DashboardView {
         return new TableView(item, ctx);
       case 'selector':
         return new SelectorView(item);
+      case 'input':
+        return new InputView(item);
       case 'markdown':
         return new MarkdownView(item);
       default:
@@ -93,6 +117,10 @@ export class DashboardView {
     const rows = this.dashboard.rows ?? [];
     if (!rows.some((r) => (r.items ?? []).length)) {
       this.el.append(h('div', { class: 'empty-dashboard' }, 'This dashboard has no items yet.'));
+    }
+    if (interactive(this.dashboard)) {
+      this.syncReset();
+      this.el.append(h('div', { class: 'dashboard-bar' }, this.reset));
     }
     rows.forEach((row, ri) => {
       const px = rowHeight(row.height);
@@ -138,6 +166,7 @@ export class DashboardView {
   }
 
   onParams(): void {
+    this.syncReset();
     this.mounted.forEach((m) => m.view.onParams());
   }
 

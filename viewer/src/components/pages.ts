@@ -52,12 +52,13 @@ export class Header {
 }
 
 function summary(d: Dashboard): string {
-  const counts = { chart: 0, table: 0, selector: 0, markdown: 0 };
+  const counts = { chart: 0, table: 0, selector: 0, input: 0, markdown: 0 };
   for (const r of d.rows ?? [])
     for (const i of r.items ?? []) {
       if (i.chart) counts.chart++;
       else if (i.table) counts.table++;
       else if (i.selector) counts.selector++;
+      else if (typeof i.input === 'string') counts.input++;
       else if (typeof i.markdown === 'string') counts.markdown++;
     }
   const parts: string[] = [];
@@ -65,6 +66,7 @@ function summary(d: Dashboard): string {
   if (counts.chart) parts.push(plural(counts.chart, 'chart'));
   if (counts.table) parts.push(plural(counts.table, 'table'));
   if (counts.selector) parts.push(plural(counts.selector, 'selector'));
+  if (counts.input) parts.push(plural(counts.input, 'input'));
   if (!parts.length) parts.push(counts.markdown ? 'Text only' : 'Empty');
   return parts.join(' · ');
 }

@@ -2,6 +2,7 @@
 
 import { loadTraces, type TraceResult } from '../data';
 import { clear, errorState, h, spinner } from '../dom';
+import { atState, currentValues, loadInputs } from '../inputs';
 import { defaultSelection, rawSelection, readSelection, selectorType, writeSelection } from '../selection';
 import { cohortOptions } from '../traces';
 import type { Item, Selector } from '../types';
@@ -12,6 +13,8 @@ export class SelectorView implements ItemView {
   readonly el: HTMLElement;
   private selector: Selector;
   private results: TraceResult[] | null = null;
+  /** The cohorts offered. */
+  private options: string[] = [];
   private picker: Picker | null = null;
   private body: HTMLElement;
   private generation = 0;
@@ -48,17 +51,18 @@ export class SelectorView implements ItemView {
       clear(this.body);
       this.body.append(spinner(this.selector.name));
     }
-    const results = await loadTraces(this.traceNames());
+    const [results] = await Promise.all([loadTraces(this.traceNames()), loadInputs()]);
     if (gen !== this.generation || this.destroyed) return;
     this.results = results;
     this.render();
   }
 
   private render(): void {
-    const results = this.results!;
+    const results = atState(this.results!, currentValues()).results;
     const sel = this.selector;
     const type = selectorType(sel, 'multiple');
     const options = cohortOptions(results);
+    this.options = options;
     const visible = !sel.parent_name || sel.parent_name === sel.name;
     // On first display, store the default so every sharer follows it.
     if (visible && rawSelection(sel.name) === null && options.length) {
@@ -79,7 +83,7 @@ export class SelectorView implements ItemView {
         type,
         options,
         selected,
-        onChange: (values) => writeSelection(sel.name, type, values, cohortOptions(this.results ?? []), true),
+        onChange: (values) => writeSelection(sel.name, type, values, this.options, true),
       });
       clear(this.body);
       this.body.append(this.picker.el);

@@ -2,7 +2,8 @@
 
 import { loadTraces, type TraceResult } from '../data';
 import { clear, errorState, h, icon, ICONS, spinner } from '../dom';
-import { readSelection, selectorType, writeSelection } from '../selection';
+import { applyClick, atState, currentValues, loadInputs } from '../inputs';
+import { rawSelection, readSelection, selectorType, writeSelection } from '../selection';
 import { cohortOptions } from '../traces';
 import type { CohortData, Item, Table } from '../types';
 import type { ItemContext, ItemView } from './item';
@@ -16,6 +17,16 @@ interface Column {
 }
 
 type SortDir = 'asc' | 'desc';
+
+/** The column `on_click.set` names: its key (`columns.region`), the key's last part, or its header. */
+function columnIndex(columns: Column[], name: string): number {
+  const tests = [(c: Column) => c.key === name, (c: Column) => c.key.split('.').pop() === name, (c: Column) => c.header === name];
+  for (const test of tests) {
+    const i = columns.findIndex(test);
+    if (i >= 0) return i;
+  }
+  return -1;
+}
 
 /** `columns.x_data` → `x data`: last dotted segment, first `_` → space. */
 export function deriveHeader(key: string): string {
@@ -67,6 +78,10 @@ export class TableView implements ItemView {
   readonly el: HTMLElement;
   private table: Table;
   private results: TraceResult[] | null = null;
+  /** The state (inputs, cohort selection) last drawn: a URL change that keeps it draws nothing. */
+  private drawnKey: string | null = null;
+  /** The cohorts shown. */
+  private options: string[] = [];
   private picker: Picker | null = null;
   private generation = 0;
   private destroyed = false;
@@ -133,7 +148,12 @@ export class TableView implements ItemView {
   }
 
   onParams(): void {
-    if (this.results) this.render();
+    if (this.results && this.drawKey() !== this.drawnKey) this.render();
+  }
+
+  private drawKey(): string {
+    const sel = this.table.selector?.name;
+    return JSON.stringify([atState(this.results ?? [], currentValues()).key, sel ? rawSelection(sel) : null]);
   }
 
   private get label(): string {
@@ -143,7 +163,7 @@ export class TableView implements ItemView {
   private async load(): Promise<void> {
     const gen = ++this.generation;
     if (!this.results) this.showBody(spinner(this.label));
-    const results = await loadTraces(this.traceNames());
+    const [results] = await Promise.all([loadTraces(this.traceNames()), loadInputs()]);
     if (gen !== this.generation || this.destroyed) return;
     this.results = results;
     this.render();
@@ -155,10 +175,12 @@ export class TableView implements ItemView {
   }
 
   private render(): void {
-    const results = this.results!;
+    this.drawnKey = this.drawKey();
+    const results = atState(this.results!, currentValues()).results;
     const sel = this.table.selector;
     const type = selectorType(sel, 'single');
     const options = cohortOptions(results);
+    this.options = options;
     const selected = sel?.name ? readSelection(sel.name, type, options) : options.slice(0, 1);
     const selSet = new Set(selected);
 
@@ -172,7 +194,7 @@ export class TableView implements ItemView {
           options,
           selected,
           variant: 'compact',
-          onChange: (values) => writeSelection(sel!.name, type, values, cohortOptions(this.results ?? []), false),
+          onChange: (values) => writeSelection(sel!.name, type, values, this.options, false),
         });
         clear(this.pickerSlot);
         this.pickerSlot.append(this.picker.el);
@@ -322,6 +344,23 @@ export class TableView implements ItemView {
     );
   }
 
+  /** `on_click`: a click (or Enter) on the row sets inputs from its columns. */
+  private clickable(tr: HTMLElement, columns: Column[], row: unknown[]): void {
+    const onClick = this.table.on_click!;
+    const activate = () => applyClick(onClick, (name) => row[columnIndex(columns, name)]);
+    tr.classList.add('clickable');
+    tr.tabIndex = 0;
+    tr.addEventListener('click', (ev) => {
+      if (!(ev.target as Element).closest('input, button, a')) activate();
+    });
+    tr.addEventListener('keydown', (ev) => {
+      if ((ev.key === 'Enter' || ev.key === ' ') && ev.target === tr) {
+        ev.preventDefault();
+        activate();
+      }
+    });
+  }
+
   private downloadCsv(columns: Column[], rows: unknown[][], visible: number[]): void {
     const shownCols = columns.map((c, i) => [c, i] as const).filter(([c]) => !this.hidden.has(c.key));
     const chosen = this.selectedRows.size ? visible.filter((i) => this.selectedRows.has(i)) : visible;
@@ -430,6 +469,7 @@ export class TableView implements ItemView {
         this.render();
       });
       const tr = h('tr', { class: this.selectedRows.has(r) ? 'selected' : null }, h('td', { class: 'select-col' }, cb));
+      if (this.table.on_click) this.clickable(tr, columns, rows[r]);
       for (const [c, i] of shown) {
         const v = rows[r][i];
         const empty = v === null || v === undefined;
