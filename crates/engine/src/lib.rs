@@ -39,4 +39,6 @@ pub mod run;
 #[cfg(test)]
 mod run_tests;
 pub mod source;
+mod states;
+mod text_table;
 pub mod value;

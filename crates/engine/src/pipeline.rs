@@ -63,7 +63,12 @@ pub struct Settings {
     pub full_refresh: bool,
     /// Cancel the run when SIGINT or SIGTERM arrives (reported as [`Event::Signal`]).
     pub cancel_on_signals: bool,
+    /// The most input states one trace may have (`--max-input-states`; docs/interactivity.md).
+    pub max_input_states: usize,
 }
+
+/// The default of [`Settings::max_input_states`].
+pub const DEFAULT_MAX_INPUT_STATES: usize = 256;
 
 impl Settings {
     /// The defaults of `visivo run` for the project in `working_dir`, writing to `output_dir`.
@@ -76,6 +81,7 @@ impl Settings {
             threads: 8,
             full_refresh: false,
             cancel_on_signals: false,
+            max_input_states: DEFAULT_MAX_INPUT_STATES,
         }
     }
 }
@@ -229,12 +235,25 @@ impl Pipeline {
 
     /// Reads, templates, parses and validates the project (with the user's profile); the
     /// project is there only if the report has no errors.
+    /// Traces whose inputs have more states than [`Settings::max_input_states`] are errors
+    /// here, located like the others.
     pub fn load(&self) -> Loaded {
-        load_project(&LoadOptions {
+        let mut loaded = load_project(&LoadOptions {
             working_dir: &self.settings.working_dir,
             source_override: self.settings.source.as_deref(),
             profile: visivo_project::default_profile_path(),
-        })
+        });
+        if let Some(project) = &loaded.project {
+            let traces: Vec<String> = project.traces.keys().cloned().collect();
+            let max = self.settings.max_input_states;
+            for diagnostic in visivo_project::input::state_budget(project, &traces, max) {
+                loaded.report.push(diagnostic);
+            }
+            if loaded.report.has_errors() {
+                loaded.project = None;
+            }
+        }
+        loaded
     }
 
     /// The traces to work on: all of them, or those connected to [`Settings::name_filter`].
@@ -263,6 +282,10 @@ impl Pipeline {
             })
             .collect::<Result<Vec<_>, _>>()?;
         write_queries(output, &traces)?;
+        crate::states::write_inputs_json(project, output).map_err(|source| Error::Write {
+            path: output.inputs_json(),
+            source,
+        })?;
         Ok(Compiled { traces })
     }
 
@@ -273,6 +296,7 @@ impl Pipeline {
             &compiled.traces,
             &self.settings.output,
             &self.settings.working_dir,
+            self.settings.max_input_states,
         )
         .map_err(Error::Plan)
     }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use visivo_project::layout::OutputLayout;
-use visivo_project::{Model, Project, Source};
+use visivo_project::{Input, Model, Project, Source, SourceType};
 use visivo_query::{CompiledTrace, Target};
 
 /// What a job produces, which decides its output file and how the terminal names it.
@@ -21,6 +21,8 @@ pub enum JobKind {
     LocalMerge,
     /// A trace: runs its query and writes `<trace>/data.json`.
     Trace,
+    /// An input's options query: writes `.inputs/<input>.json` and `inputs.json`.
+    Options,
 }
 
 impl JobKind {
@@ -28,6 +30,7 @@ impl JobKind {
     pub fn label(self) -> &'static str {
         match self {
             JobKind::Trace => "trace",
+            JobKind::Options => "input",
             _ => "model",
         }
     }
@@ -52,7 +55,21 @@ pub(crate) enum Work {
     Trace {
         sql: String,
         target: TraceTarget,
+        /// The inputs its SQL references, whose every state it computes (docs/interactivity.md).
+        inputs: Option<Box<TraceInputs>>,
     },
+    Options {
+        sql: String,
+        target: TraceTarget,
+    },
+}
+
+/// What a trace that references inputs needs to compute its states.
+#[derive(Debug, Clone)]
+pub(crate) struct TraceInputs {
+    pub inputs: Vec<(String, Input)>,
+    pub dialect: SourceType,
+    pub max_states: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -84,6 +101,7 @@ impl Job {
     pub fn output(&self, layout: &OutputLayout) -> PathBuf {
         match self.kind {
             JobKind::Trace => layout.data_json(&self.name),
+            JobKind::Options => layout.input_options(&self.name),
             _ => layout.model_database(&self.name),
         }
     }
@@ -97,6 +115,10 @@ impl Job {
             | Work::Trace {
                 target: TraceTarget::Source(source),
                 ..
+            }
+            | Work::Options {
+                target: TraceTarget::Source(source),
+                ..
             } => Some(source),
             _ => None,
         }
@@ -107,6 +129,7 @@ pub(crate) struct Planner<'a> {
     project: &'a Project,
     layout: &'a OutputLayout,
     project_dir: &'a Path,
+    max_input_states: usize,
     jobs: Vec<Job>,
     index: HashMap<(JobKind, String), usize>,
 }
@@ -117,11 +140,13 @@ pub fn plan(
     compiled: &[CompiledTrace],
     layout: &OutputLayout,
     project_dir: &Path,
+    max_input_states: usize,
 ) -> Result<Vec<Job>, String> {
     let mut planner = Planner {
         project,
         layout,
         project_dir,
+        max_input_states,
         jobs: Vec::new(),
         index: HashMap::new(),
     };
@@ -160,7 +185,58 @@ impl Planner<'_> {
 
     fn trace(&mut self, compiled: &CompiledTrace) -> Result<usize, String> {
         let trace = &self.project.traces[&compiled.trace];
-        let (target, deps, fingerprint) = match &compiled.target {
+        let (target, mut deps, mut fingerprint) = self.query_target(&compiled.target)?;
+        let input_names = visivo_project::input::trace_input_names(self.project, trace);
+        for name in &input_names {
+            if let Some(options) = self.options(name)? {
+                deps.push(options);
+            }
+            let input = &self.project.inputs[name];
+            fingerprint.push_str(&serde_json::to_string(input).unwrap_or_default());
+        }
+        let inputs = (!input_names.is_empty()).then(|| {
+            Box::new(TraceInputs {
+                inputs: input_names
+                    .iter()
+                    .map(|n| (n.clone(), self.project.inputs[n].clone()))
+                    .collect(),
+                dialect: compiled.dialect,
+                max_states: self.max_input_states,
+            })
+        });
+        let own = format!("{}\0{fingerprint}\0{}", compiled.sql, trace.model);
+        let work = Work::Trace {
+            sql: compiled.sql.clone(),
+            target,
+            inputs,
+        };
+        Ok(self.push(JobKind::Trace, &compiled.trace, work, deps, own))
+    }
+
+    /// The job that runs input `name`'s options query, if its options come from one.
+    fn options(&mut self, name: &str) -> Result<Option<usize>, String> {
+        if let Some(id) = self.index.get(&(JobKind::Options, name.to_string())) {
+            return Ok(Some(*id));
+        }
+        let Some(compiled) = visivo_query::inputs::compile_options(self.project, name)? else {
+            return Ok(None);
+        };
+        let (target, deps, fingerprint) = self.query_target(&compiled.target)?;
+        let own = format!("{}\0{fingerprint}", compiled.sql);
+        let work = Work::Options {
+            sql: compiled.sql,
+            target,
+        };
+        Ok(Some(self.push(JobKind::Options, name, work, deps, own)))
+    }
+
+    /// Where a query on a source, or on a model's SQLite file, runs; the jobs it waits for; and
+    /// what identifies its data (the source's settings and files).
+    fn query_target(
+        &mut self,
+        target: &Target,
+    ) -> Result<(TraceTarget, Vec<usize>, String), String> {
+        Ok(match target {
             Target::Source(name) => {
                 let source = self
                     .project
@@ -198,13 +274,7 @@ impl Planner<'_> {
                     String::new(),
                 )
             }
-        };
-        let own = format!("{}\0{fingerprint}\0{}", compiled.sql, trace.model);
-        let work = Work::Trace {
-            sql: compiled.sql.clone(),
-            target,
-        };
-        Ok(self.push(JobKind::Trace, &compiled.trace, work, deps, own))
+        })
     }
 
     /// The job that produces a model's SQLite file (not for SQL models read directly).
@@ -289,7 +359,12 @@ impl Planner<'_> {
 fn source_fingerprint(source: &Source, project_dir: &Path) -> String {
     let mut text = serde_json::to_string(source).unwrap_or_default();
     if source.source_type.is_file() {
-        let mut files: Vec<String> = source.database.iter().cloned().collect();
+        let mut files: Vec<String> = source
+            .database
+            .iter()
+            .chain(&source.file)
+            .cloned()
+            .collect();
         files.extend(
             source
                 .attach

@@ -385,31 +385,31 @@ async fn execute(job: &Job, shared: &Shared) -> Result<Outcome, JobError> {
             tokio::task::spawn_blocking(move || merge(&sql, &children, &file)).await??;
             Ok(succeeded(display(&target)))
         }
+        Work::Options {
+            sql,
+            target: query_target,
+        } => {
+            let result = query_on(job, shared, query_target, sql.clone()).await?;
+            let options = crate::states::options_from(result);
+            crate::states::write_options(layout, &job.name, &options)?;
+            Ok(succeeded(format!("{} options", options.len())))
+        }
         Work::Trace {
             sql,
             target: trace_target,
+            inputs,
         } => {
-            let result = match trace_target {
-                TraceTarget::Source(source) => {
-                    let (connector, _) = shared.connector(source)?;
-                    connector.query(sql).await
+            let query = |sql: String| query_on(job, shared, trace_target, sql);
+            let grouped = match inputs {
+                None => group_by_cohort(&query(sql.clone()).await?)?,
+                Some(inputs) => {
+                    let states = crate::states::run_states(inputs, sql, layout, query).await?;
+                    let path = layout.states_json(&job.name);
+                    write_atomic(&path, states.states_json.as_bytes())
+                        .map_err(|e| format!("writing {}: {e}", display(&path)))?;
+                    states.default
                 }
-                TraceTarget::File {
-                    database,
-                    attachments,
-                } => {
-                    let name = format!("model_{}_generated_source", job.name);
-                    InProcess(SqliteSource::for_file(
-                        name,
-                        database.clone(),
-                        attachments.clone(),
-                        shared.options.cancel.clone(),
-                    ))
-                    .query(sql)
-                    .await
-                }
-            }?;
-            let grouped = group_by_cohort(&result)?;
+            };
             write_atomic(&target, grouped.json.as_bytes())
                 .map_err(|e| format!("writing {}: {e}", display(&target)))?;
             let warning = (grouped.dropped_null_cohort_rows > 0).then(|| {
@@ -422,6 +422,35 @@ async fn execute(job: &Job, shared: &Shared) -> Result<Outcome, JobError> {
                 detail: display(&layout.query_sql(&job.name)),
                 warning,
             })
+        }
+    }
+}
+
+/// A trace's or options query's SQL on its source, or on the SQLite file of its model.
+async fn query_on(
+    job: &Job,
+    shared: &Shared,
+    target: &TraceTarget,
+    sql: String,
+) -> Result<crate::value::ResultSet, SourceError> {
+    match target {
+        TraceTarget::Source(source) => {
+            let (connector, _) = shared.connector(source)?;
+            connector.query(&sql).await
+        }
+        TraceTarget::File {
+            database,
+            attachments,
+        } => {
+            let name = format!("model_{}_generated_source", job.name);
+            InProcess(SqliteSource::for_file(
+                name,
+                database.clone(),
+                attachments.clone(),
+                shared.options.cancel.clone(),
+            ))
+            .query(&sql)
+            .await
         }
     }
 }

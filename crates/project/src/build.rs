@@ -39,6 +39,8 @@ pub struct Project {
     pub dimensions: IndexMap<String, Dimension>,
     /// `relations` by name (1.0.76; not computed yet).
     pub relations: IndexMap<String, Relation>,
+    /// `inputs` by name, inline inputs of dashboard items included (docs/interactivity.md).
+    pub inputs: IndexMap<String, Input>,
     /// `traces` by name, inline traces included, and one per table showing a model's `data`
     /// (named after the table; [`Trace::rows_of_model`]).
     pub traces: IndexMap<String, Trace>,
@@ -276,6 +278,9 @@ impl Builder<'_> {
             Kind::Relation => self
                 .deserialize::<Relation>(value, &path, &object_label)
                 .map(|r| insert(&mut self.project.relations, &name, r)),
+            Kind::Input => self
+                .deserialize::<Input>(value, &path, &object_label)
+                .map(|i| insert(&mut self.project.inputs, &name, i)),
             Kind::Trace => self
                 .deserialize::<Trace>(value, &path, &object_label)
                 .map(|t| insert(&mut self.project.traces, &name, t)),
@@ -479,6 +484,7 @@ impl Builder<'_> {
                 );
             }
             self.resolve_insights(&mut chart.insights, Kind::Chart, name, &project.paths);
+            self.resolve_on_click(chart.on_click.as_mut(), Kind::Chart, name, &project.paths);
         }
         for (name, table) in project.tables.iter_mut() {
             for (i, r) in table.traces.iter_mut().enumerate() {
@@ -502,6 +508,7 @@ impl Builder<'_> {
                 );
             }
             self.resolve_insights(&mut table.insights, Kind::Table, name, &project.paths);
+            self.resolve_on_click(table.on_click.as_mut(), Kind::Table, name, &project.paths);
             if let Some(data) = &mut table.data {
                 let kinds = [Kind::Model, Kind::Insight];
                 let at = Owner::new(Kind::Table, name, "data");
@@ -541,6 +548,7 @@ impl Builder<'_> {
                         (item.table.as_mut(), Kind::Table, "table"),
                         (item.selector.as_mut(), Kind::Selector, "selector"),
                         (markdown, Kind::Markdown, "markdown"),
+                        (item.input.as_mut(), Kind::Input, "input"),
                     ];
                     for (slot, kind, field) in fields {
                         if let Some(reference) = slot {
@@ -602,6 +610,44 @@ impl Builder<'_> {
     }
 
     /// Rewrites `reference` (`ref(x)`) to `x` after checking `x` is an object of `expected` kind.
+    /// An `on_click`'s dashboard and the inputs it sets (`set`'s keys: names or references).
+    fn resolve_on_click(
+        &mut self,
+        on_click: Option<&mut OnClick>,
+        owner_kind: Kind,
+        owner: &str,
+        paths: &HashMap<(Kind, String), String>,
+    ) {
+        let Some(on_click) = on_click else {
+            return;
+        };
+        if let Some(dashboard) = &mut on_click.dashboard {
+            self.resolve(
+                dashboard,
+                Kind::Dashboard,
+                owner_kind,
+                owner,
+                "on_click.dashboard",
+                paths,
+            );
+        }
+        let set = std::mem::take(&mut on_click.set);
+        for (input, from) in set {
+            let name = parse_reference(&input).map_or(input.clone(), |r| r.name);
+            let mut reference = format!("ref({name})");
+            let field = format!("on_click.set.{input}");
+            self.resolve(
+                &mut reference,
+                Kind::Input,
+                owner_kind,
+                owner,
+                &field,
+                paths,
+            );
+            on_click.set.insert(reference, from);
+        }
+    }
+
     fn resolve(
         &mut self,
         reference: &mut String,
@@ -757,14 +803,14 @@ fn capitalize(s: &str) -> String {
     })
 }
 
-fn unknown_field_name(message: &str) -> Option<String> {
+pub(crate) fn unknown_field_name(message: &str) -> Option<String> {
     static UNKNOWN: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"^unknown field `([^`]*)`").expect("valid regex"));
     UNKNOWN.captures(message).map(|c| c[1].to_string())
 }
 
 /// serde's texts, made to read like advice: suggestions for typos in field and variant names.
-fn humanize_serde_error(message: &str) -> (String, Option<String>) {
+pub(crate) fn humanize_serde_error(message: &str) -> (String, Option<String>) {
     static EXPECTED: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"^unknown (field|variant) `([^`]*)`, (?:expected|there are no) (.*)$")
             .expect("valid regex")

@@ -33,7 +33,27 @@ pub fn project_json(project: &Project, cli_version: &str) -> Value {
         .map(|d| dashboard(project, d))
         .collect();
     root.insert("dashboards".into(), Value::Array(dashboards));
+    if !project.inputs.is_empty() {
+        let inputs = project.inputs.iter().map(|(n, i)| input(n, i)).collect();
+        root.insert("inputs".into(), Value::Array(inputs));
+    }
     Value::Object(root)
+}
+
+/// An input's definition for the viewer: options only when written as a list (a query's SQL
+/// stays out; its values are in `inputs.json` after a run).
+fn input(name: &str, input: &Input) -> Value {
+    let mut out = Map::new();
+    out.insert("name".into(), json!(name));
+    out.insert("type".into(), json!(input.input_type));
+    if let Some(InputOptions::List(values)) = &input.options {
+        out.insert("options".into(), json!(values));
+    }
+    if let Some(range) = &input.range {
+        out.insert("range".into(), json!(range));
+    }
+    out.insert("display".into(), json!(input.display));
+    Value::Object(out)
 }
 
 fn dashboard(project: &Project, d: &Dashboard) -> Value {
@@ -93,6 +113,9 @@ fn item(project: &Project, item: &Item) -> Value {
     if let Some(s) = item.selector.as_ref() {
         out.insert("selector".into(), selector(project, s));
     }
+    if let Some(name) = &item.input {
+        out.insert("input".into(), json!(name));
+    }
     Value::Object(out)
 }
 
@@ -134,6 +157,9 @@ fn chart(project: &Project, c: &Chart) -> Value {
     if let Some(layout) = &c.layout {
         out.insert("layout".into(), Value::Object(layout.clone()));
     }
+    if let Some(on_click) = &c.on_click {
+        out.insert("on_click".into(), json!(on_click));
+    }
     Value::Object(out)
 }
 
@@ -165,6 +191,9 @@ fn table(project: &Project, t: &Table) -> Value {
     }
     if let Some(format) = &t.format_cells {
         out.insert("format_cells".into(), json!(format));
+    }
+    if let Some(on_click) = &t.on_click {
+        out.insert("on_click".into(), json!(on_click));
     }
     Value::Object(out)
 }

@@ -7,6 +7,9 @@
 //! <out>/<trace>/query.sql       the trace's SQL
 //! <out>/<trace>/data.json       its rows, grouped by cohort
 //! <out>/<trace>/error.json      why its last run failed (absent when it succeeded)
+//! <out>/<trace>/states.json     its data in every input state (traces that reference inputs)
+//! <out>/inputs.json             every input's options (docs/interactivity.md)
+//! <out>/.inputs/<input>.json    the options an input's query returned, for inputs.json
 //! <out>/<model>.sqlite          a model's rows, for local merges and CSV-script models
 //! ```
 //!
@@ -21,6 +24,8 @@ use std::path::{Path, PathBuf};
 
 /// The file name of the compiled project, at the top of the output folder.
 pub const PROJECT_JSON: &str = "project.json";
+/// The file name of the inputs' options, at the top of the output folder.
+pub const INPUTS_JSON: &str = "inputs.json";
 /// The file name of the run state, at the top of the output folder.
 pub const STATE_FILE: &str = ".visivo-state.json";
 
@@ -52,6 +57,8 @@ pub enum TraceFile {
     Data,
     /// `error.json`
     Error,
+    /// `states.json`
+    States,
 }
 
 impl TraceFile {
@@ -61,14 +68,20 @@ impl TraceFile {
             TraceFile::Query => "query.sql",
             TraceFile::Data => "data.json",
             TraceFile::Error => "error.json",
+            TraceFile::States => "states.json",
         }
     }
 
     /// The file called `name`, if it is one of a trace's files.
     pub fn from_name(name: &str) -> Option<TraceFile> {
-        [TraceFile::Query, TraceFile::Data, TraceFile::Error]
-            .into_iter()
-            .find(|f| f.name() == name)
+        [
+            TraceFile::Query,
+            TraceFile::Data,
+            TraceFile::Error,
+            TraceFile::States,
+        ]
+        .into_iter()
+        .find(|f| f.name() == name)
     }
 }
 
@@ -124,6 +137,21 @@ impl OutputLayout {
         self.trace_file(trace, TraceFile::Error)
     }
 
+    /// `<out>/<trace>/states.json`
+    pub fn states_json(&self, trace: &str) -> PathBuf {
+        self.trace_file(trace, TraceFile::States)
+    }
+
+    /// `<out>/inputs.json`
+    pub fn inputs_json(&self) -> PathBuf {
+        self.root.join(INPUTS_JSON)
+    }
+
+    /// `<out>/.inputs/<input>.json`: what an input's options query returned.
+    pub fn input_options(&self, input: &str) -> PathBuf {
+        self.root.join(".inputs").join(format!("{input}.json"))
+    }
+
     /// `<out>/<model>.sqlite`: a model's rows, for the jobs that read them.
     pub fn model_database(&self, model: &str) -> PathBuf {
         self.root.join(format!("{model}.sqlite"))
@@ -136,7 +164,12 @@ mod tests {
 
     #[test]
     fn trace_files_round_trip_their_names() {
-        for file in [TraceFile::Query, TraceFile::Data, TraceFile::Error] {
+        for file in [
+            TraceFile::Query,
+            TraceFile::Data,
+            TraceFile::Error,
+            TraceFile::States,
+        ] {
             assert_eq!(TraceFile::from_name(file.name()), Some(file));
         }
         assert_eq!(TraceFile::from_name("other.json"), None);

@@ -51,6 +51,7 @@ pub mod diagnostics;
 pub mod export;
 pub mod expr;
 pub mod graph;
+pub mod input;
 mod inputs;
 pub mod layout;
 mod lenient;
@@ -62,6 +63,7 @@ pub mod schema;
 pub mod secret;
 pub mod selector_option;
 mod semantic;
+pub mod source_fields;
 pub mod source_type;
 mod validate;
 

@@ -109,6 +109,7 @@ impl Lifter<'_> {
             | Kind::Metric
             | Kind::Dimension
             | Kind::Relation
+            | Kind::Input
             | Kind::Insight => {}
         }
         let name_is_required = matches!(
@@ -117,6 +118,7 @@ impl Lifter<'_> {
                 | Kind::Selector
                 | Kind::Dashboard
                 | Kind::Insight
+                | Kind::Input
                 | Kind::Metric
                 | Kind::Dimension
         );
@@ -329,6 +331,7 @@ impl Lifter<'_> {
                     ("table", Kind::Table),
                     ("selector", Kind::Selector),
                     ("markdown", Kind::Markdown),
+                    ("input", Kind::Input),
                 ] {
                     if let Some(slot) = item.get_mut(field) {
                         let item_path = format!("{path}.rows.{r}.items.{i}.{field}");

@@ -2,6 +2,7 @@
 //! field holds the *name* of the object it points to, checked to exist and to be of the right
 //! kind; inline objects have been lifted out and are referenced by name too.
 
+pub use crate::input::{Input, InputOptions, InputType};
 use crate::lenient;
 pub use crate::semantic::{Dimension, Insight, Interaction, JoinType, Metric, Relation};
 use indexmap::IndexMap;
@@ -31,6 +32,8 @@ pub enum Kind {
     Dimension,
     /// An entry of `relations` (1.0.76).
     Relation,
+    /// An entry of `inputs` (docs/interactivity.md).
+    Input,
     /// An entry of `traces`.
     Trace,
     /// An entry of `insights` (1.0.76).
@@ -58,6 +61,7 @@ impl Kind {
             Kind::Metric => "metric",
             Kind::Dimension => "dimension",
             Kind::Relation => "relation",
+            Kind::Input => "input",
             Kind::Trace => "trace",
             Kind::Insight => "insight",
             Kind::Chart => "chart",
@@ -78,6 +82,7 @@ impl Kind {
             Kind::Metric => "metrics",
             Kind::Dimension => "dimensions",
             Kind::Relation => "relations",
+            Kind::Input => "inputs",
             Kind::Trace => "traces",
             Kind::Insight => "insights",
             Kind::Chart => "charts",
@@ -89,7 +94,7 @@ impl Kind {
     }
 
     /// Every kind, in the order messages and outputs list them.
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 15] = [
         Kind::Destination,
         Kind::Alert,
         Kind::Source,
@@ -97,6 +102,7 @@ impl Kind {
         Kind::Metric,
         Kind::Dimension,
         Kind::Relation,
+        Kind::Input,
         Kind::Trace,
         Kind::Insight,
         Kind::Chart,
@@ -391,9 +397,35 @@ pub struct Source {
     /// BigQuery: the service-account key JSON itself (use `env_var`).
     #[serde(default)]
     pub credentials_json: Option<crate::Secret>,
+    /// BigQuery (1.0.48): the service-account key file, base64-encoded (use `env_var`).
+    #[serde(default)]
+    pub credentials_base64: Option<crate::Secret>,
     /// Base URL of the service's HTTP API (Snowflake/BigQuery); for testing and proxies.
     #[serde(default)]
     pub api_url: Option<String>,
+    /// `csv`/`xls` sources: the file whose rows models query as the table named like the source
+    /// (relative to the project file's directory).
+    #[serde(default)]
+    pub file: Option<String>,
+    /// `csv` sources: the character between fields (default `,`).
+    #[serde(default)]
+    pub delimiter: Option<crate::source_fields::Delimiter>,
+    /// `csv` sources: the file's encoding, `utf-8` (default) or `latin-1`.
+    #[serde(default)]
+    pub encoding: Option<crate::source_fields::TextEncoding>,
+    /// `csv`/`xls` sources: whether the first row names the columns (default true); without
+    /// one they are `column0`, `column1`, ….
+    #[serde(default)]
+    pub has_header: Option<bool>,
+    /// `xls` sources: the worksheet to read (default: the first).
+    #[serde(default)]
+    pub sheet: Option<String>,
+    /// ClickHouse: `http` or `native`; this build always speaks HTTP.
+    #[serde(default)]
+    pub protocol: Option<crate::source_fields::ClickhouseProtocol>,
+    /// ClickHouse: HTTPS instead of HTTP (default port 8443 instead of 8123).
+    #[serde(default)]
+    pub secure: Option<bool>,
 }
 
 impl Source {
@@ -660,6 +692,9 @@ pub struct Chart {
     #[serde(default)]
     #[schemars(with = "Option<RefOr<Selector>>")]
     pub selector: Option<Ref>,
+    /// Clicking a point sets inputs, or opens a dashboard (docs/interactivity.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_click: Option<OnClick>,
 }
 
 /// A table showing one trace's cohort as rows.
@@ -688,6 +723,9 @@ pub struct Table {
     #[serde(default)]
     #[schemars(with = "Option<RefOr<Selector>>")]
     pub selector: Option<Ref>,
+    /// Clicking a point sets inputs, or opens a dashboard (docs/interactivity.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_click: Option<OnClick>,
     /// Rows on a page of the viewer's table (1.0.34); the viewer's own default when unset.
     #[serde(default, deserialize_with = "rows_per_page")]
     #[schemars(schema_with = "rows_per_page_schema")]
@@ -1053,6 +1091,26 @@ pub struct Item {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<RefOr<Selector>>")]
     pub selector: Option<Ref>,
+    /// The input control shown (docs/interactivity.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<RefOr<Input>>")]
+    pub input: Option<Ref>,
+}
+
+/// What clicking a chart's point or a table's row does (docs/interactivity.md): set inputs
+/// (cross-filtering), and with `dashboard`, open that dashboard with them (drill-through).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnClick {
+    /// Input name → what of the clicked point sets it: `x`, `y`, `text`, `customdata` or
+    /// `cohort` (a table: a column name).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(with = "std::collections::BTreeMap<String, String>")]
+    pub set: IndexMap<Ref, String>,
+    /// The dashboard to open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<RefOnly>")]
+    pub dashboard: Option<Ref>,
 }
 
 fn default_width() -> i64 {
@@ -1146,6 +1204,7 @@ pub(crate) struct ProjectFile {
     name: Option<String>,
     cli_version: Option<String>,
     defaults: Option<Defaults>,
+    dbt: Option<crate::load::dbt::Dbt>,
     includes: Option<Vec<Include>>,
     destinations: Option<Vec<Alert>>,
     alerts: Option<Vec<AnyAlert>>,

@@ -6,6 +6,7 @@ use crate::expr;
 use crate::model::*;
 use serde_json::{Map, Value};
 
+mod inputs;
 mod selectors;
 mod semantic;
 
@@ -75,6 +76,7 @@ pub fn validate(project: &Project, report: &mut Report) {
     v.metrics_and_dimensions();
     v.relations();
     v.insights();
+    v.inputs();
     v.not_built_yet();
 }
 
@@ -487,14 +489,15 @@ impl Validator<'_> {
                         item.chart.is_some(),
                         item.table.is_some(),
                         item.selector.is_some(),
+                        item.input.is_some(),
                     ];
                     match contents.iter().filter(|c| **c).count() {
                         0 => {
-                            self.error(Kind::Dashboard, name, Some(&field), "an item needs one of \"markdown\", \"chart\", \"table\" or \"selector\"");
+                            self.error(Kind::Dashboard, name, Some(&field), "an item needs one of \"markdown\", \"chart\", \"table\", \"selector\" or \"input\"");
                         }
                         1 => {}
                         _ => {
-                            self.error(Kind::Dashboard, name, Some(&field), "only one of the \"markdown\", \"chart\", \"table\", or \"selector\" properties should be set on an item");
+                            self.error(Kind::Dashboard, name, Some(&field), "only one of the \"markdown\", \"chart\", \"table\", \"selector\" or \"input\" properties should be set on an item");
                         }
                     }
                     let misplaced_layout = [
@@ -639,6 +642,24 @@ fn why_not_a_file_name(kind: Kind, name: &str, models: &[&str]) -> Option<String
 }
 
 /// Calls `f(path, text)` for every string below `value`.
+/// Every text in a trace's query fields (props, columns, cohort_on, filters, order_by), with its
+/// path (`filters.0`).
+pub fn walk_trace_queries(trace: &Trace, f: &mut impl FnMut(&str, &str)) {
+    walk_strings(&Value::Object(trace.props.clone()), "props", f);
+    let columns = trace.columns.clone().map(|c| c.into_iter().collect());
+    let fields = [
+        ("columns", columns.map(Value::Object)),
+        ("cohort_on", trace.cohort_on.clone().map(Value::String)),
+        ("filters", trace.filters.clone().map(Value::from)),
+        ("order_by", trace.order_by.clone().map(Value::from)),
+    ];
+    for (field, value) in fields {
+        if let Some(value) = value {
+            walk_strings(&value, field, f);
+        }
+    }
+}
+
 pub fn walk_strings(value: &Value, path: &str, f: &mut impl FnMut(&str, &str)) {
     match value {
         Value::String(s) => f(path, s),

@@ -55,27 +55,34 @@ struct SelectItem {
 
 /// Where a trace's query runs and in which dialect; `Err` if its model has no source.
 pub(crate) fn target_of(project: &Project, trace: &Trace) -> Result<(Target, SourceType), String> {
+    target_of_model(project, &trace.model)
+}
+
+/// Where a query on `model` runs and in which dialect; `Err` if the model has no source.
+pub fn target_of_model(project: &Project, model: &str) -> Result<(Target, SourceType), String> {
+    let name = model;
     let model = project
         .models
-        .get(&trace.model)
-        .ok_or_else(|| format!("model '{}' not found", trace.model))?;
+        .get(name)
+        .ok_or_else(|| format!("model '{name}' not found"))?;
     Ok(match model {
         Model::Sql(m) => {
             let source = project.model_source(m).ok_or_else(|| {
                 format!(
                     "model '{}' has no source and there is no default source",
-                    trace.model
+                    name
                 )
             })?;
             let name = source.name.clone().unwrap_or_default();
             (Target::Source(name), source.source_type)
         }
-        Model::CsvScript(_) => (Target::CsvModel(trace.model.clone()), SourceType::Sqlite),
-        Model::LocalMerge(_) => (Target::LocalMerge(trace.model.clone()), SourceType::Sqlite),
+        Model::CsvScript(_) => (Target::CsvModel(name.to_string()), SourceType::Sqlite),
+        Model::LocalMerge(_) => (Target::LocalMerge(name.to_string()), SourceType::Sqlite),
     })
 }
 
-fn base_sql(model: &Model) -> String {
+/// The SQL whose rows a model is: its own, or its CSV-script table's.
+pub fn base_sql(model: &Model) -> String {
     match model {
         Model::Sql(m) => m.sql.clone(),
         Model::CsvScript(m) => format!("select * from {}", m.table_name),

@@ -41,5 +41,6 @@
 
 pub mod compile;
 mod dialect;
+pub mod inputs;
 
 pub use compile::{compile_trace, CompiledTrace, Target};

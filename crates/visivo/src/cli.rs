@@ -59,6 +59,9 @@ pub struct ProjectArgs {
     /// Only the traces connected to the object with this name (-nf)
     #[arg(long = "name-filter")]
     pub name_filter: Option<String>,
+    /// The most input states one trace may have; each is computed (docs/interactivity.md)
+    #[arg(long = "max-input-states", default_value_t = visivo_engine::pipeline::DEFAULT_MAX_INPUT_STATES)]
+    pub max_input_states: usize,
 }
 
 #[derive(Args, Debug, Clone)]

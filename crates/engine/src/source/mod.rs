@@ -2,10 +2,12 @@
 
 mod batches;
 mod bigquery;
-mod decode;
+mod clickhouse;
+pub(crate) mod decode;
 #[cfg(feature = "duckdb")]
 mod duckdb;
 pub mod error;
+mod file;
 mod http;
 pub(crate) mod in_process;
 mod jwt;
@@ -85,6 +87,8 @@ pub fn connect(source: &Source, ctx: &ConnectContext) -> Result<Arc<dyn Connecto
         )),
         SourceType::Snowflake => Ok(Arc::new(snowflake::SnowflakeSource::new(source, ctx)?)),
         SourceType::Bigquery => Ok(Arc::new(bigquery::BigQuerySource::new(source, ctx)?)),
+        SourceType::Clickhouse => Ok(Arc::new(clickhouse::ClickhouseSource::new(source, ctx)?)),
+        SourceType::Csv | SourceType::Excel => Ok(Arc::new(file::FileSource::new(source, ctx)?)),
         #[cfg(feature = "duckdb")]
         SourceType::Duckdb => Ok(Arc::new(InProcess(self::duckdb::DuckdbSource::new(
             source, ctx,
@@ -124,6 +128,8 @@ fn check_env_vars(source: &Source) -> Result<(), SourceError> {
         ("dataset", source.dataset.as_deref()),
         ("credentials_path", source.credentials_path.as_deref()),
         ("credentials_json", secret(&source.credentials_json)),
+        ("file", source.file.as_deref()),
+        ("sheet", source.sheet.as_deref()),
     ];
     for (field, value) in fields {
         if let Some(var) = value.and_then(|v| unset_vars_in(v).first().copied()) {

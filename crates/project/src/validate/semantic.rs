@@ -1,7 +1,8 @@
 //! Insights, metrics, dimensions and relations (1.0.76), a table's `data`, and `${ref(x).field}`
 //! outside tests: where such a reference may stand and what it may name.
 
-use super::{walk_strings, Validator};
+use super::inputs::is_input_accessor;
+use super::{walk_strings, walk_trace_queries, Validator};
 use crate::build::with_article;
 use crate::diagnostics::{did_you_mean, Diagnostic};
 use crate::expr::{context_references, extract_query};
@@ -33,24 +34,15 @@ impl Validator<'_> {
     /// A trace's SQL is sent as written: a `${ref(x).field}` in it would reach the database.
     pub(super) fn trace_references(&mut self, name: &str, trace: &Trace) {
         let mut found = Vec::new();
-        let mut collect = |path: &str, text: &str| {
-            if let Some(reference) = context_references(text).into_iter().next() {
+        let inputs = &self.project.inputs;
+        walk_trace_queries(trace, &mut |path: &str, text: &str| {
+            let not_an_input = |r: &crate::expr::Reference| {
+                !inputs.contains_key(&r.name) && !is_input_accessor(r.field.as_deref())
+            };
+            if let Some(reference) = context_references(text).into_iter().find(not_an_input) {
                 found.push((path.to_string(), reference));
             }
-        };
-        walk_strings(&Value::Object(trace.props.clone()), "props", &mut collect);
-        let columns = trace.columns.clone().map(|c| c.into_iter().collect());
-        let fields = [
-            ("columns", columns.map(Value::Object)),
-            ("cohort_on", trace.cohort_on.clone().map(Value::String)),
-            ("filters", trace.filters.clone().map(Value::from)),
-            ("order_by", trace.order_by.clone().map(Value::from)),
-        ];
-        for (field, value) in fields {
-            if let Some(value) = value {
-                walk_strings(&value, field, &mut collect);
-            }
-        }
+        });
         for (path, reference) in found {
             let help = match (&reference.field, reference.name == trace.model) {
                 (Some(column), true) => format!("this trace reads model '{}': write the column itself, `{column}`", trace.model),

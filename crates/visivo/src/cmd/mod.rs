@@ -52,6 +52,7 @@ pub fn pipeline(args: &ProjectArgs) -> Pipeline {
     Pipeline::new(Settings {
         source: args.source.clone(),
         name_filter: args.name_filter.clone(),
+        max_input_states: args.max_input_states,
         ..Settings::new(&args.working_dir, &args.output_dir)
     })
 }

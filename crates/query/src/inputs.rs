@@ -1,0 +1,184 @@
+//! A trace's query in one input state (docs/interactivity.md): each `${ref(x).value}`,
+//! `.values`, `.min` and `.max` becomes a literal of the trace's dialect. The values are the
+//! inputs' options, never text a reader typed, and are escaped as data.
+
+use crate::compile::{base_sql, target_of_model, Target};
+use crate::dialect::quote;
+use regex::Regex;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+use visivo_project::expr::context_reference_names;
+use visivo_project::input::{input_references, text_of, Accessor, InputState};
+use visivo_project::{Project, SourceType};
+
+/// An input's options query, ready to run on its model's source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledOptions {
+    /// The input's name.
+    pub input: String,
+    /// The SELECT, its `${ref(model)}` replaced by the model's rows.
+    pub sql: String,
+    /// Where it runs: the model's source, or its SQLite file.
+    pub target: Target,
+    /// Whose SQL it is.
+    pub dialect: SourceType,
+}
+
+static MODEL_REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"\$\{\s*ref\(\s*(?:'[^']*'|"[^"]*"|[^)'"]*?)\s*\)\s*\}"#).expect("valid regex")
+});
+
+/// The options query of input `name`, if its options come from one: `FROM ${ref(sales)}` reads
+/// `(<sales' SQL>) AS "sales"` on the model's source.
+pub fn compile_options(project: &Project, name: &str) -> Result<Option<CompiledOptions>, String> {
+    let Some(query) = project.inputs.get(name).and_then(|i| i.options_query()) else {
+        return Ok(None);
+    };
+    let model_name = context_reference_names(&query)
+        .into_iter()
+        .next()
+        .ok_or_else(|| format!("the options query of input '{name}' names no model"))?;
+    let (target, dialect) = target_of_model(project, &model_name)?;
+    let rows = format!(
+        "({}) AS {}",
+        base_sql(&project.models[&model_name]),
+        quote(dialect, &model_name)
+    );
+    let sql = MODEL_REFERENCE
+        .replace_all(&query, regex::NoExpand(&rows))
+        .into_owned();
+    Ok(Some(CompiledOptions {
+        input: name.to_string(),
+        sql,
+        target,
+        dialect,
+    }))
+}
+
+/// `sql` with every input reference replaced by its value in `state`; `Err` names a reference
+/// whose input has no value there or whose accessor doesn't fit it.
+pub fn substitute(
+    sql: &str,
+    state: &HashMap<String, InputState>,
+    dialect: SourceType,
+) -> Result<String, String> {
+    let mut out = String::with_capacity(sql.len());
+    let mut last = 0;
+    for reference in input_references(sql) {
+        let Some(value) = state.get(&reference.name) else {
+            continue;
+        };
+        let quoted = sql[reference.range.clone()].starts_with('\'');
+        let accessor = Accessor::from_name(&reference.field);
+        let text = match (accessor, value) {
+            (Some(Accessor::Value), InputState::One(v)) => literal(v, quoted, dialect),
+            (Some(Accessor::Values), InputState::Some(values)) if values.is_empty() => {
+                "NULL".to_string()
+            }
+            (Some(Accessor::Values), InputState::Some(values)) => values
+                .iter()
+                .map(|v| literal(v, quoted, dialect))
+                .collect::<Vec<_>>()
+                .join(", "),
+            (Some(Accessor::Min), InputState::Between(start, _)) => literal(start, quoted, dialect),
+            (Some(Accessor::Max), InputState::Between(_, end)) => literal(end, quoted, dialect),
+            _ => {
+                return Err(format!(
+                    "`.{}` doesn't fit input '{}'",
+                    reference.field, reference.name
+                ))
+            }
+        };
+        out.push_str(&sql[last..reference.range.start]);
+        out.push_str(&text);
+        last = reference.range.end;
+    }
+    out.push_str(&sql[last..]);
+    Ok(out)
+}
+
+/// A value as a SQL literal: numbers as written, booleans as TRUE/FALSE, text (and everything
+/// inside `'${…}'`) as a string literal escaped for the dialect.
+pub fn literal(value: &Value, quoted: bool, dialect: SourceType) -> String {
+    match value {
+        Value::Number(n) if !quoted => n.to_string(),
+        Value::Bool(b) if !quoted => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        Value::Null if !quoted => "NULL".to_string(),
+        other => string_literal(&text_of(other), dialect),
+    }
+}
+
+/// `'text'`: quotes doubled; on MySQL and BigQuery, whose string literals read backslash
+/// escapes, backslashes doubled too (BigQuery escapes the quote with a backslash).
+fn string_literal(text: &str, dialect: SourceType) -> String {
+    let text = text.replace('\0', "");
+    match dialect {
+        SourceType::Mysql => format!("'{}'", text.replace('\\', "\\\\").replace('\'', "''")),
+        SourceType::Bigquery => format!(
+            "'{}'",
+            text.replace('\\', "\\\\")
+                .replace('\'', "\\'")
+                .replace('\n', "\\n")
+        ),
+        _ => format!("'{}'", text.replace('\'', "''")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn state() -> HashMap<String, InputState> {
+        HashMap::from([
+            ("region".to_string(), InputState::One(json!("O'Brien\\"))),
+            (
+                "products".to_string(),
+                InputState::Some(vec![json!("A,B"), json!("C")]),
+            ),
+            (
+                "price".to_string(),
+                InputState::Between(json!(100), json!(500)),
+            ),
+            ("none".to_string(), InputState::Some(vec![])),
+        ])
+    }
+
+    const SQL: &str = "select * from t where region = ${ref(region).value} and r2 = '${ref(region).value}' and p in (${ref(products).values}) and price between ${ref(price).min} and ${ref(price).max} and q in (${ref(none).values})";
+
+    #[test]
+    fn per_dialect_literals() {
+        let cases = [
+            (SourceType::Sqlite, "region = 'O''Brien\\' and r2 = 'O''Brien\\' and p in ('A,B', 'C') and price between 100 and 500 and q in (NULL)"),
+            (SourceType::Mysql, "region = 'O''Brien\\\\' and r2 = 'O''Brien\\\\' and p in ('A,B', 'C') and price between 100 and 500 and q in (NULL)"),
+            (SourceType::Bigquery, "region = 'O\\'Brien\\\\' and r2 = 'O\\'Brien\\\\' and p in ('A,B', 'C') and price between 100 and 500 and q in (NULL)"),
+        ];
+        for (dialect, expected) in cases {
+            let sql = substitute(SQL, &state(), dialect).unwrap();
+            assert_eq!(
+                sql,
+                format!("select * from t where {expected}"),
+                "{dialect:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_quoted_number_stays_text() {
+        let state = HashMap::from([("n".to_string(), InputState::One(json!(5)))]);
+        let sql = substitute(
+            "a = '${ref(n).value}' or b = ${ref(n).value}",
+            &state,
+            SourceType::Postgresql,
+        )
+        .unwrap();
+        assert_eq!(sql, "a = '5' or b = 5");
+    }
+
+    #[test]
+    fn an_accessor_that_does_not_fit_is_an_error() {
+        let err = substitute("${ref(price).value}", &state(), SourceType::Sqlite).unwrap_err();
+        assert!(err.contains("`.value` doesn't fit input 'price'"), "{err}");
+    }
+}
