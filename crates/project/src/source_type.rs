@@ -116,6 +116,7 @@ impl SourceType {
                 "database",
                 "credentials_path",
                 "credentials_json",
+                "credentials_base64",
                 "connection_pool_size",
                 "connect_timeout",
                 "query_timeout",

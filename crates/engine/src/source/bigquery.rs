@@ -1,7 +1,8 @@
 //! Google BigQuery through its REST API v2, authenticated with a service-account key.
 //!
-//! The key (`credentials_json`, the key file's text — usually from an environment variable — or
-//! `credentials_path`, else the file named by `GOOGLE_APPLICATION_CREDENTIALS`) signs an RS256
+//! The key (`credentials_json`, the key file's text — usually from an environment variable —,
+//! `credentials_base64`, the same base64-encoded, or `credentials_path`, else the file named by
+//! `GOOGLE_APPLICATION_CREDENTIALS`) signs an RS256
 //! JWT that the key's `token_uri` exchanges for an access token (scope
 //! `https://www.googleapis.com/auth/bigquery`), kept until shortly before it expires.
 //!
@@ -26,9 +27,11 @@ use serde_json::{json, Map, Value};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
-use visivo_project::Source;
+use visivo_project::{Secret, Source};
 
 const SCOPE: &str = "https://www.googleapis.com/auth/bigquery";
+/// The environment variable naming a key file, as Google's client libraries read it.
+const KEY_FILE_VAR: &str = "GOOGLE_APPLICATION_CREDENTIALS";
 const DEFAULT_TOKEN_URI: &str = "https://oauth2.googleapis.com/token";
 /// How long one `jobs.query` / `jobs.getQueryResults` call waits on the server for the job.
 const SERVER_WAIT_MS: u64 = 10_000;
@@ -60,44 +63,78 @@ pub struct BigQuerySource {
     run_cancel: crate::cancel::Cancel,
 }
 
+/// The service-account key's JSON text and how messages name where it came from:
+/// `credentials_json`, else `credentials_base64` (decoded), else the file `credentials_path`,
+/// else the file `GOOGLE_APPLICATION_CREDENTIALS` names. The key itself never enters a message.
+fn service_account_key(source: &Source, ctx: &ConnectContext) -> Result<(String, String), String> {
+    let given = |secret: &Option<Secret>| {
+        secret
+            .as_ref()
+            .map(|s| s.expose().trim().to_string())
+            .filter(|text| !text.is_empty())
+    };
+    if let Some(text) = given(&source.credentials_json) {
+        return Ok((text, "credentials_json".into()));
+    }
+    if let Some(encoded) = given(&source.credentials_base64) {
+        return Ok((decode_base64_key(&encoded)?, "credentials_base64".into()));
+    }
+    let (path, named_by) = match (&source.credentials_path, std::env::var(KEY_FILE_VAR)) {
+        (Some(path), _) => (resolve_path(ctx.project_dir, path), String::new()),
+        (None, Ok(path)) if !path.is_empty() => (path.into(), format!(" (from {KEY_FILE_VAR})")),
+        _ => {
+            return Err(
+                "BigQuery needs a service-account key: `credentials_json` (the key \
+                 file's JSON, e.g. \"{{ env_var('BQ_KEY_JSON') }}\"), `credentials_base64` (the \
+                 same, base64-encoded) or `credentials_path`"
+                    .into(),
+            )
+        }
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        format!(
+            "cannot read the service-account key {}{named_by}: {e}",
+            path.display()
+        )
+    })?;
+    Ok((text, format!("the key file {}", path.display())))
+}
+
+/// `credentials_base64` as `python -m base64` or `base64` write it (standard or URL-safe
+/// alphabet, padded or not, wrapped in lines or not); the decoder's own message is left out, as
+/// it quotes the offending character.
+fn decode_base64_key(encoded: &str) -> Result<String, String> {
+    use base64::engine::{
+        general_purpose::GeneralPurposeConfig, DecodePaddingMode, GeneralPurpose,
+    };
+    use base64::Engine as _;
+    let engine = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+    let standard: String = encoded
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
+    let bytes = engine.decode(standard).map_err(|_| {
+        "`credentials_base64` is not base64 text (encode the key file with \
+         `base64 -w0 key.json`)"
+            .to_string()
+    })?;
+    String::from_utf8(bytes)
+        .map_err(|_| "`credentials_base64` does not decode to a JSON key file".to_string())
+}
+
 impl BigQuerySource {
     pub fn new(source: &Source, ctx: &ConnectContext) -> Result<Self, SourceError> {
         let name = source.name.clone().unwrap_or_default();
         let fail = |message: String| SourceError::config(&name, message);
-        let (key_text, origin) = match (&source.credentials_json, &source.credentials_path) {
-            (Some(text), _) if !text.expose().trim().is_empty() => {
-                (text.expose().to_string(), "credentials_json".to_string())
-            }
-            (_, Some(path)) => {
-                let path = resolve_path(ctx.project_dir, path);
-                let text = std::fs::read_to_string(&path).map_err(|e| {
-                    fail(format!(
-                        "cannot read the service-account key {}: {e}",
-                        path.display()
-                    ))
-                })?;
-                (text, format!("the key file {}", path.display()))
-            }
-            _ => match std::env::var("GOOGLE_APPLICATION_CREDENTIALS") {
-                Ok(path) if !path.is_empty() => {
-                    let text = std::fs::read_to_string(&path).map_err(|e| {
-                        fail(format!(
-                            "cannot read the service-account key {path} (from \
-                             GOOGLE_APPLICATION_CREDENTIALS): {e}"
-                        ))
-                    })?;
-                    (text, format!("the key file {path}"))
-                }
-                _ => {
-                    return Err(fail(
-                        "BigQuery needs a service-account key: `credentials_json` (the key \
-                         file's JSON, e.g. \"{{ env_var('BQ_KEY_JSON') }}\") or \
-                         `credentials_path`"
-                            .into(),
-                    ))
-                }
-            },
-        };
+        let (key_text, origin) = service_account_key(source, ctx).map_err(fail)?;
         let key: Value = serde_json::from_str(&key_text)
             .map_err(|e| fail(format!("{origin} is not a JSON service-account key: {e}")))?;
         let field = |k: &str| key.get(k).and_then(Value::as_str).map(str::to_string);

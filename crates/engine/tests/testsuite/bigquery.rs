@@ -499,3 +499,44 @@ async fn key_file_and_configuration_errors() {
     let error = connector(&user_creds, dir.path()).err().unwrap();
     assert!(error.contains("only service-account keys"), "{error}");
 }
+
+#[tokio::test]
+async fn credentials_base64_is_the_key_file_base64_encoded() {
+    use base64::Engine as _;
+    let server = bigquery_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(key_json(&server.url, EMAIL));
+    // As `python -m base64 < key.json` writes it: lines of 76 characters.
+    let wrapped: Vec<String> = encoded
+        .as_bytes()
+        .chunks(76)
+        .map(|line| String::from_utf8(line.to_vec()).unwrap())
+        .collect();
+    let with_key = |key: &str| {
+        source(json!({
+            "name": "bq", "type": "bigquery", "project": "my-proj", "dataset": "shop",
+            "credentials_base64": key, "api_url": server.url,
+        }))
+    };
+    let result = connector(&with_key(&wrapped.join("\n")), dir.path())
+        .unwrap()
+        .query("select * from orders")
+        .await
+        .unwrap();
+    assert_eq!(result.rows.len(), 5);
+
+    let not_base64 = "{\"type\": \"service_account\", \"secret-ish\": 1}";
+    let error = connector(&with_key(not_base64), dir.path()).err().unwrap();
+    assert!(
+        error.contains("`credentials_base64` is not base64"),
+        "{error}"
+    );
+    assert!(!error.contains("secret-ish"), "{error}");
+    let not_json = base64::engine::general_purpose::STANDARD.encode("hunter2 is my key");
+    let error = connector(&with_key(&not_json), dir.path()).err().unwrap();
+    assert!(
+        error.contains("credentials_base64 is not a JSON service-account key"),
+        "{error}"
+    );
+    assert!(!error.contains("hunter2"), "{error}");
+}

@@ -70,6 +70,18 @@ impl<'a> Discovery<'a> {
             return Vec::new();
         };
         self.visit(&root, None, None);
+        // The project file's `dbt:` block reads like an include of the project file.
+        let dbt_block = self.documents.first().and_then(|root| {
+            let NodeKind::Map(entries) = &root.root.kind else {
+                return None;
+            };
+            let block = entries.iter().find(|e| e.key == "dbt")?;
+            Some((root.file, block.clone()))
+        });
+        if let Some((file, block)) = dbt_block {
+            let dbt = super::dbt::documents(&mut self, file, &block);
+            self.documents.splice(1..1, dbt);
+        }
         if let Some(profile) = self.profile.clone().filter(|p| p.is_file()) {
             self.visit(&profile, None, None);
         }
@@ -120,7 +132,8 @@ impl<'a> Discovery<'a> {
         self.stack.pop();
     }
 
-    fn read(
+    /// Reads, renders and parses one file; `None` when that failed (and was reported).
+    pub(crate) fn read(
         &mut self,
         path: &Path,
         included_from: Option<Location>,

@@ -1,6 +1,7 @@
 //! Files → one merged, untyped project: each file rendered (Jinja) and parsed (YAML), the
 //! sections of every file appended in discovery order, and every value's location kept.
 
+pub mod dbt;
 pub mod discover;
 mod include_dir;
 pub mod template;
@@ -89,8 +90,9 @@ pub(crate) struct RawProject {
     pub spans: SpanMap,
 }
 
-/// `path` (1.0.34, where the project was saved from) is accepted and ignored.
-const ROOT_ONLY_KEYS: [&str; 5] = ["name", "cli_version", "defaults", "includes", "path"];
+/// `path` (1.0.34, where the project was saved from) is accepted and ignored; `dbt` was read
+/// while discovering the files ([`dbt`]).
+const ROOT_ONLY_KEYS: [&str; 6] = ["name", "cli_version", "defaults", "includes", "path", "dbt"];
 
 /// Merges the documents: the first is the project file, the rest are includes and the profile.
 pub(crate) fn merge(documents: Vec<discover::Document>, report: &mut Report) -> RawProject {
