@@ -6,10 +6,13 @@
 //! Integers stay integers even next to NULLs; a column mixing integers and floats is all floats;
 //! floats are rounded to 10 decimals; NaN and infinities are null.
 
+use crate::output::write_atomic;
 use crate::value::{Cell, ResultSet};
 use serde_json::Value;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use visivo_project::layout::TraceFile;
 
 /// A trace's `data.json` text and what was left out of it.
 pub struct Grouped {
@@ -17,6 +20,60 @@ pub struct Grouped {
     pub json: String,
     /// Rows whose `cohort_on` is NULL, which belong to no cohort (the run warns about them).
     pub dropped_null_cohort_rows: usize,
+}
+
+/// Why [`aggregate_file`] wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum AggregateError {
+    /// The rows file could not be read.
+    #[error("reading {}: {source}", path.display())]
+    Read {
+        /// The rows file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The rows file is not a JSON array of objects.
+    #[error("{} must hold a JSON array of objects: {source}", path.display())]
+    NotRows {
+        /// The rows file.
+        path: PathBuf,
+        /// Where and why it is not.
+        source: serde_json::Error,
+    },
+    /// The rows could not be grouped.
+    #[error("{0}")]
+    Group(String),
+    /// The output folder is missing.
+    #[error("the output directory {} does not exist", .0.display())]
+    NoOutputDir(PathBuf),
+    /// `data.json` could not be written.
+    #[error("writing {}: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// `visivo aggregate`: the JSON array of row objects in `rows_file`, grouped by their
+/// `cohort_on` field (see [`group_json_rows`]), written to `<output_dir>/data.json`.
+pub fn aggregate_file(rows_file: &Path, output_dir: &Path) -> Result<(), AggregateError> {
+    let path = rows_file.to_path_buf();
+    let text = std::fs::read_to_string(rows_file).map_err(|source| AggregateError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let rows: Vec<serde_json::Map<String, Value>> =
+        serde_json::from_str(&text).map_err(|source| AggregateError::NotRows { path, source })?;
+    let grouped = group_json_rows(&rows).map_err(AggregateError::Group)?;
+    if !output_dir.is_dir() {
+        return Err(AggregateError::NoOutputDir(output_dir.to_path_buf()));
+    }
+    let path = output_dir.join(TraceFile::Data.name());
+    write_atomic(&path, grouped.json.as_bytes())
+        .map_err(|source| AggregateError::Write { path, source })
 }
 
 /// `visivo aggregate`'s grouping: JSON row objects, each with a `cohort_on` field (see
@@ -293,5 +350,23 @@ mod tests {
         let without: Vec<serde_json::Map<String, Value>> =
             serde_json::from_str(r#"[{"cohort_on": "a"}, {"x": 1}]"#).unwrap();
         assert!(group_json_rows(&without).is_err());
+    }
+
+    #[test]
+    fn aggregate_file_names_what_is_wrong() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = dir.path().join("rows.json");
+        let out = dir.path().join("out");
+        let error = |text: &str| {
+            std::fs::write(&rows, text).unwrap();
+            aggregate_file(&rows, &out).unwrap_err().to_string()
+        };
+        assert!(error("{}").ends_with("must hold a JSON array of objects: invalid type: map, expected a sequence at line 1 column 0"));
+        assert_eq!(error(r#"[{"x": 1}]"#), "every row needs a cohort_on field");
+        assert!(error(r#"[{"cohort_on": "a"}]"#).ends_with("out does not exist"));
+        std::fs::create_dir(&out).unwrap();
+        aggregate_file(&rows, &out).unwrap();
+        let data = std::fs::read_to_string(out.join("data.json")).unwrap();
+        assert_eq!(data, r#"{"a":{}}"#);
     }
 }
