@@ -803,14 +803,14 @@ fn capitalize(s: &str) -> String {
     })
 }
 
-pub(crate) pub(crate) fn unknown_field_name(message: &str) -> Option<String> {
+pub(crate) fn unknown_field_name(message: &str) -> Option<String> {
     static UNKNOWN: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"^unknown field `([^`]*)`").expect("valid regex"));
     UNKNOWN.captures(message).map(|c| c[1].to_string())
 }
 
 /// serde's texts, made to read like advice: suggestions for typos in field and variant names.
-pub(crate) pub(crate) fn humanize_serde_error(message: &str) -> (String, Option<String>) {
+pub(crate) fn humanize_serde_error(message: &str) -> (String, Option<String>) {
     static EXPECTED: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"^unknown (field|variant) `([^`]*)`, (?:expected|there are no) (.*)$")
             .expect("valid regex")
