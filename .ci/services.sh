@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Starts PostgreSQL and MariaDB (if they are not running) and creates what the source tests use:
+# Starts PostgreSQL, MariaDB and ClickHouse (if they are not running) and creates what the source
+# tests use:
 #   PostgreSQL: role visivo / password visivo_pw, database visivo_test owned by it, and a
 #               pg_hba.conf rule making TCP logins of `visivo` check the password.
 #   MariaDB:    user 'visivo'@'%' and 'visivo'@'localhost' / visivo_pw, database visivo_test.
+#   ClickHouse: user visivo / visivo_pw over HTTP on 127.0.0.1:8123, database visivo_test
+#               (Debian's clickhouse-server, installed when missing).
 # Run as root. Idempotent: safe to run again on a machine where everything already exists.
 set -euo pipefail
 
@@ -78,3 +81,25 @@ FLUSH PRIVILEGES;
 SQL
 wait_for "MariaDB login as visivo over TCP" 30 mariadb --protocol=tcp -h 127.0.0.1 -P 3306 -uvisivo -pvisivo_pw -e 'select 1' visivo_test
 log "MariaDB ready (visivo/visivo_pw@127.0.0.1:3306/visivo_test)"
+
+# --- ClickHouse ------------------------------------------------------------------------------
+# Debian's clickhouse-server (installed here when missing), HTTP only on 127.0.0.1:8123 with
+# .ci/clickhouse's configuration: user visivo / visivo_pw, database visivo_test.
+clickhouse_up() { curl -sf http://127.0.0.1:8123/ping; }
+if ! clickhouse_up >/dev/null 2>&1; then
+    if [ ! -x /usr/sbin/clickhouse-server ]; then
+        log "installing clickhouse-server"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            clickhouse-server >/dev/null
+    fi
+    log "starting ClickHouse"
+    install -d /var/lib/visivo-clickhouse
+    start-stop-daemon --start --oknodo --background --chdir /var/lib/visivo-clickhouse \
+        --exec /usr/sbin/clickhouse-server -- \
+        --config-file="$(cd "$(dirname "$0")" && pwd)/clickhouse/config.xml"
+fi
+wait_for ClickHouse 60 clickhouse_up
+curl -sf -H 'X-ClickHouse-User: visivo' -H 'X-ClickHouse-Key: visivo_pw' \
+    --data-binary 'CREATE DATABASE IF NOT EXISTS visivo_test' http://127.0.0.1:8123/ >/dev/null
+log "ClickHouse ready (visivo/visivo_pw@127.0.0.1:8123/visivo_test, HTTP)"

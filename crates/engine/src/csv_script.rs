@@ -1,11 +1,8 @@
-//! CSV-script models: run a command (no shell), stream its stdout CSV into a SQLite table.
-//!
-//! Column types follow pandas' inference, as 1.0.30 did: a column whose non-empty values are
-//! all integers is BIGINT, all numbers FLOAT, anything else TEXT; empty fields are NULL.
+//! CSV-script models: run a command (no shell), stream its stdout CSV into a SQLite table (typed
+//! as `text_table` infers).
 
 use crate::cancel::{Cancel, CANCELLED};
-use crate::materialize::{quote, unique_names, SqliteTableWriter};
-use crate::value::Cell;
+use crate::text_table::{load_csv, CsvLayout};
 use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -13,8 +10,6 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 pub const DEFAULT_TIMEOUT_SECS: u64 = 300;
-const BATCH_ROWS: usize = 10_000;
-const STAGING: &str = "__visivo_staging";
 /// The end of the script's stderr shown in an error: at most this many lines and bytes.
 const STDERR_TAIL_LINES: usize = 20;
 const STDERR_TAIL_BYTES: usize = 4096;
@@ -58,7 +53,7 @@ pub fn run(script: &CsvScript, target: &Path) -> Result<usize, String> {
     let (exited, exit_seen) = mpsc::channel::<()>();
     let (timeout, cancel) = (script.timeout, script.cancel.clone());
     let watchdog = std::thread::spawn(move || watch(pid, timeout, &cancel, &exit_seen));
-    let loaded = load_csv(script, stdout, target);
+    let loaded = load_csv(stdout, CsvLayout::default(), target, script.table);
     // Output that can't be loaded stops the script: nothing will read what it prints next.
     if loaded.is_err() {
         kill_group(pid);
@@ -204,103 +199,6 @@ fn format_tail((bytes, cut): &(Vec<u8>, bool)) -> String {
     let start = lines.len().saturating_sub(STDERR_TAIL_LINES);
     let ellipsis = if *cut || start > 0 { "…" } else { "" };
     format!("; stderr:\n{ellipsis}{}", lines[start..].join("\n"))
-}
-
-#[derive(Clone, Copy)]
-struct ColumnKind {
-    all_int: bool,
-    all_float: bool,
-}
-
-impl ColumnKind {
-    fn observe(&mut self, field: &str) {
-        if self.all_int && field.parse::<i64>().is_err() {
-            self.all_int = false;
-        }
-        if self.all_float && !is_float(field) {
-            self.all_float = false;
-        }
-    }
-
-    fn sql_type(self) -> &'static str {
-        if self.all_int {
-            "BIGINT"
-        } else if self.all_float {
-            "FLOAT"
-        } else {
-            "TEXT"
-        }
-    }
-}
-
-fn is_float(field: &str) -> bool {
-    let lower = field.trim().to_ascii_lowercase();
-    matches!(lower.as_str(), "nan" | "inf" | "-inf" | "+inf") || lower.parse::<f64>().is_ok()
-}
-
-/// Loads the CSV into a new `target`, not yet committed: the script's end decides.
-fn load_csv(
-    script: &CsvScript,
-    stdout: impl Read,
-    target: &Path,
-) -> Result<(SqliteTableWriter, usize), String> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(stdout);
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| e.to_string())?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    if header.is_empty() || header.iter().all(String::is_empty) {
-        return Err("the command printed no CSV header".into());
-    }
-    let columns = unique_names(&header);
-    let mut writer = SqliteTableWriter::create(target, script.table)?;
-    let staging: Vec<String> = columns.iter().map(|c| quote(c)).collect();
-    let insert = writer.create_table(STAGING, &staging)?;
-    let mut kinds = vec![
-        ColumnKind {
-            all_int: true,
-            all_float: true
-        };
-        columns.len()
-    ];
-    let mut batch = Vec::with_capacity(1024);
-    let mut count = 0;
-    for record in reader.records() {
-        let record = record.map_err(|e| e.to_string())?;
-        let mut row = Vec::with_capacity(columns.len());
-        for (i, field) in record.iter().enumerate() {
-            if field.is_empty() {
-                row.push(Cell::Null);
-            } else {
-                kinds[i].observe(field);
-                row.push(Cell::Text(field.to_string()));
-            }
-        }
-        batch.push(row);
-        count += 1;
-        if batch.len() >= BATCH_ROWS {
-            writer.insert(&insert, &std::mem::take(&mut batch))?;
-        }
-    }
-    writer.insert(&insert, &batch)?;
-    let typed: Vec<String> = columns
-        .iter()
-        .zip(&kinds)
-        .map(|(c, k)| format!("{} {}", quote(c), k.sql_type()))
-        .collect();
-    writer.create_table(script.table, &typed)?;
-    writer
-        .connection()?
-        .execute_batch(&format!(
-            "INSERT INTO {} SELECT * FROM {STAGING}; DROP TABLE {STAGING};",
-            quote(script.table)
-        ))
-        .map_err(|e| e.to_string())?;
-    Ok((writer, count))
 }
 
 #[cfg(test)]

@@ -106,6 +106,12 @@ pub fn questions(source_type: SourceType) -> Vec<Question> {
         SourceType::Duckdb => {
             vec![Question::new(Database, "--database FILE", "Database file").or("local.duckdb")]
         }
+        SourceType::Csv => {
+            vec![Question::new(Database, "--database FILE", "CSV file").or("data.csv")]
+        }
+        SourceType::Excel => {
+            vec![Question::new(Database, "--database FILE", "Excel file").or("data.xlsx")]
+        }
         SourceType::Bigquery => vec![Question::new(
             Database,
             "--database GCP_PROJECT_ID",
@@ -117,7 +123,10 @@ pub fn questions(source_type: SourceType) -> Vec<Question> {
             database,
             username,
         ],
-        SourceType::Postgresql | SourceType::Mysql | SourceType::Redshift => vec![
+        SourceType::Postgresql
+        | SourceType::Mysql
+        | SourceType::Redshift
+        | SourceType::Clickhouse => vec![
             Question::new(Host, "--host HOST", "Database host").or("localhost"),
             Question::new(Port, "--port PORT", "Database port")
                 .or(source_type.default_port().unwrap_or_default().to_string()),
@@ -374,6 +383,10 @@ fn project_yaml(a: &Answers) -> String {
             field("database", a.database.as_deref().map(quote));
             CONSTANT_SQL
         }
+        SourceType::Csv | SourceType::Excel => {
+            field("file", a.database.as_deref().map(quote));
+            CONSTANT_SQL
+        }
         SourceType::Bigquery => {
             field("project", a.database.as_deref().map(quote));
             CONSTANT_SQL
@@ -386,7 +399,10 @@ fn project_yaml(a: &Answers) -> String {
             field("password", Some(password.clone()));
             CONSTANT_SQL
         }
-        SourceType::Postgresql | SourceType::Mysql | SourceType::Redshift => {
+        SourceType::Postgresql
+        | SourceType::Mysql
+        | SourceType::Redshift
+        | SourceType::Clickhouse => {
             field("host", a.host.as_deref().map(quote));
             field("port", a.port.map(|p| p.to_string()));
             field("database", a.database.as_deref().map(quote));
@@ -396,7 +412,7 @@ fn project_yaml(a: &Answers) -> String {
         }
     };
     let credentials_note = match a.source_type {
-        SourceType::Sqlite | SourceType::Duckdb => "",
+        SourceType::Sqlite | SourceType::Duckdb | SourceType::Csv | SourceType::Excel => "",
         SourceType::Bigquery => "# Credentials: the service-account key file named by GOOGLE_APPLICATION_CREDENTIALS (see .env).\n",
         _ => "# The password is read from DB_PASSWORD (set in .env, which git ignores): never write it here.\n",
     };
@@ -474,7 +490,7 @@ fn env_value(value: &str) -> String {
 fn write_env(path: &Path, answers: &Answers) -> Result<(), InitError> {
     let existing = std::fs::read_to_string(path).unwrap_or_default();
     let line = match answers.source_type {
-        SourceType::Sqlite | SourceType::Duckdb => {
+        SourceType::Sqlite | SourceType::Duckdb | SourceType::Csv | SourceType::Excel => {
             format!(
                 "{PASSWORD_VAR}=  # not used by {} sources",
                 answers.source_type.name()

@@ -9,7 +9,7 @@ const GIT_CACHE_DIR: &str = ".visivo_cache";
 impl Loaded {
     /// The files loading and running this project read: the project file, its includes and the
     /// profile (those read, even when the project has errors), the files CSV-script models name
-    /// in their `args`, and the database files of SQLite and DuckDB sources. Relative paths are
+    /// in their `args`, and the files of SQLite, DuckDB, CSV and Excel sources. Relative paths are
     /// taken from `working_dir`; git includes are left out.
     pub fn input_paths(&self, working_dir: &Path) -> Vec<PathBuf> {
         let mut paths: Vec<PathBuf> = self
@@ -27,7 +27,7 @@ impl Loaded {
                 .sources
                 .values()
                 .filter(|s| s.source_type.is_file())
-                .filter_map(|s| s.database.clone());
+                .flat_map(|s| s.database.iter().chain(&s.file).cloned());
             paths.extend(
                 named_files
                     .chain(databases)
@@ -68,13 +68,13 @@ mod tests {
     }
 
     #[test]
-    fn the_project_its_includes_script_files_and_databases() {
+    fn the_project_its_includes_script_files_databases_and_data_files() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         write(
             d,
             "project.visivo.yml",
-            "name: p\nincludes:\n  - path: models/more.yml\nsources:\n  - name: db\n    type: sqlite\n    database: data/shop.db\n",
+            "name: p\nincludes:\n  - path: models/more.yml\nsources:\n  - name: db\n    type: sqlite\n    database: data/shop.db\n  - name: book\n    type: xls\n    file: data/book.xlsx\n",
         );
         write(
             d,
@@ -82,11 +82,13 @@ mod tests {
             "models:\n  - name: csv\n    args: [\"cat\", \"data/targets.csv\", \"data/missing.csv\"]\n",
         );
         write(d, "data/shop.db", "");
+        write(d, "data/book.xlsx", "");
         write(d, "data/targets.csv", "a\n1\n");
         write(d, "serve.log", "not an input\n");
         assert_eq!(
             inputs(d),
             [
+                "data/book.xlsx",
                 "data/shop.db",
                 "data/targets.csv",
                 "models/more.yml",

@@ -25,6 +25,13 @@ pub enum SourceType {
     Bigquery,
     /// Amazon Redshift, over the PostgreSQL protocol (port 5439).
     Redshift,
+    /// A CSV file, read into SQLite (1.0.66).
+    Csv,
+    /// An Excel workbook, read into SQLite (1.0.66; `type: xls`, also `excel`).
+    #[serde(rename = "xls", alias = "excel")]
+    Excel,
+    /// ClickHouse, over its HTTP interface (port 8123; 1.0.76).
+    Clickhouse,
 }
 
 /// What the SQL compiler needs to know of an engine's SQL.
@@ -56,7 +63,7 @@ const NETWORK_FIELDS: &[&str] = &[
 
 impl SourceType {
     /// Every engine, in the order `visivo init` offers them (the embedded one first).
-    pub const ALL: [SourceType; 7] = [
+    pub const ALL: [SourceType; 10] = [
         SourceType::Sqlite,
         SourceType::Postgresql,
         SourceType::Mysql,
@@ -64,6 +71,9 @@ impl SourceType {
         SourceType::Snowflake,
         SourceType::Duckdb,
         SourceType::Bigquery,
+        SourceType::Clickhouse,
+        SourceType::Csv,
+        SourceType::Excel,
     ];
 
     /// What `type:` says.
@@ -76,11 +86,17 @@ impl SourceType {
             SourceType::Duckdb => "duckdb",
             SourceType::Bigquery => "bigquery",
             SourceType::Redshift => "redshift",
+            SourceType::Csv => "csv",
+            SourceType::Excel => "xls",
+            SourceType::Clickhouse => "clickhouse",
         }
     }
 
-    /// The engine a `type:` names.
+    /// The engine a `type:` names (`excel` is `xls`, as serde reads it too).
     pub fn from_name(name: &str) -> Option<SourceType> {
+        if name == "excel" {
+            return Some(SourceType::Excel);
+        }
         Self::ALL.into_iter().find(|t| t.name() == name)
     }
 
@@ -122,6 +138,37 @@ impl SourceType {
                 "query_timeout",
                 "api_url",
             ],
+            SourceType::Csv => &[
+                "file",
+                "delimiter",
+                "encoding",
+                "has_header",
+                "query_timeout",
+            ],
+            // `delimiter` and `encoding` for an `xls` file that is CSV text (what 1.0.82 read).
+            SourceType::Excel => &[
+                "file",
+                "sheet",
+                "has_header",
+                "delimiter",
+                "encoding",
+                "query_timeout",
+            ],
+            // ClickHouse has databases, not schemas: `db_schema` names the database when
+            // `database` doesn't (as for MySQL).
+            SourceType::Clickhouse => &[
+                "host",
+                "port",
+                "database",
+                "username",
+                "password",
+                "db_schema",
+                "protocol",
+                "secure",
+                "connection_pool_size",
+                "connect_timeout",
+                "query_timeout",
+            ],
         }
     }
 
@@ -131,15 +178,19 @@ impl SourceType {
             SourceType::Postgresql => Some(5432),
             SourceType::Mysql => Some(3306),
             SourceType::Redshift => Some(5439),
-            SourceType::Sqlite | SourceType::Duckdb => None,
+            SourceType::Clickhouse => Some(8123),
+            SourceType::Sqlite | SourceType::Duckdb | SourceType::Csv | SourceType::Excel => None,
             SourceType::Snowflake | SourceType::Bigquery => None,
         }
     }
 
-    /// Whether `database` is a local file, read in this process (no server, one connection at a
-    /// time): a changed file means changed data.
+    /// Whether it reads a local file (`database`; `file` for CSV and Excel) in this process (no
+    /// server): a changed file means changed data.
     pub fn is_file(self) -> bool {
-        matches!(self, SourceType::Sqlite | SourceType::Duckdb)
+        matches!(
+            self,
+            SourceType::Sqlite | SourceType::Duckdb | SourceType::Csv | SourceType::Excel
+        )
     }
 
     /// What its SQL is like: also the dialect of CSV-script and local-merge models (SQLite).
@@ -152,6 +203,10 @@ impl SourceType {
             SourceType::Duckdb => ('"', true, DUCKDB),
             SourceType::Bigquery => ('`', true, BIGQUERY),
             SourceType::Redshift => ('"', false, REDSHIFT),
+            // Their rows are queried in SQLite.
+            SourceType::Csv | SourceType::Excel => ('"', false, SQLITE),
+            // QUALIFY only since ClickHouse 24.
+            SourceType::Clickhouse => ('"', false, CLICKHOUSE),
         };
         SqlDialect {
             quote,
@@ -164,7 +219,11 @@ impl SourceType {
     pub fn needs_password(self) -> bool {
         !matches!(
             self,
-            SourceType::Sqlite | SourceType::Duckdb | SourceType::Bigquery
+            SourceType::Sqlite
+                | SourceType::Duckdb
+                | SourceType::Bigquery
+                | SourceType::Csv
+                | SourceType::Excel
         )
     }
 }
@@ -313,6 +372,57 @@ const REDSHIFT: &[&str] = &[
     "approximate",
     "any_value",
 ];
+const CLICKHOUSE: &[&str] = &[
+    "any",
+    "anylast",
+    "anyheavy",
+    "argmin",
+    "argmax",
+    "avgweighted",
+    "corr",
+    "covarpop",
+    "covarsamp",
+    "countif",
+    "sumif",
+    "avgif",
+    "minif",
+    "maxif",
+    "uniqif",
+    "grouparray",
+    "groupuniqarray",
+    "groupbitand",
+    "groupbitor",
+    "groupbitxor",
+    "median",
+    "medianexact",
+    "quantile",
+    "quantiles",
+    "quantileexact",
+    "quantiletiming",
+    "quantiletdigest",
+    "stddevpop",
+    "stddevsamp",
+    "stddev_pop",
+    "stddev_samp",
+    "varpop",
+    "varsamp",
+    "var_pop",
+    "var_samp",
+    "uniq",
+    "uniqexact",
+    "uniqcombined",
+    "topk",
+    "summap",
+    "minmap",
+    "maxmap",
+    "sumwithoverflow",
+    "entropy",
+    "skewpop",
+    "skewsamp",
+    "kurtpop",
+    "kurtsamp",
+    "simplelinearregression",
+];
 
 #[cfg(test)]
 mod tests {
@@ -326,6 +436,9 @@ mod tests {
             assert_eq!(SourceType::from_name(t.name()), Some(t));
         }
         assert_eq!(SourceType::from_name("oracle"), None);
+        assert_eq!(SourceType::from_name("excel"), Some(SourceType::Excel));
+        let excel: SourceType = serde_json::from_value("excel".into()).unwrap();
+        assert_eq!(excel, SourceType::Excel);
     }
 
     #[test]
@@ -336,7 +449,8 @@ mod tests {
                 t.allowed_fields().contains(&"port"),
                 "{t:?}"
             );
-            assert!(!t.is_file() || t.allowed_fields().contains(&"database"));
+            let fields = t.allowed_fields();
+            assert!(!t.is_file() || fields.contains(&"database") || fields.contains(&"file"));
             if t.needs_password() {
                 assert!(t.allowed_fields().contains(&"password"), "{t:?}");
             }

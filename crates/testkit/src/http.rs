@@ -42,7 +42,7 @@ pub fn one_request_server(status: &'static str) -> (String, mpsc::Receiver<Reque
     (format!("http://{address}"), received)
 }
 
-fn read_head(reader: &mut impl BufRead) -> String {
+pub(crate) fn read_head(reader: &mut impl BufRead) -> String {
     let mut head = String::new();
     loop {
         let mut line = String::new();
@@ -53,7 +53,7 @@ fn read_head(reader: &mut impl BufRead) -> String {
     }
 }
 
-fn content_length(head: &str) -> usize {
+pub(crate) fn content_length(head: &str) -> usize {
     head.lines()
         .find_map(|line| {
             let (name, value) = line.split_once(':')?;

@@ -1,8 +1,9 @@
 //! Stand-ins for the services alerts talk to, shared by the tests of `visivo-check` and the
 //! `visivo` CLI: a one-request HTTP server (a Slack webhook) and a one-session SMTP server. Each
 //! runs on its own thread, answers one connection on 127.0.0.1 and hands what it received back
-//! through a channel.
+//! through a channel. Also a ClickHouse HTTP interface backed by SQLite ([`clickhouse`]).
 
+pub mod clickhouse;
 pub mod http;
 pub mod smtp;
 

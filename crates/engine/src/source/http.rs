@@ -1,4 +1,4 @@
-//! What the two engines behind HTTPS APIs (Snowflake, BigQuery) share: the HTTP client, the
+//! What the engines behind HTTP APIs (Snowflake, BigQuery, ClickHouse) share: the HTTP client, the
 //! remote-job runner that stops a statement on its service when time runs out or the run is
 //! cancelled, retry and URL helpers.
 
@@ -88,4 +88,22 @@ pub(crate) fn encode_component(text: &str) -> String {
         }
     }
     out
+}
+
+/// A random version-4 UUID (Snowflake's `requestId`, ClickHouse's `query_id`).
+pub(crate) fn random_uuid() -> String {
+    use ring::rand::SecureRandom;
+    let mut bytes = [0u8; 16];
+    let _ = ring::rand::SystemRandom::new().fill(&mut bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex = hex::encode(bytes);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }

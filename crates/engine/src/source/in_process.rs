@@ -12,6 +12,7 @@ use std::time::Duration;
 use visivo_project::Source;
 
 /// What every in-process source knows besides its files.
+#[derive(Clone)]
 pub struct Settings {
     pub name: String,
     pub query_timeout: Option<Duration>,

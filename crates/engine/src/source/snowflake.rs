@@ -21,7 +21,8 @@
 use super::batches::{BatchedSource, Out, Stop};
 use super::decode::{decimal_cell, float_cell, fraction_text, iso_from_parts};
 use super::http::{
-    encode_component, http_client, request_error, retryable, run_remote_job, RemoteJob, USER_AGENT,
+    encode_component, http_client, random_uuid, request_error, retryable, run_remote_job,
+    RemoteJob, USER_AGENT,
 };
 use super::jwt::{unix_now, RsaSigner};
 use super::SourceError;
@@ -606,24 +607,6 @@ pub(crate) fn epoch_parts(text: &str) -> Option<(i64, u32)> {
 fn iso_from_epoch(text: &str, utc: bool) -> Option<String> {
     let (secs, nanos) = epoch_parts(text)?;
     iso_from_parts(secs, nanos, utc)
-}
-
-/// A random version-4 UUID (Snowflake's `requestId`).
-fn random_uuid() -> String {
-    use ring::rand::SecureRandom;
-    let mut bytes = [0u8; 16];
-    let _ = ring::rand::SystemRandom::new().fill(&mut bytes);
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex = hex::encode(bytes);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
 }
 
 #[cfg(test)]

@@ -48,6 +48,15 @@ impl SqliteSource {
         })
     }
 
+    /// A source over a file a CSV or Excel source loaded its rows into.
+    pub fn over_file(settings: Settings, database: PathBuf) -> Self {
+        SqliteSource {
+            settings,
+            database,
+            attachments: Vec::new(),
+        }
+    }
+
     /// A source over a file this run wrote (CSV-script model output).
     pub fn for_file(
         name: String,
