@@ -14,7 +14,7 @@ pub fn project_schema() -> serde_json::Value {
 }
 
 /// Objects that may say where they were saved from (`path:`, 1.0.34), which is ignored.
-const SAVED_PATH_OBJECTS: [&str; 14] = [
+const SAVED_PATH_OBJECTS: [&str; 18] = [
     "Alert",
     "ConditionalAlert",
     "TraceTest",
@@ -29,6 +29,10 @@ const SAVED_PATH_OBJECTS: [&str; 14] = [
     "Dashboard",
     "Row",
     "Markdown",
+    "Insight",
+    "Metric",
+    "Dimension",
+    "Relation",
 ];
 
 fn allow_saved_path(schema: &mut Value) {
@@ -111,6 +115,46 @@ mod tests {
             .get("levels")
             .is_some());
         assert!(definitions["Row"]["properties"].get("name").is_some());
+    }
+
+    #[test]
+    fn insights_the_semantic_layer_and_table_data_are_described() {
+        let schema = project_schema();
+        let definitions = &schema["definitions"];
+        for (section, definition) in [
+            ("insights", "Insight"),
+            ("metrics", "Metric"),
+            ("dimensions", "Dimension"),
+            ("relations", "Relation"),
+        ] {
+            let items = &schema["properties"][section]["items"]["$ref"];
+            assert_eq!(items, &format!("#/definitions/{definition}"));
+            assert!(definitions[definition]["properties"].get("path").is_some());
+        }
+        let sql_model = &definitions["SqlModel"]["properties"];
+        assert_eq!(
+            sql_model["metrics"]["items"]["$ref"],
+            "#/definitions/Metric"
+        );
+        let joins: Vec<&Value> = definitions["JoinType"]["oneOf"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| &v["const"])
+            .collect();
+        assert_eq!(
+            joins,
+            [
+                &json!("inner"),
+                &json!("left"),
+                &json!("right"),
+                &json!("full")
+            ]
+        );
+        let table = &definitions["Table"]["properties"];
+        assert!(table.get("data").is_some() && table.get("insights").is_some());
+        assert!(definitions["Chart"]["properties"].get("insights").is_some());
+        assert!(definitions["Item"]["properties"].get("name").is_some());
     }
 
     #[test]
