@@ -400,9 +400,6 @@ pub struct Source {
     /// BigQuery (1.0.48): the service-account key file, base64-encoded (use `env_var`).
     #[serde(default)]
     pub credentials_base64: Option<crate::Secret>,
-    /// BigQuery (1.0.48): the service-account key file, base64-encoded (use `env_var`).
-    #[serde(default)]
-    pub credentials_base64: Option<crate::Secret>,
     /// Base URL of the service's HTTP API (Snowflake/BigQuery); for testing and proxies.
     #[serde(default)]
     pub api_url: Option<String>,
@@ -1207,7 +1204,6 @@ pub(crate) struct ProjectFile {
     name: Option<String>,
     cli_version: Option<String>,
     defaults: Option<Defaults>,
-    dbt: Option<crate::load::dbt::Dbt>,
     dbt: Option<crate::load::dbt::Dbt>,
     includes: Option<Vec<Include>>,
     destinations: Option<Vec<Alert>>,
