@@ -68,6 +68,9 @@ pub(crate) enum Work {
 #[derive(Debug, Clone)]
 pub(crate) struct TraceInputs {
     pub inputs: Vec<(String, Input)>,
+    /// Inputs the query groups by instead of filtering on (input, result column):
+    /// `visivo_query::inputs::Partition`.
+    pub partition: Vec<(String, String)>,
     pub dialect: SourceType,
     pub max_states: usize,
 }
@@ -194,8 +197,14 @@ impl Planner<'_> {
             let input = &self.project.inputs[name];
             fingerprint.push_str(&serde_json::to_string(input).unwrap_or_default());
         }
+        let partition = visivo_query::inputs::partition(self.project, trace);
+        let sql = match &partition {
+            Some(p) => visivo_query::compile_trace(self.project, &p.trace)?.sql,
+            None => compiled.sql.clone(),
+        };
         let inputs = (!input_names.is_empty()).then(|| {
             Box::new(TraceInputs {
+                partition: partition.map(|p| p.columns).unwrap_or_default(),
                 inputs: input_names
                     .iter()
                     .map(|n| (n.clone(), self.project.inputs[n].clone()))
@@ -206,7 +215,7 @@ impl Planner<'_> {
         });
         let own = format!("{}\0{fingerprint}\0{}", compiled.sql, trace.model);
         let work = Work::Trace {
-            sql: compiled.sql.clone(),
+            sql,
             target,
             inputs,
         };

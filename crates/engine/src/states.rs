@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Mutex;
-use visivo_project::input::InputState;
+use visivo_project::input::{text_of, InputState};
 use visivo_project::layout::OutputLayout;
 use visivo_project::{Input, Project};
 
@@ -23,7 +23,8 @@ pub(crate) struct States {
     pub states_json: String,
 }
 
-/// Runs `sql` once per state of the trace's inputs (the default first) with `query`.
+/// Runs `sql` once per state of the inputs it filters on (the default first) with `query`; the
+/// inputs it groups by ([`TraceInputs::partition`]) split each result into their states.
 pub(crate) async fn run_states<F, Fut>(
     inputs: &TraceInputs,
     sql: &str,
@@ -34,21 +35,40 @@ where
     F: Fn(String) -> Fut,
     Fut: Future<Output = Result<ResultSet, SourceError>>,
 {
-    let combinations = combinations(inputs, layout)?;
+    let per_input = states_per_input(inputs, layout)?;
     let names: Vec<&String> = inputs.inputs.iter().map(|(n, _)| n).collect();
-    let mut entries = Vec::with_capacity(combinations.len());
-    let mut default = None;
-    for combination in combinations {
-        let state: HashMap<String, InputState> = names
+    let is_partition = |name: &str| inputs.partition.iter().any(|(i, _)| i == name);
+    let queried: Vec<usize> = (0..names.len())
+        .filter(|i| !is_partition(names[*i]))
+        .collect();
+    let split: Vec<usize> = (0..names.len())
+        .filter(|i| is_partition(names[*i]))
+        .collect();
+    let mut results = HashMap::new();
+    for combination in product(queried.iter().map(|i| &per_input[*i])) {
+        let state: HashMap<String, InputState> = queried
             .iter()
-            .map(|n| n.to_string())
-            .zip(combination)
+            .map(|i| names[*i].to_string())
+            .zip(combination.iter().cloned())
             .collect();
         let sql = visivo_query::inputs::substitute(sql, &state, inputs.dialect)?;
-        let grouped = group_by_cohort(&query(sql).await?)?;
+        results.insert(key(&combination), query(sql).await?);
+    }
+    let mut entries = Vec::new();
+    let mut default = None;
+    for combination in product(per_input.iter()) {
+        let queried_part: Vec<InputState> =
+            queried.iter().map(|i| combination[*i].clone()).collect();
+        let result = &results[&key(&queried_part)];
+        let wanted: Vec<(&str, &InputState)> = split
+            .iter()
+            .map(|i| (column_of(inputs, names[*i]), &combination[*i]))
+            .collect();
+        let grouped = group_by_cohort(&rows_of(result, &wanted))?;
         let values: Map<String, Value> = names
             .iter()
-            .map(|n| (n.to_string(), state[n.as_str()].to_json()))
+            .zip(&combination)
+            .map(|(n, s)| (n.to_string(), s.to_json()))
             .collect();
         entries.push(format!(
             "{{\"values\":{},\"data\":{}}}",
@@ -69,8 +89,73 @@ where
     })
 }
 
-/// Every combination of the inputs' states, the all-defaults one first; `Err` above the budget.
-fn combinations(
+fn column_of<'a>(inputs: &'a TraceInputs, input: &str) -> &'a str {
+    inputs
+        .partition
+        .iter()
+        .find(|(i, _)| i == input)
+        .map_or("", |(_, c)| c.as_str())
+}
+
+fn key(states: &[InputState]) -> String {
+    Value::Array(states.iter().map(InputState::to_json).collect()).to_string()
+}
+
+/// The rows whose partition columns hold the wanted single-select values, without those
+/// columns: what the query filtered on those values returns.
+fn rows_of(result: &ResultSet, wanted: &[(&str, &InputState)]) -> ResultSet {
+    if wanted.is_empty() {
+        return result.clone();
+    }
+    let positions: Vec<Option<usize>> = wanted
+        .iter()
+        .map(|(column, _)| result.columns.iter().position(|c| c == column))
+        .collect();
+    let keep: Vec<usize> = (0..result.columns.len())
+        .filter(|i| !positions.contains(&Some(*i)))
+        .collect();
+    let matches = |row: &Vec<crate::value::Cell>| {
+        positions.iter().zip(wanted).all(|(position, (_, state))| {
+            let cell = position.map(|p| crate::source::decode::cell_to_json(row[p].clone()));
+            match (cell, state) {
+                (Some(cell), InputState::One(option)) => {
+                    !cell.is_null() && text_of(&cell) == text_of(option)
+                }
+                _ => false,
+            }
+        })
+    };
+    ResultSet {
+        columns: keep.iter().map(|i| result.columns[*i].clone()).collect(),
+        rows: result
+            .rows
+            .iter()
+            .filter(|row| matches(row))
+            .map(|row| keep.iter().map(|i| row[*i].clone()).collect())
+            .collect(),
+    }
+}
+
+/// Every combination of one state per list, in order (the first of each first).
+fn product<'a>(lists: impl Iterator<Item = &'a Vec<InputState>>) -> Vec<Vec<InputState>> {
+    let mut out: Vec<Vec<InputState>> = vec![Vec::new()];
+    for states in lists {
+        out = out
+            .into_iter()
+            .flat_map(|prefix| {
+                states.iter().map(move |s| {
+                    let mut next = prefix.clone();
+                    next.push(s.clone());
+                    next
+                })
+            })
+            .collect();
+    }
+    out
+}
+
+/// Each input's states, the default first; `Err` when together they exceed the budget.
+fn states_per_input(
     inputs: &TraceInputs,
     layout: &OutputLayout,
 ) -> Result<Vec<Vec<InputState>>, JobError> {
@@ -93,20 +178,7 @@ fn combinations(
                 .map_err(|e| format!("input '{name}': {e}"))?,
         );
     }
-    let mut out: Vec<Vec<InputState>> = vec![Vec::new()];
-    for states in per_input {
-        out = out
-            .into_iter()
-            .flat_map(|prefix| {
-                states.iter().map(move |s| {
-                    let mut next = prefix.clone();
-                    next.push(s.clone());
-                    next
-                })
-            })
-            .collect();
-    }
-    Ok(out)
+    Ok(per_input)
 }
 
 /// An input's options: written in the project, or what its options query returned.

@@ -499,6 +499,13 @@ pub fn input_references(text: &str) -> Vec<InputReference> {
         .collect()
 }
 
+/// Every text of a trace's query fields (props, columns, cohort_on, filters, order_by).
+pub fn trace_query_texts(trace: &crate::Trace) -> Vec<String> {
+    let mut texts = Vec::new();
+    crate::validate::walk_trace_queries(trace, &mut |_, text| texts.push(text.to_string()));
+    texts
+}
+
 /// The inputs a trace's queries reference (`${ref(x).value}`…), in order of first mention.
 pub fn trace_input_names(project: &crate::Project, trace: &crate::Trace) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();

@@ -9,8 +9,10 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 use visivo_project::expr::context_reference_names;
-use visivo_project::input::{input_references, text_of, Accessor, InputState};
-use visivo_project::{Project, SourceType};
+use visivo_project::input::{
+    input_references, text_of, trace_input_names, Accessor, InputShape, InputState,
+};
+use visivo_project::{Project, SourceType, Trace};
 
 /// An input's options query, ready to run on its model's source.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,6 +98,97 @@ pub fn substitute(
     }
     out.push_str(&sql[last..]);
     Ok(out)
+}
+
+static PARTITION_FILTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?s)^\s*(?:\?\{(.*)\}|query\((.*)\))\s*$"#).expect("valid regex")
+});
+static EQUALS_VALUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?s)^\s*(.+?)\s*=\s*'?\$\{\s*ref\(\s*['"]?([^)'"]+?)['"]?\s*\)\s*\.\s*value\s*\}'?\s*$"#,
+    )
+    .expect("valid regex")
+});
+static WINDOW: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\bover\s*\(").expect("valid regex"));
+
+/// A trace whose single-select inputs appear only as filters `<expr> = ${ref(x).value}`: it
+/// runs once, grouped by each such `<expr>` (a column `columns.__input_<x>`), and each value's
+/// rows are exactly the rows that filter keeps — so every aggregate, `count(DISTINCT …)` and
+/// median included, is what the filtered query returns. Not with window functions, which would
+/// see every value's rows.
+#[derive(Debug, Clone)]
+pub struct Partition {
+    /// The trace without those filters and with the columns.
+    pub trace: Trace,
+    /// Input name → the column of its values in the result.
+    pub columns: Vec<(String, String)>,
+}
+
+/// The [`Partition`] of `trace`, if some of its inputs allow one.
+pub fn partition(project: &Project, trace: &Trace) -> Option<Partition> {
+    let texts = visivo_project::input::trace_query_texts(trace);
+    if texts.iter().any(|t| WINDOW.is_match(t)) {
+        return None;
+    }
+    let filters = trace.filters.clone().unwrap_or_default();
+    let mut candidates: Vec<(usize, String, String)> = filters
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| equality_on_input(project, f).map(|(e, input)| (i, e, input)))
+        .collect();
+    let once = |input: &str, all: &[(usize, String, String)]| {
+        all.iter().filter(|(_, _, i)| i == input).count() == 1
+    };
+    let all = candidates.clone();
+    candidates.retain(|(_, _, input)| once(input, &all));
+    // An input still referenced elsewhere takes one value per query, so it can't be a column.
+    let still_used = trace_input_names(project, &without_filters(trace, &candidates));
+    candidates.retain(|(_, _, input)| !still_used.contains(input));
+    if candidates.is_empty() {
+        return None;
+    }
+    let mut variant = without_filters(trace, &candidates);
+    let mut columns = Vec::new();
+    for (n, (_, expression, input)) in candidates.iter().enumerate() {
+        let key = format!("__input_{n}");
+        variant
+            .columns
+            .get_or_insert_with(Default::default)
+            .insert(key.clone(), Value::String(format!("?{{{expression}}}")));
+        columns.push((input.clone(), format!("columns.{key}")));
+    }
+    Some(Partition {
+        trace: variant,
+        columns,
+    })
+}
+
+fn without_filters(trace: &Trace, dropped: &[(usize, String, String)]) -> Trace {
+    let mut variant = trace.clone();
+    let kept: Vec<String> = trace
+        .filters
+        .iter()
+        .flatten()
+        .enumerate()
+        .filter(|(i, _)| !dropped.iter().any(|(d, _, _)| d == i))
+        .map(|(_, f)| f.clone())
+        .collect();
+    variant.filters = (!kept.is_empty()).then_some(kept);
+    variant
+}
+
+/// `?{<expr> = ${ref(x).value}}` with `x` a single-select: `(expr, x)`.
+fn equality_on_input(project: &Project, filter: &str) -> Option<(String, String)> {
+    let caps = PARTITION_FILTER.captures(filter)?;
+    let inner = caps.get(1).or(caps.get(2))?.as_str();
+    let caps = EQUALS_VALUE.captures(inner)?;
+    let (expression, input) = (caps[1].trim().to_string(), caps[2].trim().to_string());
+    let single = project
+        .inputs
+        .get(&input)
+        .is_some_and(|i| i.shape() == InputShape::Single);
+    (single && !expression.contains("${")).then_some((expression, input))
 }
 
 /// A value as a SQL literal: numbers as written, booleans as TRUE/FALSE, text (and everything

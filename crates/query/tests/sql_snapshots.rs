@@ -244,3 +244,69 @@ tables:
         insta::assert_snapshot!(format!("table_data_{source}"), text);
     }
 }
+
+const INPUTS: &str = r#"
+inputs:
+  - {name: region, type: single-select, options: ["O'Brien", "West"]}
+  - {name: products, type: multi-select, options: ["A,B", "back\\slash"]}
+  - {name: price, type: multi-select, range: {start: 0, end: 100, step: 50}}
+traces:
+  - name: sliced
+    model: ref(orders)
+    props:
+      type: bar
+      x: ?{month}
+      y: ?{avg(amount)}
+    filters:
+      - ?{region = ${ref(region).value}}
+      - ?{product IN (${ref(products).values})}
+      - ?{price BETWEEN ${ref(price).min} AND ${ref(price).max}}
+"#;
+
+/// A trace's query in one input state, per dialect: the values are literals escaped for the
+/// dialect; the single-select filter `region = …` becomes a column the run groups by
+/// (`visivo_query::inputs::partition`).
+#[test]
+fn input_states_per_dialect() {
+    use std::collections::HashMap;
+    use visivo_project::input::InputState;
+    use visivo_query::inputs::{partition, substitute};
+    let state = HashMap::from([
+        ("region".to_string(), InputState::One("O'Brien".into())),
+        (
+            "products".to_string(),
+            InputState::Some(vec!["A,B".into(), "back\\slash".into()]),
+        ),
+        (
+            "price".to_string(),
+            InputState::Between(0.into(), 50.into()),
+        ),
+    ]);
+    for source in ["shop_db", "pg", "my", "sf", "bq"] {
+        let dir = tempfile::tempdir().unwrap();
+        let yaml = format!("{SOURCES}{}{INPUTS}", orders_on(source));
+        std::fs::write(dir.path().join("project.visivo.yml"), yaml).unwrap();
+        let loaded = load_project(&LoadOptions {
+            working_dir: dir.path(),
+            source_override: None,
+            profile: None,
+        });
+        let project = loaded
+            .project
+            .unwrap_or_else(|| panic!("{}", loaded.report.render(&loaded.files)));
+        let trace = &project.traces["sliced"];
+        let compiled = compile_trace(&project, trace).unwrap();
+        let filtered = substitute(&compiled.sql, &state, compiled.dialect).unwrap();
+        let split = partition(&project, trace).expect("region is a partition");
+        assert_eq!(
+            split.columns,
+            vec![("region".to_string(), "columns.__input_0".to_string())]
+        );
+        let grouped = compile_trace(&project, &split.trace).unwrap();
+        let grouped = substitute(&grouped.sql, &state, grouped.dialect).unwrap();
+        insta::assert_snapshot!(
+            format!("inputs_{source}"),
+            format!("-- one state\n{filtered}\n\n-- grouped by the single-select\n{grouped}")
+        );
+    }
+}

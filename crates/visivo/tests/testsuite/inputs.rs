@@ -115,6 +115,19 @@ fn every_state_is_what_the_sql_returns() {
         assert!(close(&by_month(&state["data"]), &expected), "{state}");
     }
 
+    // count(DISTINCT …) per region: the run groups by region once, each group is exact.
+    let customers = states(&project, "customers");
+    assert_eq!(customers["states"].as_array().unwrap().len(), 4);
+    for state in customers["states"].as_array().unwrap() {
+        let region = state["values"]["region"].as_str().unwrap();
+        let expected = sqlite_by_month(
+            &db,
+            "select month, count(distinct customer) from sales where region = ?1 group by month order by month",
+            &[&region],
+        );
+        assert!(close(&by_month(&state["data"]), &expected), "{state}");
+    }
+
     // The options query's SQL and the model's rows stay out of what the viewer reads.
     let project_json = std::fs::read_to_string(project.target().join("project.json")).unwrap();
     assert!(!project_json.contains("SELECT DISTINCT"), "{project_json}");
@@ -149,7 +162,7 @@ fn values_with_quotes_commas_and_backslashes_are_data() {
     let c = rusqlite::Connection::open(project.path().join("t.db")).unwrap();
     c.execute_batch(
         r#"create table t (name text);
-           insert into t values ('O''Brien'), ('a,b'), ('a,b'), ('back\slash'), ('other');"#,
+           insert into t values ('O''Brien'), ('a,b'), ('a,b'), ('back\slash'), ('other'), (NULL);"#,
     )
     .unwrap();
     let run = project.visivo(&["run"]);
