@@ -375,6 +375,15 @@ impl Builder<'_> {
                 );
             }
         }
+        for key in source.source_type.required_fields() {
+            if !object.value.contains_key(*key) {
+                self.report.push(
+                    Diagnostic::error(format!("{type_name} sources need `{key}`"))
+                        .at(self.at(&object.path))
+                        .object(label),
+                );
+            }
+        }
         Some(source)
     }
 

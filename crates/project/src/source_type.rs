@@ -172,6 +172,14 @@ impl SourceType {
         }
     }
 
+    /// Fields a source of this engine cannot do without (a located error when one is missing).
+    pub fn required_fields(self) -> &'static [&'static str] {
+        match self {
+            SourceType::Csv | SourceType::Excel => &["file"],
+            _ => &[],
+        }
+    }
+
     /// The port a server of this engine usually listens on; `None` for files and HTTPS APIs.
     pub fn default_port(self) -> Option<u16> {
         match self {
@@ -442,7 +450,7 @@ mod tests {
     }
 
     #[test]
-    fn only_servers_have_ports_and_every_password_field_is_allowed() {
+    fn ports_passwords_and_required_fields_fit_the_allowed_fields() {
         for t in SourceType::ALL {
             assert_eq!(
                 t.default_port().is_some(),
@@ -450,6 +458,7 @@ mod tests {
                 "{t:?}"
             );
             let fields = t.allowed_fields();
+            assert!(t.required_fields().iter().all(|f| fields.contains(f)));
             assert!(!t.is_file() || fields.contains(&"database") || fields.contains(&"file"));
             if t.needs_password() {
                 assert!(t.allowed_fields().contains(&"password"), "{t:?}");

@@ -182,6 +182,9 @@ fn mistaken_fields_of_the_new_source_types_are_located() {
     type: clickhouse
     host: localhost
     protocol: tcp
+  - name: e
+    type: xls
+    sheet: Budget
 "#,
     );
     let run = p.visivo(&["compile"]);
@@ -194,6 +197,7 @@ fn mistaken_fields_of_the_new_source_types_are_located() {
         ),
         ("`sheet` is not a field of csv sources", 13),
         ("`tcp` is not one of http, native", 17),
+        ("xls sources need `file`", 18),
     ] {
         run.assert_stderr_has(needle);
         run.assert_stderr_has(&format!("project.visivo.yml:{line}:"));
