@@ -3,7 +3,8 @@
 //! | request | answer |
 //! |---|---|
 //! | `GET /data/project.json` | the wrapper of [`crate::project`], built from `<output>/project.json` |
-//! | `GET /data/<trace>/data.json`, `/data/<trace>/error.json` | that file of a trace shown on the dashboards; a missing `error.json` is `204` (the viewer treats it like "no error"); nothing else of the output directory is reachable |
+//! | `GET /data/inputs.json` | every input's options (`<output>/inputs.json`, written by the run) |
+//! | `GET /data/<trace>/data.json`, `/data/<trace>/error.json`, `/data/<trace>/states.json` | that file of a trace shown on the dashboards; a missing `error.json` or `states.json` is `204` (the viewer treats it like "no error" and "no inputs"); nothing else of the output directory is reachable |
 //! | `GET /api/events` | server-sent events: `{"type":"reload","traces":[..]}`, `{"type":"error","message":".."}`, `{"type":"ok"}` |
 //! | `GET /assets/<file>` | the viewer's files (gzip when accepted, ETag) |
 //! | any other `GET` | `index.html` with `<base href="/">` (single-page app fallback) |
@@ -28,7 +29,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 use tokio::sync::broadcast;
 use tower_http::compression::CompressionLayer;
-use visivo_project::layout::{unusable_name, OutputLayout, TraceFile};
+use visivo_project::layout::{unusable_name, OutputLayout, TraceFile, INPUTS_JSON};
 
 /// The state of a running server: where the outputs are, and the live-reload channel.
 pub struct Live {
@@ -180,11 +181,21 @@ fn data_blocking(live: &Live, path: &str) -> Response {
             Err(_) => not_found(),
         };
     }
+    if path == INPUTS_JSON {
+        return match std::fs::read(live.layout.inputs_json()) {
+            Ok(bytes) => json_response(bytes),
+            Err(_) => not_found(),
+        };
+    }
     let Some((trace, file)) = path.rsplit_once('/') else {
         return not_found();
     };
     let file = match TraceFile::from_name(file) {
-        Some(file @ (TraceFile::Data | TraceFile::Error)) if unusable_name(trace).is_none() => file,
+        Some(file @ (TraceFile::Data | TraceFile::Error | TraceFile::States))
+            if unusable_name(trace).is_none() =>
+        {
+            file
+        }
         _ => return not_found(),
     };
     let known = live
@@ -196,8 +207,8 @@ fn data_blocking(live: &Live, path: &str) -> Response {
     }
     match std::fs::read(live.layout.trace_file(trace, file)) {
         Ok(bytes) => json_response(bytes),
-        // "No error" without a 404 in the browser's console.
-        Err(_) if file == TraceFile::Error => {
+        // "No error" and "no inputs" without a 404 in the browser's console.
+        Err(_) if matches!(file, TraceFile::Error | TraceFile::States) => {
             (StatusCode::NO_CONTENT, [(header::CACHE_CONTROL, NO_CACHE)]).into_response()
         }
         Err(_) => not_found(),
@@ -350,6 +361,36 @@ mod tests {
         ] {
             assert!(!safe_asset_path(bad), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn serves_inputs_and_the_states_of_shown_traces_only() {
+        let out = tempfile::tempdir().unwrap();
+        let write = |rel: &str, text: &str| {
+            let path = out.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "project.json",
+            r#"{"dashboards":[{"name":"D","rows":[{"items":[{"chart":{"name":"c","traces":[{"name":"t"},{"name":"plain"}]}}]}]}]}"#,
+        );
+        for trace in ["t", "plain", "hidden"] {
+            write(&format!("{trace}/data.json"), "{}");
+        }
+        write("t/states.json", r#"{"inputs":["i"],"states":[]}"#);
+        write("hidden/states.json", r#"{"inputs":["i"],"states":[]}"#);
+        write("inputs.json", r#"{"i":{"options":[1]}}"#);
+        let live = Live::new(OutputLayout::new(out.path()), None);
+        let status = |path: &str| data_blocking(&live, path).status();
+        assert_eq!(status("inputs.json"), StatusCode::OK);
+        assert_eq!(status("t/states.json"), StatusCode::OK);
+        // A trace without inputs: "no states", like "no error".
+        assert_eq!(status("plain/states.json"), StatusCode::NO_CONTENT);
+        // Not on a dashboard, not a trace file, not a trace name.
+        assert_eq!(status("hidden/states.json"), StatusCode::NOT_FOUND);
+        assert_eq!(status("t/query.sql"), StatusCode::NOT_FOUND);
+        assert_eq!(status("../t/states.json"), StatusCode::NOT_FOUND);
     }
 
     #[test]

@@ -1,19 +1,23 @@
 //! `data/project.json` for the viewer: the compiled `project.json` reduced to what the viewer
 //! reads, wrapped as `{"created_at": ..., "project_json": ...}`.
 //!
-//! The viewer needs the project's name and its dashboards with their charts, tables, selectors
-//! and markdown; of each trace only `name` and `props`. Everything else the compiled file carries
-//! (sources with host and user names, models with their SQL, filters, order_by, columns,
-//! alerts with webhook URLs) stays on the machine.
+//! The viewer needs the project's name, its inputs (without their options queries) and its
+//! dashboards with their charts, tables, selectors, inputs and markdown; of each trace only
+//! `name` and `props`. Everything else the compiled file carries (sources with host and user
+//! names, models with their SQL, filters, order_by, columns, alerts with webhook URLs) stays on
+//! the machine.
 
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 use std::time::SystemTime;
 
 /// Top-level keys the viewer reads.
-const PROJECT_KEYS: [&str; 3] = ["name", "cli_version", "dashboards"];
+const PROJECT_KEYS: [&str; 4] = ["name", "cli_version", "dashboards", "inputs"];
 /// Keys of a trace object the viewer reads.
 const TRACE_KEYS: [&str; 2] = ["name", "props"];
+/// Keys of an input the viewer reads; `options` only when they are a list (an options query is
+/// SQL: the run lists its options in `inputs.json`).
+const INPUT_KEYS: [&str; 5] = ["name", "type", "options", "range", "display"];
 
 /// The project as the viewer sees it; with `dashboard`, only that dashboard when it exists
 /// (an unknown name keeps them all rather than failing).
@@ -24,6 +28,13 @@ pub fn viewer_project(compiled: &Value, dashboard: Option<&str>) -> Value {
             if let Some(v) = map.get(key) {
                 project.insert(key.to_string(), v.clone());
             }
+        }
+    }
+    if let Some(Value::Array(inputs)) = project.get_mut("inputs") {
+        for input in inputs.iter_mut().filter_map(Value::as_object_mut) {
+            input.retain(|k, v| {
+                INPUT_KEYS.contains(&k.as_str()) && (k != "options" || v.is_array())
+            });
         }
     }
     let mut project = Value::Object(project);
@@ -122,14 +133,19 @@ mod tests {
             "cohort_on": "region", "filters": ["query(x > 1)"], "columns": {"u": "sum(units)"},
             "props": {"type": "bar", "x": "query(month)"}});
         json!({"name": "p", "defaults": {"source_name": "db"}, "cli_version": "1.0.30",
+            "inputs": [
+              {"name": "region", "type": "single-select", "options": "?{ SELECT region FROM secret_regions }",
+               "display": {"type": "tabs"}, "model": "secret_model"},
+              {"name": "kinds", "type": "multi-select", "options": ["a", "b"]}],
             "alerts": [{"name": "a", "webhook": "https://hooks.example/x"}],
             "sources": [], "models": [], "traces": [],
             "dashboards": [
               {"name": "One", "rows": [{"height": "medium", "items": [
                 {"width": 1, "chart": {"name": "c", "traces": [trace.clone()],
                   "selector": {"name": "s", "type": "multiple", "options": [trace.clone()], "parent_name": "c"},
-                  "layout": {"title": {"text": "T"}}}},
+                  "layout": {"title": {"text": "T"}}, "on_click": {"set": {"region": "x"}, "dashboard": "Two"}}},
                 {"markdown": "# hi"},
+                {"input": "region"},
                 {"table": {"name": "tb", "traces": [{"name": "t2", "props": {}}], "column_defs": []}}]}]},
               {"name": "Two", "rows": [{"items": [{"selector": {"name": "sel", "options": [{"name": "t3"}]}}]}]}]})
     }
@@ -140,6 +156,8 @@ mod tests {
         let text = p.to_string();
         for secret in [
             "secret_table",
+            "secret_regions",
+            "secret_model",
             "db.internal",
             "hooks.example",
             "sum(units)",
@@ -156,10 +174,22 @@ mod tests {
         assert_eq!(chart["selector"]["options"][0]["name"], "t1");
         assert_eq!(chart["layout"]["title"]["text"], "T");
         assert_eq!(
+            chart["on_click"],
+            json!({"set": {"region": "x"}, "dashboard": "Two"})
+        );
+        assert_eq!(p["dashboards"][0]["rows"][0]["items"][2]["input"], "region");
+        assert_eq!(
             p["dashboards"][0]["rows"][0]["items"][1]["markdown"],
             "# hi"
         );
         assert_eq!(p["name"], "p");
+        assert_eq!(
+            p["inputs"],
+            json!([
+                {"name": "region", "type": "single-select", "display": {"type": "tabs"}},
+                {"name": "kinds", "type": "multi-select", "options": ["a", "b"]}
+            ])
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! The static site of `visivo dist`: the viewer, `data/project.json` and the `data.json` of the
-//! project's traces — nothing else of the output directory (no SQL, no SQLite files).
+//! The static site of `visivo dist`: the viewer, `data/project.json`, `data/inputs.json` and the
+//! `data.json` and `states.json` of the project's traces — trace results only, nothing else of the
+//! output directory (no SQL, no SQLite files, no model rows).
 //!
 //! Every URL is relative, so the folder works at a host's root or under any sub-path. Files of
 //! at least [`assets::GZIP_MIN_BYTES`] get a `.gz` copy next to them for servers that send
@@ -30,7 +31,7 @@ pub struct SiteOptions<'a> {
 pub struct SiteSummary {
     /// Files written (`.gz` copies included).
     pub files: usize,
-    /// Traces whose `data.json` was published.
+    /// Traces whose `data.json` (and `states.json`, when they reference inputs) was published.
     pub traces: usize,
     /// Traces without a `data.json` (or with a name that is not a safe path).
     pub missing: Vec<String>,
@@ -84,6 +85,18 @@ pub fn write_site(options: &SiteOptions) -> io::Result<SiteSummary> {
         wrapper.to_string().as_bytes(),
     )?;
 
+    // Optional files (a project without inputs has neither) are copied when they exist.
+    let mut copy_if_any = |from: PathBuf, to: PathBuf| -> io::Result<()> {
+        match std::fs::read(&from) {
+            Ok(bytes) => write(&relative(to), &bytes),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io::Error::new(
+                e.kind(),
+                format!("reading {}: {e}", from.display()),
+            )),
+        }
+    };
+    copy_if_any(options.output.inputs_json(), site_data.inputs_json())?;
     let mut published = 0;
     for trace in options.traces {
         let source = options.output.data_json(trace);
@@ -91,8 +104,11 @@ pub fn write_site(options: &SiteOptions) -> io::Result<SiteSummary> {
             summary.missing.push(trace.clone());
             continue;
         }
-        let bytes = std::fs::read(&source)?;
-        write(&relative(site_data.data_json(trace)), &bytes)?;
+        copy_if_any(source, site_data.data_json(trace))?;
+        copy_if_any(
+            options.output.states_json(trace),
+            site_data.states_json(trace),
+        )?;
         published += 1;
     }
     summary.traces = published;
@@ -160,8 +176,16 @@ mod tests {
                 r#"{"t":{"props.x":[1]}}"#,
             )
             .unwrap();
+            std::fs::write(
+                out.path().join(t).join("states.json"),
+                r#"{"inputs":["i"],"states":[]}"#,
+            )
+            .unwrap();
             std::fs::write(out.path().join(t).join("query.sql"), "select 1").unwrap();
         }
+        std::fs::write(out.path().join("inputs.json"), r#"{"i":{"options":[1]}}"#).unwrap();
+        std::fs::create_dir_all(out.path().join(".inputs")).unwrap();
+        std::fs::write(out.path().join(".inputs/i.json"), "[1]").unwrap();
         std::fs::write(out.path().join("m.sqlite"), "x").unwrap();
         out
     }
@@ -185,6 +209,9 @@ mod tests {
         assert!(site.join("404.html").is_file());
         assert!(site.join("assets/plotly.min.js.gz").is_file());
         assert!(site.join("data/t/data.json").is_file());
+        assert!(site.join("data/t/states.json").is_file());
+        assert!(site.join("data/inputs.json").is_file());
+        assert!(!site.join("data/.inputs").exists());
         assert!(!site.join("data/stale").exists());
         assert!(!site.join("data/t/query.sql").exists());
         let project = std::fs::read_to_string(site.join("data/project.json")).unwrap();

@@ -208,3 +208,91 @@ fn name_filter_publishes_one_dashboard() {
         1
     );
 }
+
+/// Issue 12: the site of a project with inputs holds trace results, one per input state, and
+/// never a model row: a column that no trace selects is in no file of the site.
+#[test]
+fn a_site_with_inputs_holds_trace_results_and_no_model_row() {
+    let project = crate::common::TestProject::new(
+        r#"
+name: inputs
+defaults: {source_name: db}
+sources:
+  - name: db
+    type: sqlite
+    database: shop.db
+models:
+  - name: sales
+    sql: select * from sales
+inputs:
+  - name: region
+    type: single-select
+    options: ?{ SELECT DISTINCT region FROM ${ref(sales)} ORDER BY 1 }
+    display: {type: dropdown, default: {value: north}}
+  - name: products
+    type: multi-select
+    options: ["a", "b"]
+    display: {type: checkboxes, default: {values: all}}
+traces:
+  - name: by_product
+    model: ref(sales)
+    props:
+      type: bar
+      x: ?{product}
+      y: ?{sum(amount)}
+    filters:
+      - ?{region = ${ref(region).value}}
+      - ?{product IN (${ref(products).values})}
+charts:
+  - name: By product
+    traces: [ref(by_product)]
+    on_click: {set: {products: x}}
+dashboards:
+  - name: Sales
+    rows:
+      - items:
+          - input: ref(region)
+          - input: ref(products)
+          - chart: ref(By product)
+"#,
+    );
+    let db = rusqlite::Connection::open(project.path().join("shop.db")).unwrap();
+    db.execute_batch(
+        "create table sales (region text, product text, amount real, note text);
+         insert into sales values ('north','a',1,'ROW-MARKER-1'),('north','b',2,'ROW-MARKER-2'),
+           ('south','a',10,'ROW-MARKER-3'),('south','b',20,'ROW-MARKER-4');",
+    )
+    .unwrap();
+    drop(db);
+    let run = project.visivo(&["dist"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+
+    let dist = project.path().join("dist");
+    let read = |rel: &str| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(dist.join(rel)).unwrap()).unwrap()
+    };
+    assert_eq!(
+        read("data/inputs.json")["region"]["options"],
+        serde_json::json!(["north", "south"])
+    );
+    let states = read("data/by_product/states.json");
+    assert_eq!(states["inputs"], serde_json::json!(["region", "products"]));
+    // Two regions × the four subsets of two products.
+    assert_eq!(states["states"].as_array().unwrap().len(), 8);
+    let project_json = read("data/project.json")["project_json"].clone();
+    assert_eq!(
+        project_json["inputs"][1]["options"],
+        serde_json::json!(["a", "b"])
+    );
+    for file in files(&dist) {
+        let bytes = std::fs::read(&file).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        for secret in ["ROW-MARKER", "SELECT DISTINCT", "shop.db"] {
+            assert!(
+                !text.contains(secret),
+                "{} contains {secret:?}",
+                file.display()
+            );
+        }
+    }
+}
