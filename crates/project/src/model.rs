@@ -131,6 +131,14 @@ pub struct Defaults {
     /// The alert `visivo test` sends when no `-a` is given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alert_name: Option<String>,
+    /// How many jobs `visivo run` runs at once when `--threads` isn't given (1.0.40; default 8).
+    #[serde(
+        default,
+        deserialize_with = "lenient::optional_number",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(schema_with = "lenient::optional_schema")]
+    pub threads: Option<u32>,
     /// The project page's groups of dashboards, most important first (1.0.51).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub levels: Vec<Level>,
@@ -558,6 +566,10 @@ pub struct CsvScriptModel {
     #[serde(default, deserialize_with = "lenient::optional_number")]
     #[schemars(schema_with = "lenient::optional_schema")]
     pub timeout: Option<u64>,
+    /// Whether a command that prints nothing at all makes an empty table instead of failing
+    /// (1.0.61; default false). A header without rows is always an empty table.
+    #[serde(default)]
+    pub allow_empty: bool,
 }
 
 pub(crate) fn default_table_name() -> String {
@@ -1214,6 +1226,7 @@ pub(crate) struct ProjectFile {
     metrics: Option<Vec<Metric>>,
     dimensions: Option<Vec<Dimension>>,
     relations: Option<Vec<Relation>>,
+    inputs: Option<Vec<Input>>,
     traces: Option<Vec<Trace>>,
     insights: Option<Vec<Insight>>,
     tables: Option<Vec<Table>>,

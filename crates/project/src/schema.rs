@@ -14,7 +14,7 @@ pub fn project_schema() -> serde_json::Value {
 }
 
 /// Objects that may say where they were saved from (`path:`, 1.0.34), which is ignored.
-const SAVED_PATH_OBJECTS: [&str; 18] = [
+const SAVED_PATH_OBJECTS: [&str; 19] = [
     "Alert",
     "ConditionalAlert",
     "TraceTest",
@@ -33,6 +33,7 @@ const SAVED_PATH_OBJECTS: [&str; 18] = [
     "Metric",
     "Dimension",
     "Relation",
+    "Input",
 ];
 
 fn allow_saved_path(schema: &mut Value) {
@@ -87,6 +88,35 @@ mod tests {
                 assert_eq!(p["path"]["type"], "string", "{name}");
             }
         }
+    }
+
+    #[test]
+    fn the_later_source_types_and_their_fields_are_described() {
+        let schema = project_schema();
+        let definitions = &schema["definitions"];
+        let types = definitions["SourceType"].to_string();
+        for name in ["\"csv\"", "\"xls\"", "\"clickhouse\""] {
+            assert!(types.contains(name), "{name} in {types}");
+        }
+        let source = &definitions["Source"]["properties"];
+        for field in [
+            "file",
+            "delimiter",
+            "encoding",
+            "has_header",
+            "sheet",
+            "protocol",
+            "secure",
+        ] {
+            assert!(source.get(field).is_some(), "{field}");
+        }
+        assert_eq!(definitions["Delimiter"]["maxLength"], 1);
+        assert_eq!(
+            definitions["ClickhouseProtocol"]
+                .to_string()
+                .contains("native"),
+            true
+        );
     }
 
     #[test]
@@ -155,6 +185,27 @@ mod tests {
         assert!(table.get("data").is_some() && table.get("insights").is_some());
         assert!(definitions["Chart"]["properties"].get("insights").is_some());
         assert!(definitions["Item"]["properties"].get("name").is_some());
+    }
+
+    #[test]
+    fn inputs_and_on_click_are_described() {
+        let schema = project_schema();
+        let definitions = &schema["definitions"];
+        assert_eq!(
+            schema["properties"]["inputs"]["items"]["$ref"],
+            "#/definitions/Input"
+        );
+        let input = &definitions["Input"]["properties"];
+        for field in ["name", "type", "options", "range", "display", "path"] {
+            assert!(input.get(field).is_some(), "Input.{field}");
+        }
+        assert!(definitions["Item"]["properties"].get("input").is_some());
+        for owner in ["Chart", "Table"] {
+            assert!(definitions[owner]["properties"].get("on_click").is_some());
+        }
+        assert!(definitions["OnClick"]["properties"]
+            .get("dashboard")
+            .is_some());
     }
 
     #[test]
