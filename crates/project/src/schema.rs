@@ -111,12 +111,9 @@ mod tests {
             assert!(source.get(field).is_some(), "{field}");
         }
         assert_eq!(definitions["Delimiter"]["maxLength"], 1);
-        assert_eq!(
-            definitions["ClickhouseProtocol"]
-                .to_string()
-                .contains("native"),
-            true
-        );
+        assert!(definitions["ClickhouseProtocol"]
+            .to_string()
+            .contains("native"));
     }
 
     #[test]
