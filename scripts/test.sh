@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: formatting, lints, every Rust test (against the real
-# PostgreSQL and MariaDB on this machine, DuckDB included), the viewer build check and the
-# browser tests.
+# PostgreSQL, MariaDB and ClickHouse on this machine, DuckDB included), the viewer build check and
+# the browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
-step "services (PostgreSQL, MariaDB)"
+step "services (PostgreSQL, MariaDB, ClickHouse)"
 bash .ci/services.sh
 
 step "cargo fmt"
