@@ -50,6 +50,18 @@ impl Default for Limits {
 /// How long to wait before accepting again after `accept` failed (e.g. no file descriptor left).
 const ACCEPT_RETRY: Duration = Duration::from_millis(100);
 
+/// Listens on `host` (a name or an address; IPv6 with or without brackets) and `port` (0: any
+/// free one); returns the listener and its address as a URL, e.g. `http://[::1]:8000`.
+pub async fn bind(host: &str, port: u16) -> io::Result<(TcpListener, String)> {
+    let listener = TcpListener::bind((host.trim_matches(['[', ']']), port)).await?;
+    let port = listener.local_addr()?.port();
+    let host = match host.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(ip)) => format!("[{ip}]"),
+        _ => host.to_string(),
+    };
+    Ok((listener, format!("http://{host}:{port}")))
+}
+
 /// Serves `app` on `listener` until the process ends.
 pub async fn serve(listener: TcpListener, app: Router, limits: Limits) {
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
@@ -186,6 +198,18 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_url_names_the_port_taken_and_brackets_ipv6() {
+        let (listener, url) = bind("127.0.0.1", 0).await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        assert_eq!(url, format!("http://127.0.0.1:{port}"));
+        // Only where the machine has IPv6.
+        if let Ok((listener, url)) = bind("[::1]", 0).await {
+            let port = listener.local_addr().unwrap().port();
+            assert_eq!(url, format!("http://[::1]:{port}"));
+        }
+    }
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     #[tokio::test(start_paused = true)]

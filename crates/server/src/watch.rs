@@ -114,9 +114,23 @@ impl Watcher {
         }
     }
 
-    /// `path` relative to the project folder, when it is inside.
-    pub fn relative<'a>(&self, path: &'a Path) -> &'a Path {
-        path.strip_prefix(&self.root).unwrap_or(path)
+    /// A batch of changes for a message: the first three, relative to the project folder when
+    /// inside it, and how many more (`a.yml, b.yml, c.yml and 2 more`).
+    pub fn describe(&self, changed: &[PathBuf]) -> String {
+        let shown: Vec<String> = changed
+            .iter()
+            .take(3)
+            .map(|p| {
+                p.strip_prefix(&self.root)
+                    .unwrap_or(p)
+                    .display()
+                    .to_string()
+            })
+            .collect();
+        match changed.len().saturating_sub(3) {
+            0 => shown.join(", "),
+            more => format!("{} and {more} more", shown.join(", ")),
+        }
     }
 
     /// The project folder and the folders of the inputs.
@@ -206,6 +220,19 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_is_described_by_its_first_three_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let watcher = Watcher::new(dir.path()).unwrap();
+        let changed: Vec<PathBuf> = ["a.yml", "b.yml", "c.yml", "d.yml", "e.db"]
+            .iter()
+            .map(|name| watcher.root.join(name))
+            .collect();
+        assert_eq!(watcher.describe(&changed), "a.yml, b.yml, c.yml and 2 more");
+        let outside = [PathBuf::from("/elsewhere/x.db")];
+        assert_eq!(watcher.describe(&outside), "/elsewhere/x.db");
+    }
+
+    #[test]
     fn reads_do_not_count() {
         use notify::event::{AccessKind, CreateKind, DataChange, MetadataKind, ModifyKind};
         assert!(!counts(&EventKind::Access(AccessKind::Any)));
@@ -231,10 +258,7 @@ mod tests {
         // An include removed: its folder is no longer watched.
         assert!(watcher.follow(&inputs[..1]).is_empty());
         assert_eq!(watcher.watched, [root.clone()].into());
-        assert_eq!(
-            watcher.relative(&root.join("models/a.yml")),
-            Path::new("models/a.yml")
-        );
+        assert_eq!(watcher.describe(&inputs[1..]), "models/a.yml");
     }
 
     #[cfg(unix)]

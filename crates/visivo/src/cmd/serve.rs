@@ -11,7 +11,6 @@ use super::run::INTERRUPTED;
 use super::{load_and_run, run_pipeline};
 use crate::cli::ServeArgs;
 use anyhow::{Context, Result};
-use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -59,18 +58,10 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
             args.host
         );
     }
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind((
-            args.host.trim_matches(['[', ']']),
-            args.port,
-        )))
+    let (listener, url) = runtime
+        .block_on(listen::bind(&args.host, args.port))
         .with_context(|| format!("listening on {}:{}", args.host, args.port))?;
-    let port = listener.local_addr()?.port();
-    let host = match args.host.parse::<IpAddr>() {
-        Ok(IpAddr::V6(ip)) => format!("[{ip}]"),
-        _ => args.host.clone(),
-    };
-    println!("Serving project at http://{host}:{port}");
+    println!("Serving project at {url}");
 
     {
         let live = live.clone();
@@ -97,20 +88,8 @@ fn limits(args: &ServeArgs) -> Limits {
 /// Waits for file changes and reloads, forever (until the process ends).
 fn reload_on_changes(session: &mut Session, watcher: &mut Watcher, live: &Arc<Live>) {
     while let Some(changed) = watcher.wait(|e| eprintln!("warning: file watcher: {e}")) {
-        let shown: Vec<String> = changed
-            .iter()
-            .take(3)
-            .map(|p| watcher.relative(p).display().to_string())
-            .collect();
-        let more = if changed.len() > 3 {
-            format!(" and {} more", changed.len() - 3)
-        } else {
-            String::new()
-        };
-        println!(
-            "\nFiles changed ({}{more}). Reloading . . .",
-            shown.join(", ")
-        );
+        let changed = watcher.describe(&changed);
+        println!("\nFiles changed ({changed}). Reloading . . .");
         let started = Instant::now();
         match session.run() {
             Ok(summary) => {
