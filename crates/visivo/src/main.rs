@@ -6,6 +6,7 @@ mod progress;
 
 use clap::Parser;
 use std::process::ExitCode;
+use visivo_engine::pipeline;
 
 fn main() -> ExitCode {
     let cli = match cli::Cli::try_parse_from(cli::normalize_args(std::env::args_os())) {
@@ -21,11 +22,11 @@ fn main() -> ExitCode {
         }
     };
     cli::load_env_file(&cli.env_file);
-    // The one place errors are printed; a `Reported` one was printed where it arose.
+    // The one place errors are printed; the project's own were printed where they arose.
     match cmd::dispatch(cli.command) {
         Ok(code) => code,
         Err(e) => {
-            if !e.is::<cmd::Reported>() {
+            if !matches!(e.downcast_ref(), Some(pipeline::Error::Project { .. })) {
                 eprintln!("error: {e:#}");
             }
             ExitCode::FAILURE

@@ -1,4 +1,4 @@
-use super::{failed, pipeline};
+use super::pipeline;
 use crate::cli::ProjectArgs;
 use crate::progress::Progress;
 use anyhow::Result;
@@ -8,6 +8,6 @@ pub fn compile(args: &ProjectArgs) -> Result<ExitCode> {
     let pipeline = pipeline(args);
     let progress = Progress::new(&pipeline.settings);
     let listener = |event| progress.event(event);
-    pipeline.load_and_compile(&listener).map_err(failed)?;
+    pipeline.load_and_compile(&listener)?;
     Ok(ExitCode::SUCCESS)
 }

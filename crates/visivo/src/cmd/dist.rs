@@ -1,7 +1,7 @@
 //! `visivo dist`: run, then write the dashboards as a static site (viewer + data).
 
 use super::run::INTERRUPTED;
-use super::{failed, load_and_run, run_pipeline};
+use super::{load_and_run, run_pipeline};
 use crate::cli::DistArgs;
 use anyhow::{bail, Context, Result};
 use std::process::ExitCode;
@@ -11,7 +11,7 @@ use visivo_server::{write_site, SiteOptions};
 pub fn dist(args: &DistArgs) -> Result<ExitCode> {
     println!("Creating Dist");
     let pipeline = run_pipeline(&args.run);
-    let summary = load_and_run(&pipeline).summary.map_err(failed)?;
+    let summary = load_and_run(&pipeline).summary?;
     if summary.interrupted {
         return Ok(ExitCode::from(INTERRUPTED));
     }

@@ -15,7 +15,7 @@ use crate::progress::Progress;
 use anyhow::Result;
 use std::process::ExitCode;
 use std::sync::Arc;
-use visivo_engine::pipeline::{self, Pipeline, Ran, Settings};
+use visivo_engine::pipeline::{Pipeline, Ran, Settings};
 
 pub fn dispatch(command: Command) -> Result<ExitCode> {
     match command {
@@ -33,19 +33,6 @@ pub fn dispatch(command: Command) -> Result<ExitCode> {
         }
     }
 }
-
-/// A failure whose messages are already printed (the project's diagnostics): `main` exits 1
-/// without adding one.
-#[derive(Debug)]
-pub struct Reported;
-
-impl std::fmt::Display for Reported {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the project has errors")
-    }
-}
-
-impl std::error::Error for Reported {}
 
 /// The pipeline of a command that only reads the project.
 pub fn pipeline(args: &ProjectArgs) -> Pipeline {
@@ -73,12 +60,4 @@ pub fn load_and_run(pipeline: &Pipeline) -> Ran {
     let ran = pipeline.load_and_run(move |event| listener.event(event));
     progress.finish(ran.summary.as_ref().ok());
     ran
-}
-
-/// A stage's error as the command's: the project's errors are printed already.
-pub fn failed(error: pipeline::Error) -> anyhow::Error {
-    match error {
-        pipeline::Error::Project { .. } => Reported.into(),
-        other => other.into(),
-    }
 }

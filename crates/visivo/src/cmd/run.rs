@@ -1,4 +1,4 @@
-use super::{failed, load_and_run, run_pipeline};
+use super::{load_and_run, run_pipeline};
 use crate::cli::RunArgs;
 use anyhow::Result;
 use std::process::ExitCode;
@@ -10,7 +10,7 @@ pub const INTERRUPTED: u8 = 130;
 /// cancelled, previous outputs kept), a second one exits at once. `dist` and `serve` do the
 /// same.
 pub fn run(args: &RunArgs) -> Result<ExitCode> {
-    let summary = load_and_run(&run_pipeline(args)).summary.map_err(failed)?;
+    let summary = load_and_run(&run_pipeline(args)).summary?;
     Ok(if summary.interrupted {
         ExitCode::from(INTERRUPTED)
     } else if summary.failed() == 0 {

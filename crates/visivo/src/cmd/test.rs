@@ -1,7 +1,7 @@
 //! `visivo test`: every trace's `tests` checked against its `data.json`, results on the console
 //! (and optionally as JUnit XML), alerts sent when something failed.
 
-use super::{load_and_run, pipeline, Reported};
+use super::{load_and_run, pipeline};
 use crate::cli::TestArgs;
 use anyhow::{Context, Result};
 use std::io::Write;
@@ -16,15 +16,17 @@ use visivo_engine::pipeline::Error;
 pub fn test(args: &TestArgs) -> Result<ExitCode> {
     let pipeline = pipeline(&args.project);
     let loaded = pipeline.load();
-    eprint!("{}", loaded.report.render(&loaded.files));
-    let project = loaded.project.ok_or(Reported)?;
+    let problems = loaded.report.render(&loaded.files);
+    eprint!("{problems}");
+    let project = loaded.project.ok_or(Error::Project { problems })?;
 
     // Flags are checked before anything runs: a typo in `-a` must not go unnoticed.
     let alerts = alerts::select(&project, &args.alerts).map_err(anyhow::Error::msg)?;
     let conditions = suite::alert_condition_errors(&project);
     if conditions.has_errors() {
-        eprint!("{}", conditions.render(&loaded.files));
-        return Err(Reported.into());
+        let problems = conditions.render(&loaded.files);
+        eprint!("{problems}");
+        return Err(Error::Project { problems }.into());
     }
 
     if args.run_first {
@@ -32,7 +34,7 @@ pub fn test(args: &TestArgs) -> Result<ExitCode> {
         match load_and_run(&pipeline).summary {
             Ok(summary) if summary.failed() == 0 => {}
             Ok(_) => println!("The run had failures; testing the data that exists."),
-            Err(Error::Project { .. }) => return Err(Reported.into()),
+            Err(e @ Error::Project { .. }) => return Err(e.into()),
             Err(e) => {
                 eprintln!("error: {e:#}");
                 println!("The run failed; testing the data that exists.");
