@@ -2,6 +2,7 @@
 //! as `text_table` infers).
 
 use crate::cancel::{Cancel, CANCELLED};
+use crate::materialize::{quote, SqliteTableWriter};
 use crate::text_table::{load_csv, CsvLayout};
 use std::io::Read;
 use std::path::Path;
@@ -10,6 +11,8 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 pub const DEFAULT_TIMEOUT_SECS: u64 = 300;
+/// The one column of the table an `allow_empty` model that printed nothing gets.
+pub const EMPTY_COLUMN: &str = "_empty";
 /// The end of the script's stderr shown in an error: at most this many lines and bytes.
 const STDERR_TAIL_LINES: usize = 20;
 const STDERR_TAIL_BYTES: usize = 4096;
@@ -26,6 +29,8 @@ pub struct CsvScript<'a> {
     pub cwd: &'a Path,
     pub timeout: Duration,
     pub cancel: &'a Cancel,
+    /// Whether printing nothing at all is a result (an empty table) rather than an error.
+    pub allow_empty: bool,
 }
 
 /// Why the watchdog let the script go.
@@ -53,7 +58,14 @@ pub fn run(script: &CsvScript, target: &Path) -> Result<usize, String> {
     let (exited, exit_seen) = mpsc::channel::<()>();
     let (timeout, cancel) = (script.timeout, script.cancel.clone());
     let watchdog = std::thread::spawn(move || watch(pid, timeout, &cancel, &exit_seen));
-    let loaded = load_csv(stdout, CsvLayout::default(), target, script.table);
+    let mut output = Watched {
+        inner: stdout,
+        printed: false,
+    };
+    let loaded = match load_csv(&mut output, CsvLayout::default(), target, script.table) {
+        Err(_) if !output.printed => nothing_printed(script, target),
+        loaded => loaded,
+    };
     // Output that can't be loaded stops the script: nothing will read what it prints next.
     if loaded.is_err() {
         kill_group(pid);
@@ -88,6 +100,38 @@ pub fn run(script: &CsvScript, target: &Path) -> Result<usize, String> {
     // Only a script that ran to a successful end replaces the previous output.
     writer.commit()?;
     Ok(rows)
+}
+
+/// The command's output, noting whether it printed anything but white space.
+struct Watched<R> {
+    inner: R,
+    printed: bool,
+}
+
+impl<R: Read> Read for Watched<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.printed = self.printed || buf[..n].iter().any(|b| !b.is_ascii_whitespace());
+        Ok(n)
+    }
+}
+
+/// What a command that printed nothing (not even a header) made: with `allow_empty` (1.0.61),
+/// an empty table; as there is no header, its only column is [`EMPTY_COLUMN`].
+fn nothing_printed(
+    script: &CsvScript,
+    target: &Path,
+) -> Result<(SqliteTableWriter, usize), String> {
+    if !script.allow_empty {
+        return Err(
+            "the command printed nothing (no CSV header); print the header line even \
+                    when there are no rows, or set `allow_empty: true` on the model"
+                .into(),
+        );
+    }
+    let mut writer = SqliteTableWriter::create(target, script.table)?;
+    writer.create_table(script.table, &[format!("{} TEXT", quote(EMPTY_COLUMN))])?;
+    Ok((writer, 0))
 }
 
 fn spawn(script: &CsvScript) -> Result<Child, String> {
@@ -215,6 +259,7 @@ mod tests {
             cwd,
             timeout: Duration::from_secs(10),
             cancel: &NOT_CANCELLED,
+            allow_empty: false,
         }
     }
 
@@ -386,5 +431,29 @@ mod tests {
         );
         let pid = std::fs::read_to_string(dir.path().join("child.pid")).unwrap();
         assert!(gone(&pid), "{pid} still runs");
+    }
+
+    #[test]
+    fn printing_nothing_is_an_empty_table_only_when_allowed() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("m.sqlite");
+        let silent = sh("echo '   '");
+        let err = run(&script(&silent, dir.path()), &target).unwrap_err();
+        assert!(err.contains("set `allow_empty: true`"), "{err}");
+        assert!(!target.exists());
+        let mut allowed = script(&silent, dir.path());
+        allowed.allow_empty = true;
+        assert_eq!(run(&allowed, &target).unwrap(), 0);
+        let c = rusqlite::Connection::open(&target).unwrap();
+        let count: i64 = c
+            .query_row("select count(*) from model", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(count, 0);
+        // A failing command still fails, and a header without rows was always fine.
+        let failing = sh("exit 3");
+        allowed.args = &failing;
+        assert!(run(&allowed, &target).unwrap_err().contains("exited"));
+        let header = sh("echo a,b");
+        assert_eq!(run(&script(&header, dir.path()), &target).unwrap(), 0);
     }
 }

@@ -57,8 +57,9 @@ pub struct Settings {
     pub source: Option<String>,
     /// Only the traces connected to the object with this name.
     pub name_filter: Option<String>,
-    /// How many jobs run at once (at least one).
-    pub threads: usize,
+    /// How many jobs run at once (`--threads`); `None` takes the project's `defaults.threads`,
+    /// else [`DEFAULT_THREADS`].
+    pub threads: Option<usize>,
     /// Run every job even if its inputs did not change since the last run.
     pub full_refresh: bool,
     /// Cancel the run when SIGINT or SIGTERM arrives (reported as [`Event::Signal`]).
@@ -66,6 +67,9 @@ pub struct Settings {
     /// The most input states one trace may have (`--max-input-states`; docs/interactivity.md).
     pub max_input_states: usize,
 }
+
+/// How many jobs run at once when neither [`Settings::threads`] nor the project says.
+pub const DEFAULT_THREADS: usize = 8;
 
 /// The default of [`Settings::max_input_states`].
 pub const DEFAULT_MAX_INPUT_STATES: usize = 256;
@@ -78,11 +82,24 @@ impl Settings {
             output: OutputLayout::new(output_dir),
             source: None,
             name_filter: None,
-            threads: 8,
+            threads: None,
             full_refresh: false,
             cancel_on_signals: false,
             max_input_states: DEFAULT_MAX_INPUT_STATES,
         }
+    }
+
+    /// How many jobs of `project` run at once: [`Self::threads`], else its `defaults.threads`,
+    /// else [`DEFAULT_THREADS`]; at least one.
+    pub fn threads_for(&self, project: &Project) -> usize {
+        let from_project = project
+            .defaults
+            .threads
+            .and_then(|t| usize::try_from(t).ok());
+        self.threads
+            .or(from_project)
+            .unwrap_or(DEFAULT_THREADS)
+            .max(1)
     }
 }
 
@@ -140,7 +157,10 @@ pub enum Event {
         warnings: Vec<(String, String)>,
     },
     /// The jobs are planned and start to run.
-    Running,
+    Running {
+        /// How many run at once ([`Settings::threads_for`]).
+        threads: usize,
+    },
     /// A job started or finished.
     Job(crate::run::Event),
     /// SIGINT or SIGTERM arrived (with [`Settings::cancel_on_signals`]): the first one cancels
@@ -195,8 +215,9 @@ impl Pipeline {
         let summary = project.and_then(|project| {
             let compiled = self.compile_reporting(&project, &*listener)?;
             let jobs = self.plan(&project, &compiled)?;
-            listener(Event::Running);
-            self.run(jobs, move |event| listener(event))
+            let threads = self.settings.threads_for(&project);
+            listener(Event::Running { threads });
+            self.run_on(jobs, threads, move |event| listener(event))
         });
         Ran { inputs, summary }
     }
@@ -301,16 +322,28 @@ impl Pipeline {
         .map_err(Error::Plan)
     }
 
-    /// Runs the jobs on a runtime of its own and returns what became of each.
+    /// Runs the jobs on a runtime of its own, [`Settings::threads`] (else [`DEFAULT_THREADS`]) at
+    /// once, and returns what became of each.
     pub fn run(
         &self,
         jobs: Vec<Job>,
         listener: impl Fn(Event) + Send + Sync + 'static,
     ) -> Result<Summary, Error> {
+        let threads = self.settings.threads.unwrap_or(DEFAULT_THREADS);
+        self.run_on(jobs, threads, listener)
+    }
+
+    /// [`Self::run`] with `threads` jobs at once.
+    fn run_on(
+        &self,
+        jobs: Vec<Job>,
+        threads: usize,
+        listener: impl Fn(Event) + Send + Sync + 'static,
+    ) -> Result<Summary, Error> {
         let options = RunOptions {
             layout: self.settings.output.clone(),
             project_dir: self.settings.working_dir.clone(),
-            threads: self.settings.threads.max(1),
+            threads: threads.max(1),
             full_refresh: self.settings.full_refresh,
             cancel: Cancel::default(),
         };

@@ -43,6 +43,7 @@ pub(crate) enum Work {
         args: Vec<String>,
         table: String,
         timeout: Duration,
+        allow_empty: bool,
     },
     Materialize {
         sql: String,
@@ -307,15 +308,17 @@ impl Planner<'_> {
                     m.timeout.unwrap_or(crate::csv_script::DEFAULT_TIMEOUT_SECS),
                 );
                 let own = format!(
-                    "{:?}\0{}\0{}",
+                    "{:?}\0{}\0{}\0{}",
                     m.args,
                     m.table_name,
+                    m.allow_empty,
                     files_fingerprint(&m.args, self.project_dir)
                 );
                 let work = Work::CsvScript {
                     args: m.args.clone(),
                     table: m.table_name.clone(),
                     timeout,
+                    allow_empty: m.allow_empty,
                 };
                 Ok(self.push(kind, name, work, vec![], own))
             }

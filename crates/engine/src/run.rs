@@ -352,8 +352,10 @@ async fn execute(job: &Job, shared: &Shared) -> Result<Outcome, JobError> {
             args,
             table,
             timeout,
+            allow_empty,
         } => {
             let (args, table, timeout) = (args.clone(), table.clone(), *timeout);
+            let allow_empty = *allow_empty;
             let cancel = shared.options.cancel.clone();
             let (name, cwd, file) = (
                 job.name.clone(),
@@ -368,6 +370,7 @@ async fn execute(job: &Job, shared: &Shared) -> Result<Outcome, JobError> {
                     cwd: &cwd,
                     timeout,
                     cancel: &cancel,
+                    allow_empty,
                 };
                 crate::csv_script::run(&script, &file)
             })

@@ -130,6 +130,12 @@ impl Validator<'_> {
                 );
             }
         }
+        if d.threads == Some(0) {
+            self.report.push(
+                Diagnostic::error("`threads` must be 1 or more")
+                    .at(self.project.spans.find("defaults.threads")),
+            );
+        }
     }
 
     /// Trace and model names become file and folder names under the output directory, next to

@@ -68,9 +68,9 @@ pub struct ProjectArgs {
 pub struct RunArgs {
     #[command(flatten)]
     pub project: ProjectArgs,
-    /// How many jobs run at once (-th)
-    #[arg(long = "threads", default_value_t = 8)]
-    pub threads: usize,
+    /// How many jobs run at once (-th; default: the project's defaults.threads, else 8)
+    #[arg(long = "threads")]
+    pub threads: Option<usize>,
     /// Run every job even if its inputs did not change since the last run
     #[arg(long = "full-refresh")]
     pub full_refresh: bool,

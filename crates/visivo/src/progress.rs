@@ -39,15 +39,12 @@ impl Progress {
                 }
                 println!("Project compiled");
             }
-            pipeline::Event::Running => {
-                let threads = self.settings.threads;
-                match &self.settings.source {
-                    Some(source) => println!(
-                        "Running project across {threads} threads and default source {source}"
-                    ),
-                    None => println!("Running project across {threads} threads"),
+            pipeline::Event::Running { threads } => match &self.settings.source {
+                Some(source) => {
+                    println!("Running project across {threads} threads and default source {source}")
                 }
-            }
+                None => println!("Running project across {threads} threads"),
+            },
             pipeline::Event::Job(event) => self.job(event),
             pipeline::Event::Signal { repeated: true } => {
                 std::process::exit(crate::cmd::INTERRUPTED.into())

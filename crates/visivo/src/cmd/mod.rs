@@ -47,7 +47,7 @@ pub fn pipeline(args: &ProjectArgs) -> Pipeline {
 /// The pipeline of a command that runs the project: the first SIGINT/SIGTERM cancels the run.
 pub fn run_pipeline(args: &RunArgs) -> Pipeline {
     let mut pipeline = pipeline(&args.project);
-    pipeline.settings.threads = args.threads.max(1);
+    pipeline.settings.threads = args.threads;
     pipeline.settings.full_refresh = args.full_refresh;
     pipeline.settings.cancel_on_signals = true;
     pipeline

@@ -343,6 +343,8 @@ fn the_json_schema_knows_the_later_fields() {
         ("Include", "exclusions"),
         ("Source", "credentials_base64"),
         ("Dbt", "profiles_yml_location"),
+        ("CsvScriptModel", "allow_empty"),
+        ("Defaults", "threads"),
     ] {
         assert!(
             defs[definition]["properties"][field].is_object(),
@@ -350,4 +352,67 @@ fn the_json_schema_knows_the_later_fields() {
         );
     }
     assert!(schema["properties"]["dbt"].is_object());
+}
+
+#[test]
+fn defaults_threads_is_the_run_default_and_the_flag_wins() {
+    let project = |threads: &str| {
+        TestProject::new(&format!(
+            "defaults:\n  threads: {threads}\nmodels:\n  - {{name: m, args: [printf, \"x\\n1\\n\"]}}\n"
+        ))
+    };
+    let run = project("3").visivo(&["run"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("Running project across 3 threads"),
+        "{}",
+        run.stdout
+    );
+    let run = project("\"3\"").visivo(&["run", "--threads", "2"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("Running project across 2 threads"),
+        "{}",
+        run.stdout
+    );
+    let run = TestProject::new("name: p\n").visivo(&["run"]);
+    assert!(
+        run.stdout.contains("Running project across 8 threads"),
+        "{}",
+        run.stdout
+    );
+    for (threads, message) in [
+        ("0", "`threads` must be 1 or more"),
+        ("many", "a whole number"),
+    ] {
+        let run = project(threads).visivo(&["run"]);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        run.assert_stderr_has(message);
+        run.assert_stderr_has("project.visivo.yml:2:");
+    }
+}
+
+#[test]
+fn a_csv_script_that_prints_nothing_is_an_empty_table_with_allow_empty() {
+    let project = |allow: &str| {
+        TestProject::new(&format!(
+            "models:\n  - name: incidents\n    args: [\"true\"]\n{allow}traces:\n  - name: count\n    model: ${{ref(incidents)}}\n    props: {{type: indicator, value: \"?{{count(*)}}\"}}\n"
+        ))
+    };
+    let p = project("    allow_empty: true\n");
+    let run = p.visivo(&["run"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    // No rows, so no cohort: the trace's data is empty, as for a header without rows.
+    assert_eq!(p.data("count"), serde_json::json!({}));
+    let run = project("").visivo(&["run"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("set `allow_empty: true` on the model"),
+        "{}",
+        run.stdout
+    );
+    let run = project("    allow_empty: sometimes\n").visivo(&["compile"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    run.assert_stderr_has("expected a boolean");
+    run.assert_stderr_has("project.visivo.yml:4:5");
 }
