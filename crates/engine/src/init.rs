@@ -144,7 +144,26 @@ pub fn questions(source_type: SourceType) -> Vec<Question> {
     questions
 }
 
+/// The source type `visivo init --source-type` names (any case, spaces around allowed).
+pub fn parse_source_type(text: &str) -> Result<SourceType, InitError> {
+    let name = text.trim().to_ascii_lowercase();
+    SourceType::from_name(&name).ok_or_else(|| {
+        InitError::Invalid(format!(
+            "unknown source type '{name}': choose one of {}",
+            SourceType::names().join(", ")
+        ))
+    })
+}
+
 impl Answers {
+    /// Takes the password from [`PASSWORD_VAR`] in the environment (or the `-e` env file) when
+    /// none was given and the source type needs one: better than typing it on a command line.
+    pub fn password_from_env(&mut self) {
+        if self.password.is_none() && self.source_type.needs_password() {
+            self.password = std::env::var(PASSWORD_VAR).ok().filter(|p| !p.is_empty());
+        }
+    }
+
     /// Whether `field` has an answer.
     pub fn has(&self, field: Field) -> bool {
         match field {
@@ -607,6 +626,16 @@ mod tests {
         assert!(check_name("..").is_err());
         assert!(check_name("").is_err());
         assert!(check_name("{{ x }}").is_err());
+    }
+
+    #[test]
+    fn source_types_are_read_in_any_case() {
+        assert_eq!(
+            parse_source_type(" PostgreSQL ").unwrap(),
+            SourceType::Postgresql
+        );
+        let unknown = parse_source_type("oracle").unwrap_err().to_string();
+        assert!(unknown.starts_with("unknown source type 'oracle': choose one of sqlite, "));
     }
 
     #[test]

@@ -16,6 +16,7 @@ fn trace(name: &str, source: &Source, deps: Vec<usize>) -> Job {
         work: Work::Trace {
             sql: "select 1".into(),
             target: TraceTarget::Source(Box::new(source.clone())),
+            inputs: None,
         },
         deps,
         hash: name.into(),
@@ -94,6 +95,7 @@ async fn a_panicking_listener_fails_the_job_it_was_told_about() {
     late.work = Work::Trace {
         sql: "select 1 as x, 'a' as cohort_on".into(),
         target: TraceTarget::Source(Box::new(sqlite.clone())),
+        inputs: None,
     };
     let jobs = vec![
         trace("early", &sqlite, vec![]),

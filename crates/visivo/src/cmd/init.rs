@@ -8,7 +8,7 @@ use dialoguer::{theme::ColorfulTheme, Input, Password, Select};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use visivo_engine::init::{
-    check_answer, check_name, create, questions, Answers, Field, Question, PASSWORD_VAR,
+    check_answer, check_name, create, parse_source_type, questions, Answers, Field, Question,
 };
 use visivo_project::SourceType;
 
@@ -50,16 +50,7 @@ fn gather(args: &InitArgs, interactive: bool) -> Result<Answers> {
     }
 
     let source_type = match &args.source_type {
-        Some(t) => {
-            let t = t.trim().to_ascii_lowercase();
-            let Some(source_type) = SourceType::from_name(&t) else {
-                bail!(
-                    "unknown source type '{t}': choose one of {}",
-                    SourceType::names().join(", ")
-                );
-            };
-            source_type
-        }
+        Some(text) => parse_source_type(text)?,
         None if interactive => {
             let i = Select::with_theme(&theme)
                 .with_prompt("Source type")
@@ -83,10 +74,7 @@ fn gather(args: &InitArgs, interactive: bool) -> Result<Answers> {
         account: args.account.clone(),
         warehouse: args.warehouse.clone(),
     };
-    // A password from the environment (or the -e env file) beats typing it on the command line.
-    if answers.password.is_none() && answers.source_type.needs_password() {
-        answers.password = std::env::var(PASSWORD_VAR).ok().filter(|p| !p.is_empty());
-    }
+    answers.password_from_env();
     for question in questions(answers.source_type) {
         if answers.has(question.field) {
             continue;
