@@ -54,6 +54,12 @@ impl ClickhouseSource {
         let name = source.name.clone().unwrap_or_default();
         let secure = source.secure.unwrap_or(false);
         let host = source.host.clone().unwrap_or_else(|| "localhost".into());
+        if host.contains("://") {
+            return Err(SourceError::config(
+                &name,
+                "`host` is a host name without http:// or https:// (`secure: true` for HTTPS)",
+            ));
+        }
         let port = source.port.unwrap_or(if secure { 8443 } else { 8123 });
         let address = format!("{host}:{port}");
         let scheme = if secure { "https" } else { "http" };
@@ -363,6 +369,27 @@ fn decode(kind: &str, text: &str) -> Cell {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_url_as_host_is_refused_saying_how_to_ask_for_https() {
+        let source: Source = serde_json::from_value(serde_json::json!({
+            "name": "events", "type": "clickhouse", "host": "https://ch.example.com",
+            "username": "u",
+        }))
+        .unwrap();
+        let context = super::super::ConnectContext {
+            project_dir: std::path::Path::new("."),
+            threads: 1,
+            cancel: Default::default(),
+        };
+        let error = ClickhouseSource::new(&source, &context)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("source 'events': `host` is a host name") && error.contains("secure"),
+            "{error}"
+        );
+    }
 
     #[test]
     fn values_by_type() {
