@@ -345,7 +345,7 @@ fn caret_excerpt(logic: &str, offset: usize) -> String {
 
 /// The results as JUnit suites (one per trace): logic that does not parse is an error, a test
 /// that does not pass a failure.
-pub fn junit_suites(results: &[TraceResults]) -> Vec<junit::Suite> {
+fn junit_suites(results: &[TraceResults]) -> Vec<junit::Suite> {
     results
         .iter()
         .map(|r| junit::Suite {
