@@ -30,8 +30,8 @@
 //! In the pipeline (load → validate → compile → run → serve, dist, test) this is the test
 //! stage, `visivo test`: it reads the loaded project (each trace's `tests` and where they were
 //! written) and the `data.json` files the engine wrote, never a database.
-//! [`suite::run`] gives the [`suite::TraceResults`] of every trace;
-//! [`suite::junit_suites`] and [`junit::to_xml`] turn them into a JUnit report,
+//! [`suite::run`] gives the [`suite::TraceResults`] of every trace ([`suite::Tested`]);
+//! [`suite::Tested::junit_xml`] turns them into a JUnit report,
 //! [`suite::alert_failures`], [`alerts::select`] and [`alerts::send_blocking`] into alerts.
 //! The 1.0.44+ form — `>{ … }` assertions and alert conditions reading `${ref(trace).props.y}`
 //! — is a [`Condition`] in the same language.

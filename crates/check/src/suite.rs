@@ -1,6 +1,6 @@
 //! `visivo test`'s runner: every test of the selected traces checked against the trace's
-//! `data.json`, with where each test is written, as [`TraceResults`]; and those results as
-//! JUnit suites ([`junit_suites`]) and as alert failures ([`alert_failures`]).
+//! `data.json`, with where each test is written, as [`TraceResults`] ([`Tested`]); and those
+//! results as JUnit XML ([`Tested::junit_xml`]) and as alert failures ([`alert_failures`]).
 //!
 //! ```no_run
 //! use visivo_check::suite;
@@ -8,15 +8,14 @@
 //! # fn example(loaded: visivo_project::Loaded) -> Option<()> {
 //! let project = loaded.project?;
 //! let traces: Vec<String> = project.traces.keys().cloned().collect();
-//! let results = suite::run(&suite::Run {
+//! let tested = suite::run(&suite::Run {
 //!     project: &project,
 //!     files: &loaded.files,
 //!     traces: &traces,
 //!     output: &OutputLayout::new("target"),
 //!     options: Default::default(),
 //! }, |case| print!("{}", if case.passed() { "." } else { "F" }));
-//! let failed = results.iter().flat_map(|r| &r.cases).filter(|c| !c.passed()).count();
-//! println!("\n{failed} failed");
+//! println!("\n{} of {} failed", tested.failures().len(), tested.total());
 //! # Some(())
 //! # }
 //! ```
@@ -107,8 +106,46 @@ pub struct TraceResults {
     pub cases: Vec<TestCase>,
 }
 
+/// What [`run`] found.
+#[derive(Debug, Clone)]
+pub struct Tested {
+    /// Each trace's results, in the order run (traces without tests left out).
+    pub traces: Vec<TraceResults>,
+    /// How long testing took.
+    pub elapsed: Duration,
+}
+
+impl Tested {
+    /// How many tests ran.
+    pub fn total(&self) -> usize {
+        self.traces.iter().map(|t| t.cases.len()).sum()
+    }
+
+    /// The tests that did not pass, with why.
+    pub fn failures(&self) -> Vec<(&TestCase, &Problem)> {
+        self.cases()
+            .filter_map(|case| Some((case, case.problem.as_ref()?)))
+            .collect()
+    }
+
+    /// Whether a test failed in a way that fails `visivo test`.
+    pub fn fails_the_run(&self) -> bool {
+        self.cases().any(TestCase::fails_the_run)
+    }
+
+    /// The JUnit XML report of a project called `project`.
+    pub fn junit_xml(&self, project: &str) -> String {
+        junit::to_xml(project, &junit_suites(&self.traces), self.elapsed)
+    }
+
+    fn cases(&self) -> impl Iterator<Item = &TestCase> {
+        self.traces.iter().flat_map(|t| &t.cases)
+    }
+}
+
 /// Runs the tests of `run.traces`, calling `on_case` after each one.
-pub fn run(run: &Run, mut on_case: impl FnMut(&TestCase)) -> Vec<TraceResults> {
+pub fn run(run: &Run, mut on_case: impl FnMut(&TestCase)) -> Tested {
+    let started = Instant::now();
     let mut data = DataCache::default();
     let mut any_failed = false;
     let mut results = Vec::new();
@@ -138,7 +175,10 @@ pub fn run(run: &Run, mut on_case: impl FnMut(&TestCase)) -> Vec<TraceResults> {
             cases,
         });
     }
-    results
+    Tested {
+        traces: results,
+        elapsed: started.elapsed(),
+    }
 }
 
 /// The traces' `data.json`, each read once.
@@ -477,17 +517,16 @@ fn destinations(project: &Project, alert: &str, names: &[String]) -> Result<Trig
 
 /// The tests that did not pass, as alerts report them.
 #[cfg(feature = "alerts")]
-pub fn alert_failures(results: &[TraceResults]) -> Vec<crate::alerts::Failure> {
-    results
-        .iter()
-        .flat_map(|r| &r.cases)
-        .filter_map(|case| {
-            let problem = case.problem.as_ref()?;
+pub fn alert_failures(tested: &Tested) -> Vec<crate::alerts::Failure> {
+    tested
+        .failures()
+        .into_iter()
+        .map(|(case, problem)| {
             let failure = crate::alerts::Failure::new(&case.id, &problem.message);
-            Some(match case.location() {
+            match case.location() {
                 Some(location) => failure.at(location),
                 None => failure,
-            })
+            }
         })
         .collect()
 }

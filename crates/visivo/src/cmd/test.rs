@@ -6,10 +6,9 @@ use crate::cli::TestArgs;
 use anyhow::{Context, Result};
 use std::io::Write;
 use std::process::ExitCode;
-use std::time::Instant;
 use visivo_check::alerts::{self, AlertKind, Named, Report, SendOptions};
-use visivo_check::suite::{self, TraceResults};
-use visivo_check::{junit, EvalOptions};
+use visivo_check::suite::{self, Tested};
+use visivo_check::EvalOptions;
 use visivo_engine::output::write_atomic;
 use visivo_engine::pipeline::Error;
 
@@ -43,7 +42,6 @@ pub fn test(args: &TestArgs) -> Result<ExitCode> {
     }
 
     let traces = pipeline.select(&project)?;
-    let started = Instant::now();
     let run = suite::Run {
         project: &project,
         files: &loaded.files,
@@ -53,35 +51,29 @@ pub fn test(args: &TestArgs) -> Result<ExitCode> {
             legacy_pass_on_false: args.legacy_pass_on_false,
         },
     };
-    let results = suite::run(&run, |case| {
+    let tested = suite::run(&run, |case| {
         print!("{}", if case.passed() { "." } else { "F" });
         let _ = std::io::stdout().flush();
     });
-    let elapsed = started.elapsed();
-    let total: usize = results.iter().map(|s| s.cases.len()).sum();
+    let total = tested.total();
     if total > 0 {
         println!();
     }
     println!(
         "Testing complete. {total} {} run in {:.2}s.",
         if total == 1 { "test" } else { "tests" },
-        elapsed.as_secs_f64()
+        tested.elapsed.as_secs_f64()
     );
-    let failures = print_failures(&results);
-    let fails_the_run = results
-        .iter()
-        .flat_map(|r| &r.cases)
-        .any(|c| c.fails_the_run());
+    let failures = print_failures(&tested);
 
     // The JUnit file and the alerts both happen, whichever fails; its error is reported last.
     let junit = args.junit.as_ref().map(|path| {
-        let name = project.name.as_deref().unwrap_or("visivo");
-        let xml = junit::to_xml(name, &suite::junit_suites(&results), elapsed);
+        let xml = tested.junit_xml(project.name.as_deref().unwrap_or("visivo"));
         write_atomic(path, xml.as_bytes())
             .with_context(|| format!("writing the JUnit report {}", path.display()))
             .map(|()| println!("JUnit report written to {}", path.display()))
     });
-    let alert_failures = suite::alert_failures(&results);
+    let alert_failures = suite::alert_failures(&tested);
     let report = Report {
         project: project.name.as_deref(),
         tests_run: total,
@@ -97,7 +89,7 @@ pub fn test(args: &TestArgs) -> Result<ExitCode> {
         }
     }
     junit.transpose()?;
-    if fails_the_run {
+    if tested.fails_the_run() {
         return Ok(ExitCode::FAILURE);
     }
     println!("Done");
@@ -105,12 +97,8 @@ pub fn test(args: &TestArgs) -> Result<ExitCode> {
 }
 
 /// Prints the tests that did not pass; returns how many.
-fn print_failures(results: &[TraceResults]) -> usize {
-    let failures: Vec<_> = results
-        .iter()
-        .flat_map(|r| &r.cases)
-        .filter_map(|case| Some((case, case.problem.as_ref()?)))
-        .collect();
+fn print_failures(tested: &Tested) -> usize {
+    let failures = tested.failures();
     if !failures.is_empty() {
         println!("Failures:");
     }
