@@ -393,6 +393,9 @@ pub struct Source {
     /// Snowflake key-pair auth: path of the PKCS#8 private key.
     #[serde(default)]
     pub private_key_path: Option<String>,
+    /// Snowflake (1.0.60): the passphrase of an encrypted `private_key_path` (use `env_var`).
+    #[serde(default)]
+    pub private_key_passphrase: Option<crate::Secret>,
     /// BigQuery project id.
     #[serde(default)]
     pub project: Option<String>,

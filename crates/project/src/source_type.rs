@@ -120,6 +120,7 @@ impl SourceType {
                 "warehouse",
                 "role",
                 "private_key_path",
+                "private_key_passphrase",
                 "connection_pool_size",
                 "connect_timeout",
                 "query_timeout",

@@ -148,7 +148,7 @@ impl BigQuerySource {
             field("client_email").ok_or_else(|| fail(format!("{origin} has no client_email")))?;
         let private_key =
             field("private_key").ok_or_else(|| fail(format!("{origin} has no private_key")))?;
-        let signer = RsaSigner::from_pem(&private_key)
+        let signer = RsaSigner::from_pem(&private_key, None)
             .map_err(|e| fail(format!("the private_key of {origin} is not usable: {e}")))?;
         let project = source
             .project

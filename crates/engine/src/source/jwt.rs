@@ -8,6 +8,7 @@
 
 use base64::Engine as _;
 use serde_json::Value;
+use visivo_project::Secret;
 
 pub(crate) fn unix_now() -> u64 {
     std::time::SystemTime::now()
@@ -28,17 +29,17 @@ pub(crate) struct RsaSigner {
 }
 
 impl RsaSigner {
-    /// Reads a PEM private key: PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE KEY`).
-    pub(crate) fn from_pem(pem: &str) -> Result<RsaSigner, String> {
+    /// Reads a PEM private key: PKCS#8 (`BEGIN PRIVATE KEY`), PKCS#1 (`BEGIN RSA PRIVATE KEY`) or
+    /// encrypted PKCS#8 (`BEGIN ENCRYPTED PRIVATE KEY`, PBES2 with AES or 3DES as
+    /// `openssl pkcs8 -topk8` writes it), which needs `passphrase`.
+    pub(crate) fn from_pem(pem: &str, passphrase: Option<&Secret>) -> Result<RsaSigner, String> {
         use rustls::pki_types::pem::PemObject;
         use rustls::pki_types::PrivateKeyDer;
         if pem.contains("ENCRYPTED PRIVATE KEY") {
-            return Err(
-                "encrypted private keys are not supported; write an unencrypted PKCS#8 \
-                        copy (`openssl pkcs8 -topk8 -nocrypt -in <encrypted> -out <plain>`) and \
-                        keep it safe"
-                    .into(),
-            );
+            let passphrase = passphrase.ok_or(
+                "the private key is encrypted: give its passphrase in `private_key_passphrase`",
+            )?;
+            return Self::from_encrypted_pem(pem, passphrase);
         }
         let der = PrivateKeyDer::from_pem_slice(pem.as_bytes())
             .map_err(|_| "no PEM private key found (expected `-----BEGIN PRIVATE KEY-----`)")?;
@@ -52,6 +53,23 @@ impl RsaSigner {
             _ => return Err("the key is not an RSA key".into()),
         }
         .map_err(|e| format!("not a usable RSA private key ({e})"))?;
+        Ok(RsaSigner { key })
+    }
+
+    fn from_encrypted_pem(pem: &str, passphrase: &Secret) -> Result<RsaSigner, String> {
+        use pkcs8::der::SecretDocument;
+        let (_, document) = SecretDocument::from_pem(pem)
+            .map_err(|e| format!("the encrypted private key is not valid PEM ({e})"))?;
+        let encrypted = pkcs8::EncryptedPrivateKeyInfoRef::try_from(document.as_bytes())
+            .map_err(|e| format!("not an encrypted PKCS#8 private key ({e})"))?;
+        // A wrong passphrase shows as bad padding or a key that doesn't parse.
+        let decrypted = encrypted.decrypt(passphrase.expose()).map_err(|e| {
+            format!("the private key could not be decrypted: wrong passphrase? ({e})")
+        })?;
+        let key = ring::signature::RsaKeyPair::from_pkcs8(decrypted.as_bytes()).map_err(|_| {
+            "the private key could not be decrypted: wrong passphrase? (the result is not an RSA key)"
+                .to_string()
+        })?;
         Ok(RsaSigner { key })
     }
 

@@ -8,7 +8,8 @@
 //! the caller one at a time, so a big result never sits in memory whole.
 //!
 //! Authentication:
-//! * **key pair** (`private_key_path`, a PKCS#8 or PKCS#1 PEM file): every request carries a
+//! * **key pair** (`private_key_path`, a PKCS#8 or PKCS#1 PEM file, or an encrypted PKCS#8 one
+//!   with `private_key_passphrase`): every request carries a
 //!   fresh RS256 JWT (`iss` = `ACCOUNT.USER.SHA256:<fingerprint of the public key>`,
 //!   `sub` = `ACCOUNT.USER`, valid 59 minutes) with
 //!   `X-Snowflake-Authorization-Token-Type: KEYPAIR_JWT`;
@@ -109,12 +110,13 @@ impl SnowflakeSource {
                         format!("cannot read the private key {}: {e}", path.display()),
                     )
                 })?;
-                let signer = RsaSigner::from_pem(&pem).map_err(|e| {
-                    SourceError::config(
-                        &name,
-                        format!("the private key {} is not usable: {e}", path.display()),
-                    )
-                })?;
+                let signer = RsaSigner::from_pem(&pem, source.private_key_passphrase.as_ref())
+                    .map_err(|e| {
+                        SourceError::config(
+                            &name,
+                            format!("the private key {} is not usable: {e}", path.display()),
+                        )
+                    })?;
                 let (issuer, subject) = jwt_names(&account, &user, &signer);
                 Auth::KeyPair {
                     signer: Box::new(signer),

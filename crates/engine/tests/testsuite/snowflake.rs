@@ -535,7 +535,58 @@ async fn configuration_errors_name_the_source() {
     );
     let error = connector(&enc, project.dir.path()).err().unwrap();
     assert!(
-        error.contains("encrypted private keys are not supported"),
+        error.contains("give its passphrase in `private_key_passphrase`"),
         "{error}"
     );
+}
+
+/// The test key encrypted by `openssl pkcs8 -topk8` with `cipher` (what Snowflake's key-pair
+/// guide has users run), written to `enc.p8`.
+fn encrypt_key(dir: &std::path::Path, cipher: &str, passphrase: &str) {
+    let status = std::process::Command::new("openssl")
+        .args([
+            "pkcs8",
+            "-topk8",
+            "-v2",
+            cipher,
+            "-in",
+            "rsa_key.p8",
+            "-out",
+            "enc.p8",
+        ])
+        .arg("-passout")
+        .arg(format!("pass:{passphrase}"))
+        .current_dir(dir)
+        .status()
+        .expect("openssl");
+    assert!(status.success());
+}
+
+#[tokio::test]
+async fn encrypted_keys_are_read_with_private_key_passphrase() {
+    let server = snowflake_server().await;
+    let project = project();
+    for cipher in ["aes-256-cbc", "des3"] {
+        encrypt_key(project.dir.path(), cipher, "correct horse");
+        let with = |passphrase: &str| {
+            key_pair_source(
+                &server.url,
+                json!({"private_key_path": "enc.p8", "private_key_passphrase": passphrase}),
+            )
+        };
+        let result = connector(&with("correct horse"), project.dir.path())
+            .unwrap()
+            .query("select cohort_on, x, y from orders")
+            .await
+            .unwrap();
+        assert_eq!(result.columns, ["cohort_on", "x", "y"], "{cipher}");
+        let error = connector(&with("battery staple"), project.dir.path())
+            .err()
+            .unwrap();
+        assert!(
+            error.contains("could not be decrypted: wrong passphrase?"),
+            "{cipher}: {error}"
+        );
+        assert!(!error.contains("battery"), "{error}");
+    }
 }

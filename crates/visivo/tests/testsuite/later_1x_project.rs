@@ -416,3 +416,15 @@ fn a_csv_script_that_prints_nothing_is_an_empty_table_with_allow_empty() {
     run.assert_stderr_has("expected a boolean");
     run.assert_stderr_has("project.visivo.yml:4:5");
 }
+
+#[test]
+fn private_key_passphrase_is_a_snowflake_field_only() {
+    let snowflake = "sources:\n  - name: sf\n    type: snowflake\n    account: a\n    username: u\n    private_key_path: k.p8\n    private_key_passphrase: \"{{ env_var('SF_PASSPHRASE') }}\"\n";
+    let run = compile(&TestProject::new(snowflake));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mysql = "sources:\n  - name: db\n    type: mysql\n    private_key_passphrase: x\n";
+    let run = compile(&TestProject::new(mysql));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    run.assert_stderr_has("`private_key_passphrase` is not a field of mysql sources");
+    run.assert_stderr_has("project.visivo.yml:4:5");
+}
