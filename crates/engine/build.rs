@@ -64,8 +64,8 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=DUCKDB_LIB_DIR");
     println!("cargo:rerun-if-env-changed=VISIVO_NPM_REGISTRY");
-    let prebuilt_wanted =
-        env::var_os("CARGO_FEATURE_DUCKDB").is_some() && env::var_os("CARGO_FEATURE_DUCKDB_BUNDLED").is_none();
+    let prebuilt_wanted = env::var_os("CARGO_FEATURE_DUCKDB").is_some()
+        && env::var_os("CARGO_FEATURE_DUCKDB_BUNDLED").is_none();
     if !prebuilt_wanted || env::var_os("DUCKDB_LIB_DIR").is_some() {
         return;
     }
@@ -110,9 +110,10 @@ fn cache_dir(prebuilt: &Prebuilt) -> Result<PathBuf, String> {
         .map(PathBuf::from)
         .or_else(|| env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
         .ok_or("neither CARGO_HOME nor HOME is set")?;
-    Ok(cargo_home
-        .join("visivo")
-        .join(format!("libduckdb-{DUCKDB_VERSION}-{}", prebuilt.npm_platform)))
+    Ok(cargo_home.join("visivo").join(format!(
+        "libduckdb-{DUCKDB_VERSION}-{}",
+        prebuilt.npm_platform
+    )))
 }
 
 /// Fetches the npm archive, checks its integrity and extracts the library into `cache`
@@ -127,8 +128,7 @@ fn download(prebuilt: &Prebuilt, cache: &Path) -> Result<(), String> {
     );
     println!("cargo:warning=downloading libduckdb {DUCKDB_VERSION} from {url}");
     let archive = fetch(&url)?;
-    check_integrity(&archive, prebuilt.integrity)
-        .map_err(|e| format!("{url}: {e}"))?;
+    check_integrity(&archive, prebuilt.integrity).map_err(|e| format!("{url}: {e}"))?;
     fs::create_dir_all(cache).map_err(|e| format!("creating {}: {e}", cache.display()))?;
     let wanted = Path::new("package").join(prebuilt.library);
     let mut entries = tar::Archive::new(flate2::read::GzDecoder::new(archive.as_slice()));
@@ -150,7 +150,15 @@ fn download(prebuilt: &Prebuilt, cache: &Path) -> Result<(), String> {
 /// proxy settings.
 fn fetch(url: &str) -> Result<Vec<u8>, String> {
     let output = std::process::Command::new("curl")
-        .args(["--fail", "--silent", "--show-error", "--location", "--max-time", "900", "--"])
+        .args([
+            "--fail",
+            "--silent",
+            "--show-error",
+            "--location",
+            "--max-time",
+            "900",
+            "--",
+        ])
         .arg(url)
         .output()
         .map_err(|e| format!("running curl to download {url}: {e}"))?;
@@ -175,7 +183,9 @@ fn check_integrity(bytes: &[u8], integrity: &str) -> Result<(), String> {
     if actual == integrity {
         Ok(())
     } else {
-        Err(format!("integrity mismatch: expected {integrity}, got {actual}"))
+        Err(format!(
+            "integrity mismatch: expected {integrity}, got {actual}"
+        ))
     }
 }
 

@@ -465,13 +465,49 @@ traces:
       - logic: assert_that(Example Trace.props.y[0]).is_equal_to(1)
       - logic: assert_that(numpy.sum(Example Trace.props.y)).is_equal_to(20)
 
+  # Re-sliced by the input `up_to` (docs/interactivity.md): every value is computed by the run.
+  - name: Example Trace Up To
+    model: ref(Example Model)
+    props:
+      type: bar
+      x: query(x)
+      y: query(y)
+    filters:
+      - ?{{x <= ${{ref(up_to).value}}}}
+    order_by:
+      - query(x asc)
+
+inputs:
+  - name: up_to
+    type: single-select
+    options: ?{{ SELECT DISTINCT x FROM ${{ref(Example Model)}} ORDER BY 1 }}
+    display:
+      type: dropdown
+      default:
+        value: 6
+
 charts:
   - name: Example Chart
     traces:
       - ref(Example Trace)
     layout:
       title:
-        text: Example Chart
+        text: Example Chart (click a point to filter the bars)
+    # Cross-filtering: clicking a point sets the input to its x.
+    on_click:
+      set:
+        up_to: x
+  - name: Example Bars
+    traces:
+      - ref(Example Trace Up To)
+    layout:
+      title:
+        text: Up to the chosen x (click a bar for the detail)
+    # Drill-through: clicking a bar opens the detail dashboard with the input set.
+    on_click:
+      dashboard: ref(Example Detail)
+      set:
+        up_to: x
 
 dashboards:
   - name: Example Dashboard
@@ -481,9 +517,19 @@ dashboards:
           - markdown: |
               # {title}
               Edit `project.visivo.yml` and run `visivo serve` to see your changes here.
+          - input: ref(up_to)
       - height: medium
         items:
           - chart: ref(Example Chart)
+          - chart: ref(Example Bars)
+  - name: Example Detail
+    rows:
+      - height: small
+        items:
+          - input: ref(up_to)
+      - height: medium
+        items:
+          - chart: ref(Example Bars)
 "#,
         name = quote(&a.name),
         sql = quote(sql),

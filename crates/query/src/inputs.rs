@@ -105,7 +105,7 @@ static PARTITION_FILTER: LazyLock<Regex> = LazyLock::new(|| {
 });
 static EQUALS_VALUE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?s)^\s*(.+?)\s*=\s*'?\$\{\s*ref\(\s*['"]?([^)'"]+?)['"]?\s*\)\s*\.\s*value\s*\}'?\s*$"#,
+        r#"(?s)^\s*(.*?[^<>!=\s])\s*=\s*'?\$\{\s*ref\(\s*['"]?([^)'"]+?)['"]?\s*\)\s*\.\s*value\s*\}'?\s*$"#,
     )
     .expect("valid regex")
 });
@@ -267,6 +267,29 @@ mod tests {
         )
         .unwrap();
         assert_eq!(sql, "a = '5' or b = 5");
+    }
+
+    #[test]
+    fn only_an_equality_partitions() {
+        let mut project = visivo_project::Project::default();
+        let input = json!({"type": "single-select", "options": [1]});
+        project
+            .inputs
+            .insert("x".into(), serde_json::from_value(input).unwrap());
+        let found = |f: &str| equality_on_input(&project, f).map(|(e, _)| e);
+        assert_eq!(found("?{a.b = ${ref(x).value}}"), Some("a.b".to_string()));
+        assert_eq!(
+            found("query(lower(r) = '${ref(x).value}')"),
+            Some("lower(r)".to_string())
+        );
+        for other in [
+            "?{a <= ${ref(x).value}}",
+            "?{a >= ${ref(x).value}}",
+            "?{a != ${ref(x).value}}",
+            "?{a == ${ref(x).value}}",
+        ] {
+            assert_eq!(found(other), None, "{other}");
+        }
     }
 
     #[test]

@@ -123,5 +123,8 @@ fn the_binary_finds_libduckdb_beside_itself() {
         String::from_utf8_lossy(&run.stdout),
         String::from_utf8_lossy(&run.stderr)
     );
-    assert!(project.target().join("visits_by_region/data.json").is_file());
+    assert!(project
+        .target()
+        .join("visits_by_region/data.json")
+        .is_file());
 }

@@ -84,6 +84,16 @@ fn sqlite_scaffold_runs_and_its_tests_pass() {
         data,
         serde_json::json!({"Example Trace": {"props.x": [1, 2, 3, 4, 5, 6], "props.y": [1, 1, 2, 3, 5, 8]}})
     );
+    // The template's input: one state per x, each the bars up to it.
+    let states: serde_json::Value =
+        serde_json::from_str(&read(&dir.join("target/Example Trace Up To/states.json"))).unwrap();
+    let states = states["states"].as_array().unwrap();
+    assert_eq!(states.len(), 6);
+    let three = states.iter().find(|s| s["values"]["up_to"] == 3).unwrap();
+    assert_eq!(
+        three["data"]["Example Trace Up To"]["props.x"],
+        serde_json::json!([1, 2, 3])
+    );
 
     let test = visivo(&dir, &["test"]);
     assert_eq!(test.code, 0, "{}", test.output());
