@@ -292,3 +292,75 @@ fn more_states_than_the_budget_fail_compile_unless_raised() {
     let raised = project.visivo(&["compile", "--max-input-states", "512"]);
     assert_eq!(raised.code, 0, "{}", raised.stderr);
 }
+
+/// On MariaDB (whose string literals read backslash escapes) and PostgreSQL, the options' quotes,
+/// commas and backslashes reach the database as data: each state counts the right rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn values_are_data_on_mariadb_and_postgresql() {
+    use visivo_engine::source::mysql::MysqlSource;
+    use visivo_engine::source::postgres::PostgresSource;
+    use visivo_engine::source::Connector;
+    let connection = |engine: &str, port: u16| {
+        json!({"name": "setup", "type": engine, "host": "127.0.0.1", "port": port,
+               "username": "visivo", "password": "visivo_pw", "database": "visivo_test"})
+    };
+    let setup = [
+        "drop table if exists visivo_inputs_names",
+        "create table visivo_inputs_names (name varchar(40))",
+        r"insert into visivo_inputs_names values ('O''Brien'), ('a,b'), ('a,b'), ('back\slash'), ('other'), (NULL)",
+    ];
+    let mysql: visivo_project::Source = serde_json::from_value(connection("mysql", 3306)).unwrap();
+    let mysql = MysqlSource::new(&mysql).unwrap();
+    let pg: visivo_project::Source =
+        serde_json::from_value(connection("postgresql", 5432)).unwrap();
+    let pg = PostgresSource::new(&pg).unwrap();
+    // MariaDB reads `\s` in a literal as `s`: its backslash is written doubled.
+    let connectors: [(&dyn Connector, bool); 2] = [(&mysql, true), (&pg, false)];
+    for (connector, doubles_backslashes) in connectors {
+        for sql in setup {
+            let sql = match doubles_backslashes {
+                true => sql.replace('\\', "\\\\"),
+                false => sql.to_string(),
+            };
+            connector
+                .query(&sql)
+                .await
+                .unwrap_or_else(|e| panic!("{e}\n(run .ci/services.sh)"));
+        }
+    }
+    for (engine, port) in [("mysql", 3306), ("postgresql", 5432)] {
+        let project = TestProject::new(&format!(
+            r#"
+sources: [{{name: db, type: {engine}, host: 127.0.0.1, port: {port}, username: visivo, password: visivo_pw, database: visivo_test}}]
+models: [{{name: m, source: ref(db), sql: select * from visivo_inputs_names}}]
+inputs:
+  - name: many
+    type: multi-select
+    options: ["O'Brien", "a,b", "back\\slash"]
+traces:
+  - name: several
+    model: ref(m)
+    props: {{type: bar, x: "?{{name}}", y: "?{{count(*)}}"}}
+    filters: ["?{{name IN (${{ref(many).values}})}}"]
+    order_by: ["?{{name}}"]
+"#
+        ));
+        let run = project.visivo(&["run"]);
+        assert_eq!(run.code, 0, "{engine}: {}\n{}", run.stdout, run.stderr);
+        let several = states(&project, "several");
+        let states = several["states"].as_array().unwrap();
+        assert_eq!(states.len(), 8);
+        for state in states {
+            let picked = state["values"]["many"].as_array().unwrap();
+            let rows: i64 = state["data"]
+                .as_object()
+                .unwrap()
+                .values()
+                .flat_map(|cohort| cohort["props.y"].as_array().unwrap().clone())
+                .map(|n| n.as_i64().unwrap())
+                .sum();
+            let expected: i64 = picked.iter().map(|p| if p == "a,b" { 2 } else { 1 }).sum();
+            assert_eq!(rows, expected, "{engine}: {state}");
+        }
+    }
+}
