@@ -226,8 +226,18 @@ fn git_included_files_cannot_read_outside_their_clone() {
                 "json.visivo.yml",
                 &format!("name: \"{{{{ read_json_file('{}') }}}}\"\n", json.display()),
             ),
+            // Directory includes (1.0.64): a linked file inside, or the folder above the clone.
+            ("linked_dir.visivo.yml", "includes:\n  - path: linked/\n"),
+            ("linked/fine.yml", "name: fine\n"),
+            (
+                "parent_dir.visivo.yml",
+                "includes:\n  - path: ../\n    depth: 0\n",
+            ),
         ],
-        &[("link.visivo.yml", secret.to_str().unwrap())],
+        &[
+            ("link.visivo.yml", secret.to_str().unwrap()),
+            ("linked/secret.yml", secret.to_str().unwrap()),
+        ],
     );
     for file in [
         "../../../../../../../../etc/hostname",
@@ -235,6 +245,8 @@ fn git_included_files_cannot_read_outside_their_clone() {
         "includer.visivo.yml",
         "dotdot.visivo.yml",
         "json.visivo.yml",
+        "linked_dir.visivo.yml",
+        "parent_dir.visivo.yml",
     ] {
         let p = TestProject::new(&format!(
             "name: x\nincludes:\n  - path: acme/shared.git@main -- {file}\n"
