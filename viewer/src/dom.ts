@@ -75,6 +75,7 @@ export const ICONS = {
   arrowRight: ['M5 12h14', 'M13 6l6 6-6 6'],
   external: ['M14 4h6v6', 'M20 4l-9 9', 'M18 14v5a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1h5'],
   check: ['M5 12.5l4.5 4.5L19 7.5'],
+  info: ['M12 16v-4', 'M12 8h.01', 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18z'],
 };
 
 export function spinner(label: string): HTMLElement {

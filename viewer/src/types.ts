@@ -58,11 +58,15 @@ export interface Level {
 }
 
 export interface Row {
+  /** Selectors over parts show and hide the row by it. */
+  name?: string;
   height?: string;
   items?: Item[] | null;
 }
 
 export interface Item {
+  /** Selectors over parts show and hide the item by it. */
+  name?: string;
   width?: number;
   markdown?: string;
   align?: 'left' | 'center' | 'right';
@@ -77,8 +81,15 @@ export interface Item {
 export interface Selector {
   name: string;
   type?: 'single' | 'multiple';
-  options?: Trace[];
+  /** Traces (it picks their cohorts), or dashboard parts (it shows the chosen ones). */
+  options?: (Trace | Part)[];
   parent_name?: string;
+}
+
+/** A selector option naming a dashboard row, item, chart or table. */
+export interface Part {
+  name: string;
+  type: 'row' | 'item' | 'chart' | 'table';
 }
 
 export interface Trace {
@@ -92,6 +103,8 @@ export interface Chart {
   name?: string;
   selector?: Selector;
   traces?: Trace[];
+  /** Insights it draws: not supported yet, the item says so. */
+  insights?: string[];
   layout?: JsonObject;
   on_click?: OnClick;
 }
@@ -105,6 +118,10 @@ export interface Table {
   name?: string;
   selector?: Selector;
   traces?: Trace[];
+  /** The trace holding a model's rows (`data:`), named after the table: its keys are columns. */
+  data?: string;
+  /** Insights it shows: not supported yet, the item says so. */
+  insights?: string[];
   column_defs?: ColumnDef[];
   rows_per_page?: number;
   pivot?: Pivot;

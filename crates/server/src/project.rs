@@ -105,6 +105,13 @@ fn for_each_trace(project: &mut Value, mut f: impl FnMut(&mut Map<String, Value>
     }
 }
 
+/// A selector option naming a row, item, chart or table (which the selector shows and hides)
+/// rather than a trace.
+fn is_dashboard_part(option: &Map<String, Value>) -> bool {
+    let kind = option.get("type").and_then(Value::as_str);
+    matches!(kind, Some("row" | "item" | "chart" | "table"))
+}
+
 fn component_traces(component: &mut Value, f: &mut impl FnMut(&mut Map<String, Value>)) {
     let Some(map) = component.as_object_mut() else {
         return;
@@ -112,7 +119,9 @@ fn component_traces(component: &mut Value, f: &mut impl FnMut(&mut Map<String, V
     for key in ["traces", "options"] {
         if let Some(Value::Array(list)) = map.get_mut(key) {
             for trace in list.iter_mut().filter_map(Value::as_object_mut) {
-                f(trace);
+                if !is_dashboard_part(trace) {
+                    f(trace);
+                }
             }
         }
     }
@@ -205,6 +214,18 @@ mod tests {
     fn trace_names_from_every_component() {
         let names = trace_names(&viewer_project(&compiled(), None));
         assert_eq!(names.into_iter().collect::<Vec<_>>(), ["t1", "t2", "t3"]);
+    }
+
+    #[test]
+    fn a_selector_over_dashboard_parts_keeps_their_kinds_and_names_no_trace() {
+        let parts = json!([{"name": "r", "type": "row"}, {"name": "i", "type": "item"}]);
+        let compiled = json!({"dashboards": [{"name": "D", "rows": [
+            {"name": "r", "items": [{"name": "i", "selector": {"name": "s", "options": parts}}]}]}]});
+        let p = viewer_project(&compiled, None);
+        let item = &p["dashboards"][0]["rows"][0]["items"][0];
+        assert_eq!(item["selector"]["options"], parts);
+        assert_eq!(item["name"], "i");
+        assert!(trace_names(&p).is_empty());
     }
 
     #[test]

@@ -61,13 +61,13 @@ export async function open(context, url, { init } = {}) {
   return page;
 }
 
-/** Waits until no item shows a spinner and every chart has plotted or failed. */
+/** Waits until no item shows a spinner and every chart has plotted, failed or shows only insights. */
 export async function settle(page, timeout = 20000) {
   await page.waitForFunction(
     () => {
       if (document.querySelector('.page-loading, .state-loading')) return false;
       return [...document.querySelectorAll('.item-chart')].every(
-        (c) => c.hasAttribute('data-rendered') || c.querySelector('.state-error'),
+        (c) => c.hasAttribute('data-rendered') || c.querySelector('.state-error, .state.insights-note'),
       );
     },
     null,

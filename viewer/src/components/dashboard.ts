@@ -2,6 +2,7 @@
 
 import { h } from '../dom';
 import { currentInputs, loadInputs, resetInputs } from '../inputs';
+import { isHidden, itemPartNames, partVisibility } from '../parts';
 import type { Dashboard, Item, Row } from '../types';
 import { ChartView } from './chart';
 import { InputView } from './input';
@@ -46,9 +47,22 @@ function interactive(d: Dashboard): boolean {
   );
 }
 
-/** Layout signature: what forces a full rebuild when it changes. */
+/** Layout signature: what forces a full rebuild when it changes (names selectors hide by too). */
 function shape(d: Dashboard): string {
-  return JSON.stringify([interactive(d), ...(d.rows ?? []).map((r) => [r.height ?? 'medium', (r.items ?? []).map((i) => [itemKind(i), itemWidth(i)])])]);
+  return JSON.stringify([
+    interactive(d),
+    ...(d.rows ?? []).map((r) => [
+      r.height ?? 'medium',
+      r.name,
+      (r.items ?? []).map((i) => [itemKind(i), itemWidth(i), itemPartNames(i)]),
+    ]),
+  ]);
+}
+
+/** A row or item wrapper and the names selectors show and hide it by. */
+interface Shown {
+  el: HTMLElement;
+  names: string[];
 }
 
 interface Mounted {
@@ -70,6 +84,7 @@ class EmptyView implements ItemView {
 export class DashboardView {
   readonly el: HTMLElement;
   private mounted: Mounted[] = [];
+  private parts: Shown[] = [];
   private dashboard: Dashboard;
   private reset: HTMLButtonElement;
 
@@ -133,13 +148,21 @@ export class DashboardView {
       for (const item of row.items ?? []) {
         const view = this.makeView(item, row);
         const kind = itemKind(item);
-        rowEl.append(
-          h('div', { class: `item item-${kind}-wrap`, style: { '--w': String(itemWidth(item)) } }, view.el),
-        );
+        const wrap = h('div', { class: `item item-${kind}-wrap`, style: { '--w': String(itemWidth(item)) } }, view.el);
+        rowEl.append(wrap);
+        this.parts.push({ el: wrap, names: itemPartNames(item) });
         this.mounted.push({ item, json: JSON.stringify(item), view });
       }
+      if (row.name) this.parts.push({ el: rowEl, names: [row.name] });
       this.el.append(rowEl);
     });
+    this.showParts();
+  }
+
+  /** Rows and items that selectors over parts did not choose are hidden. */
+  private showParts(): void {
+    const visibility = partVisibility(this.dashboard);
+    for (const part of this.parts) part.el.hidden = isHidden(part.names, visibility);
   }
 
   /** Project reloaded: rerender changed items (and items showing changed traces). */
@@ -163,16 +186,19 @@ export class DashboardView {
         m.view.update(item);
       }
     });
+    this.showParts();
   }
 
   onParams(): void {
     this.syncReset();
+    this.showParts();
     this.mounted.forEach((m) => m.view.onParams());
   }
 
   private destroyViews(): void {
     this.mounted.forEach((m) => m.view.destroy());
     this.mounted = [];
+    this.parts = [];
   }
 
   destroy(): void {

@@ -4,6 +4,7 @@ import { loadTraces, type TraceResult } from '../data';
 import { clear, errorState, h, spinner } from '../dom';
 import { atState, currentValues, loadInputs } from '../inputs';
 import { defaultSelection, rawSelection, readSelection, selectorType, writeSelection } from '../selection';
+import { optionTraces, partNames } from '../parts';
 import { cohortOptions } from '../traces';
 import type { Item, Selector } from '../types';
 import type { ItemView } from './item';
@@ -28,7 +29,7 @@ export class SelectorView implements ItemView {
   }
 
   traceNames(): string[] {
-    return (this.selector.options ?? []).map((t) => t.name);
+    return optionTraces(this.selector);
   }
 
   update(item: Item): void {
@@ -61,7 +62,8 @@ export class SelectorView implements ItemView {
     const results = atState(this.results!, currentValues()).results;
     const sel = this.selector;
     const type = selectorType(sel, 'multiple');
-    const options = cohortOptions(results);
+    const parts = partNames(sel);
+    const options = parts.length ? parts : cohortOptions(results);
     this.options = options;
     const visible = !sel.parent_name || sel.parent_name === sel.name;
     // On first display, store the default so every sharer follows it.

@@ -3,6 +3,7 @@
 import { loadTraces, type TraceResult } from '../data';
 import { clear, errorState, h, icon, ICONS, spinner } from '../dom';
 import { applyClick, atState, currentValues, loadInputs } from '../inputs';
+import { insightsNote, insightsPlaceholder } from '../parts';
 import { rawSelection, readSelection, selectorType, writeSelection } from '../selection';
 import { cohortOptions } from '../traces';
 import type { CohortData, Item, Table } from '../types';
@@ -184,8 +185,9 @@ export class TableView implements ItemView {
     const selected = sel?.name ? readSelection(sel.name, type, options) : options.slice(0, 1);
     const selSet = new Set(selected);
 
-    // cohort picker (only in the component that owns the selector)
-    const visible = !!sel?.name && !!this.table.name && sel.parent_name === this.table.name;
+    // cohort picker (only in the component that owns the selector; a model's rows are one cohort)
+    const onlyData = !!this.table.data && (this.table.traces ?? []).length === 1;
+    const visible = !!sel?.name && !!this.table.name && sel.parent_name === this.table.name && !onlyData;
     if (visible && options.length) {
       if (!this.picker) {
         this.picker = new Picker({
@@ -202,6 +204,13 @@ export class TableView implements ItemView {
     } else {
       clear(this.pickerSlot);
       this.picker = null;
+    }
+
+    const placeholder = results.length ? null : insightsPlaceholder(this.table.insights);
+    if (placeholder) {
+      this.renderActions(null);
+      this.showBody(placeholder);
+      return;
     }
 
     const failed = results.filter((r): r is Extract<TraceResult, { ok: false }> => !r.ok);
@@ -239,7 +248,7 @@ export class TableView implements ItemView {
     const def = headers ? undefined : (this.table.column_defs ?? []).find((d) => d.trace_name === traceName);
     const specs = def?.columns?.length
       ? def.columns.map((c) => ({ key: c.key, header: c.header ?? deriveHeader(c.key) }))
-      : Object.keys(data).map((k) => ({ key: k, header: headers?.[k] ?? deriveHeader(k) }));
+      : Object.keys(data).map((k) => ({ key: k, header: headers?.[k] ?? (traceName === this.table.data ? k : deriveHeader(k)) }));
     return specs.map((s) => {
       const vals = (data[s.key] ?? []).filter((v) => v !== null && v !== undefined);
       return { ...s, numeric: vals.length > 0 && vals.every((v) => typeof v === 'number') };
@@ -518,6 +527,8 @@ export class TableView implements ItemView {
     if (warnings.length) {
       this.body.append(h('div', { class: 'item-warning' }, icon(ICONS.alert, 'icon'), h('span', null, warnings.join(' · '))));
     }
+    const note = insightsNote(this.table.insights);
+    if (note) this.body.append(note);
     this.body.append(scroll, footer);
     scroll.scrollLeft = keepLeft;
   }

@@ -14,6 +14,7 @@ mod inputs;
 mod later_1x;
 mod later_1x_layout;
 mod later_1x_project;
+mod later_1x_semantic;
 mod later_1x_sources;
 mod later_1x_tables;
 mod later_1x_tests;
