@@ -62,9 +62,13 @@ pub fn run(script: &CsvScript, target: &Path) -> Result<usize, String> {
         inner: stdout,
         printed: false,
     };
-    let loaded = match load_csv(&mut output, CsvLayout::default(), target, script.table) {
-        Err(_) if !output.printed => nothing_printed(script, target),
-        loaded => loaded,
+    let loaded = load_csv(&mut output, CsvLayout::default(), target, script.table);
+    // Only white space (1.0.82 strips the output before looking) is nothing too.
+    let loaded = if output.printed {
+        loaded
+    } else {
+        drop(loaded);
+        nothing_printed(script, target)
     };
     // Output that can't be loaded stops the script: nothing will read what it prints next.
     if loaded.is_err() {
@@ -116,7 +120,8 @@ impl<R: Read> Read for Watched<R> {
     }
 }
 
-/// What a command that printed nothing (not even a header) made: with `allow_empty` (1.0.61),
+/// What a command that printed nothing (not even a header, at most white space) made: with
+/// `allow_empty` (1.0.61),
 /// an empty table; as there is no header, its only column is [`EMPTY_COLUMN`].
 fn nothing_printed(
     script: &CsvScript,
