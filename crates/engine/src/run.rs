@@ -101,6 +101,37 @@ impl Summary {
             .map(|(_, name, _)| name.clone())
             .collect()
     }
+
+    /// How the run ended, as the terminal shows it: the time and the count of each outcome,
+    /// then the first line of why each job failed or was skipped.
+    pub fn render(&self) -> String {
+        let secs = self.elapsed.as_secs_f64();
+        if self.interrupted {
+            return format!("\nRun interrupted after {secs:.2}s; earlier outputs were kept\n");
+        }
+        let succeeded = self.count(|o| matches!(o, Outcome::Succeeded { .. }));
+        let reused = self.count(|o| matches!(o, Outcome::Reused));
+        let failed = self.count(|o| matches!(o, Outcome::Failed(_)));
+        let skipped = self.count(|o| matches!(o, Outcome::Skipped(_)));
+        let counts = format!(
+            "{succeeded} succeeded, {reused} up to date (re-used), {failed} failed, {skipped} skipped"
+        );
+        if failed + skipped == 0 {
+            return format!("\nRun finished in {secs:.2}s: {counts}\nDone\n");
+        }
+        let errors = failed + skipped;
+        let mut text = format!("\nRun failed in {secs:.2}s with {errors} error(s): {counts}\n");
+        for (kind, name, outcome) in &self.results {
+            let message = match outcome {
+                Outcome::Failed(error) => error.to_string(),
+                Outcome::Skipped(reason) => reason.clone(),
+                _ => continue,
+            };
+            let first_line = message.lines().next().unwrap_or_default();
+            text.push_str(&format!("  ✖ {} {name}: {first_line}\n", kind.label()));
+        }
+        text
+    }
 }
 
 type Listener = Arc<dyn Fn(Event) + Send + Sync>;

@@ -3,7 +3,7 @@
 use crate::cancel::Cancel;
 use crate::error::JobError;
 use crate::plan::{Job, JobKind, TraceTarget, Work};
-use crate::run::{run, Event, Outcome, RunOptions};
+use crate::run::{run, Event, Outcome, RunOptions, Summary};
 use crate::source::test_support::PANICKING;
 use std::sync::{Arc, Mutex};
 use visivo_project::layout::OutputLayout;
@@ -118,4 +118,31 @@ async fn a_panicking_listener_fails_the_job_it_was_told_about() {
     assert_eq!(summary.failed(), 3);
     let error_json = std::fs::read_to_string(options.layout.error_json("late")).unwrap();
     assert!(error_json.contains("no terminal either"), "{error_json}");
+}
+
+#[test]
+fn the_summary_says_how_each_job_ended() {
+    let skipped = Outcome::Skipped("skipped because trace 'a' failed".into());
+    let failed = Outcome::Failed(JobError::Job("no such table: x\nat line 1".into()));
+    let mut summary = Summary {
+        results: vec![
+            (JobKind::Trace, "a".into(), failed),
+            (JobKind::Trace, "b".into(), skipped),
+            (JobKind::Trace, "c".into(), Outcome::Reused),
+        ],
+        elapsed: std::time::Duration::from_millis(1500),
+        interrupted: false,
+    };
+    assert_eq!(
+        summary.render(),
+        "\nRun failed in 1.50s with 2 error(s): 0 succeeded, 1 up to date (re-used), 1 failed, \
+         1 skipped\n  ✖ trace a: no such table: x\n  ✖ trace b: skipped because trace 'a' failed\n"
+    );
+    summary.results.truncate(0);
+    assert!(summary.render().ends_with("0 skipped\nDone\n"));
+    summary.interrupted = true;
+    assert_eq!(
+        summary.render(),
+        "\nRun interrupted after 1.50s; earlier outputs were kept\n"
+    );
 }

@@ -117,7 +117,7 @@ impl Progress {
             let _ = multi.clear();
         }
         if let Some(summary) = summary {
-            print_summary(summary);
+            print!("{}", summary.render());
         }
     }
 }
@@ -169,38 +169,5 @@ fn finished_lines(
             dotted(&format!("Skipped {label} {name}"), "[SKIPPED]"),
             format!("\t{reason}"),
         ],
-    }
-}
-
-fn print_summary(summary: &Summary) {
-    let secs = summary.elapsed.as_secs_f64();
-    if summary.interrupted {
-        println!("\nRun interrupted after {secs:.2}s; earlier outputs were kept");
-        return;
-    }
-    let succeeded = summary.count(|o| matches!(o, Outcome::Succeeded { .. }));
-    let reused = summary.count(|o| matches!(o, Outcome::Reused));
-    let failed = summary.count(|o| matches!(o, Outcome::Failed(_)));
-    let skipped = summary.count(|o| matches!(o, Outcome::Skipped(_)));
-    let counts = format!(
-        "{succeeded} succeeded, {reused} up to date (re-used), {failed} failed, {skipped} skipped"
-    );
-    if failed + skipped == 0 {
-        println!("\nRun finished in {secs:.2}s: {counts}");
-        println!("Done");
-        return;
-    }
-    println!(
-        "\nRun failed in {secs:.2}s with {} error(s): {counts}",
-        failed + skipped
-    );
-    for (kind, name, outcome) in &summary.results {
-        let message = match outcome {
-            Outcome::Failed(error) => error.to_string(),
-            Outcome::Skipped(reason) => reason.clone(),
-            _ => continue,
-        };
-        let first_line = message.lines().next().unwrap_or_default();
-        println!("  ✖ {} {name}: {first_line}", kind.label());
     }
 }

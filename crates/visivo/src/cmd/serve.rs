@@ -11,7 +11,6 @@ use super::run::INTERRUPTED;
 use super::{load_and_run, run_pipeline};
 use crate::cli::ServeArgs;
 use anyhow::{Context, Result};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -23,7 +22,7 @@ use visivo_server::watch::Watcher;
 use visivo_server::Live;
 
 pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
-    let mut session = Session::new(run_pipeline(&args.run));
+    let mut session = Session::new(run_pipeline(&args.run))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -48,10 +47,6 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
     // Reloads re-run only what changed, whatever the first run did.
     session.pipeline.settings.full_refresh = false;
 
-    let mut watcher = Watcher::new(&session.pipeline.settings.working_dir)
-        .context("starting the file watcher")?;
-    session.follow(&mut watcher);
-
     if !is_loopback(&args.host) {
         eprintln!(
             "warning: listening on {}: anyone who can reach this machine can see the dashboards and their data",
@@ -67,7 +62,7 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
         let live = live.clone();
         std::thread::Builder::new()
             .name("visivo-reload".into())
-            .spawn(move || reload_on_changes(&mut session, &mut watcher, &live))?;
+            .spawn(move || reload_on_changes(&mut session, &live))?;
     }
     let hosts = AllowedHosts::new(&args.host, &args.allowed_hosts);
     runtime.block_on(listen::serve(listener, live.router(hosts), limits(args)));
@@ -86,9 +81,10 @@ fn limits(args: &ServeArgs) -> Limits {
 }
 
 /// Waits for file changes and reloads, forever (until the process ends).
-fn reload_on_changes(session: &mut Session, watcher: &mut Watcher, live: &Arc<Live>) {
-    while let Some(changed) = watcher.wait(|e| eprintln!("warning: file watcher: {e}")) {
-        let changed = watcher.describe(&changed);
+fn reload_on_changes(session: &mut Session, live: &Arc<Live>) {
+    let warn = |e: &dyn std::error::Error| eprintln!("warning: file watcher: {e}");
+    while let Some(changed) = session.watcher.wait(|e| warn(e)) {
+        let changed = session.watcher.describe(&changed);
         println!("\nFiles changed ({changed}). Reloading . . .");
         let started = Instant::now();
         match session.run() {
@@ -115,7 +111,6 @@ fn reload_on_changes(session: &mut Session, watcher: &mut Watcher, live: &Arc<Li
                 );
             }
         }
-        session.follow(watcher);
     }
 }
 
@@ -145,26 +140,30 @@ struct Session {
     pipeline: Pipeline,
     /// Held while a run goes on, so that a signal ends the process only after it.
     running: Arc<Mutex<()>>,
-    /// The files the last load read.
-    inputs: Vec<PathBuf>,
+    /// Follows the files the last load read.
+    watcher: Watcher,
 }
 
 impl Session {
-    fn new(pipeline: Pipeline) -> Self {
-        Session {
+    fn new(pipeline: Pipeline) -> Result<Self> {
+        let watcher =
+            Watcher::new(&pipeline.settings.working_dir).context("starting the file watcher")?;
+        Ok(Session {
             pipeline,
             running: Arc::new(Mutex::new(())),
-            inputs: Vec::new(),
-        }
+            watcher,
+        })
     }
 
-    /// Loads, compiles and runs; `Err` holds the text for the browser's error overlay, the
-    /// same the terminal shows.
+    /// Loads, compiles and runs, then watches what the load read; `Err` holds the text for
+    /// the browser's error overlay, the same the terminal shows.
     fn run(&mut self) -> Result<Summary, String> {
         let running = self.running.clone();
         let _running = running.lock();
         let ran = load_and_run(&self.pipeline);
-        self.inputs = ran.inputs;
+        for (dir, e) in self.watcher.follow(&ran.inputs) {
+            eprintln!("warning: cannot watch {}: {e}", dir.display());
+        }
         match ran.summary {
             Ok(summary) if summary.interrupted => std::process::exit(INTERRUPTED.into()),
             Ok(summary) => Ok(summary),
@@ -173,13 +172,6 @@ impl Session {
                 eprintln!("error: {e}");
                 Err(e.to_string())
             }
-        }
-    }
-
-    /// Watches what the last load read.
-    fn follow(&self, watcher: &mut Watcher) {
-        for (dir, e) in watcher.follow(&self.inputs) {
-            eprintln!("warning: cannot watch {}: {e}", dir.display());
         }
     }
 }
