@@ -386,7 +386,7 @@ impl InputRange {
 }
 
 fn number_steps(start: f64, end: f64, step: f64) -> Result<Vec<Value>, String> {
-    if !(step > 0.0) || !step.is_finite() {
+    if step.is_nan() || step <= 0.0 || !step.is_finite() {
         return Err("a range's step must be greater than 0".into());
     }
     if end < start {

@@ -1,5 +1,5 @@
-//! DuckDB sources. The real tests need `--features duckdb` (the bundled DuckDB library is slow to
-//! compile); without it, only the "not compiled in" error is checked.
+//! DuckDB sources. The real tests need the `duckdb` feature (on in the `visivo` binary by default,
+//! linking DuckDB's prebuilt library); without it, only the "not compiled in" error is checked.
 
 use serde_json::json;
 use visivo_engine::source::{connect, ConnectContext, Connector};
@@ -35,8 +35,8 @@ fn without_the_feature_the_source_says_how_to_get_it() {
     .unwrap();
     assert_eq!(
         error,
-        "source 'ducks': DuckDB support is not compiled into this build; rebuild with \
-         `cargo build --features duckdb`"
+        "source 'ducks': DuckDB support is not compiled into this build (it was built with \
+         `--no-default-features`); rebuild without that flag (docs/cloud-sources.md)"
     );
 }
 
