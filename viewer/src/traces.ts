@@ -139,3 +139,24 @@ export function buildChartTraces(traces: Trace[], results: TraceResult[], select
   });
   return { traces: out, errors };
 }
+
+/** Trace types whose values plotly can update without drawing the chart again. */
+const MOVABLE = new Set(['bar', 'scatter']);
+
+function numbers(v: unknown): boolean {
+  return Array.isArray(v) && v.every((x) => typeof x === 'number' || x === null);
+}
+
+/**
+ * Whether `after` differs from `before` only in its traces' numeric values (`y`, or `x` of
+ * horizontal bars) of bars and scatters: same traces, categories, colours and texts. Plotly can
+ * then move the bars and points (a transition of no duration) instead of drawing the chart again.
+ */
+export function onlyValuesChanged(before: Obj[], after: Obj[]): boolean {
+  if (!after.length || before.length !== after.length) return false;
+  return after.every((t, i) => {
+    const key = t.orientation === 'h' ? 'x' : 'y';
+    const rest = (o: Obj) => JSON.stringify({ ...o, [key]: null });
+    return MOVABLE.has(String(t.type ?? 'scatter')) && numbers(t[key]) && numbers(before[i][key]) && rest(t) === rest(before[i]);
+  });
+}
