@@ -11,8 +11,8 @@
 //!
 //! This is the last stage of the pipeline (load → validate → compile → run → serve, dist,
 //! test): it reads only what the engine wrote under the output folder
-//! ([`visivo_project::layout::OutputLayout`]: `project.json`, each trace's `data.json` and
-//! `error.json`), never the project or a database. [`Live`] is the state of `visivo serve`: its
+//! ([`visivo_project::layout::OutputLayout`]: `project.json`, `inputs.json`, each trace's
+//! `data.json`, `states.json` and `error.json`), never the project or a database. [`Live`] is the state of `visivo serve`: its
 //! [`Live::router`] answers the viewer, and [`Live::reload`] / [`Live::error`] tell open
 //! browsers after each run; [`listen::serve`] accepts connections within [`listen::Limits`].
 //! [`write_site`] publishes the same viewer and data as static files.
