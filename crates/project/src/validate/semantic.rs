@@ -10,8 +10,10 @@ use crate::model::*;
 use crate::semantic::is_identifier;
 use serde_json::Value;
 
-/// What `${ref(x).field}` may name in insights, metrics and dimensions.
+/// What `${ref(x).field}` may name in metrics and dimensions.
 const FIELD_OWNERS: [Kind; 3] = [Kind::Model, Kind::Metric, Kind::Dimension];
+/// What `${ref(x)…}` may name in an insight: fields, and inputs (`${ref(region).value}`).
+const INSIGHT_REFERENCES: [Kind; 4] = [Kind::Model, Kind::Metric, Kind::Dimension, Kind::Input];
 
 impl Validator<'_> {
     /// 1.0.80 shows either a model's or insight's `data` or a selection/pivot of fields.
@@ -153,7 +155,7 @@ impl Validator<'_> {
             );
             self.plotly_props(Kind::Insight, name, &insight.props, &templated);
             for (path, text) in texts {
-                self.references(Kind::Insight, name, &path, &text, &FIELD_OWNERS);
+                self.references(Kind::Insight, name, &path, &text, &INSIGHT_REFERENCES);
             }
             for (i, interaction) in insight.interactions.iter().enumerate() {
                 let field = format!("interactions.{i}");
@@ -175,7 +177,7 @@ impl Validator<'_> {
                             format!("expected `?{{ <expression> }}`, found `{}`", text.trim()),
                         );
                     }
-                    self.references(Kind::Insight, name, &path, text, &FIELD_OWNERS);
+                    self.references(Kind::Insight, name, &path, text, &INSIGHT_REFERENCES);
                 }
             }
         }
@@ -334,13 +336,15 @@ insights:
       x: ?{{ ${{ref(orders).order_month}} }}
       y: ?{{ ${{ref(total_revenue)}} }}
     interactions:
-      - filter: ?{{ ${{ref(orders).amount}} > 10 }}
+      - filter: ?{{ ${{ref(orders).amount}} > 10 and ${{ref(orders).region}} = ${{ref(region).value}} }}
       - split: ?{{ ${{ref(orders).region}} }}
         sort: ?{{ ${{ref(orders).day}} desc }}
 charts:
   - {{name: c, insights: [ref(revenue), {{name: inline, props: {{type: pie, values: '?{{ ${{ref(orders).amount}} }}'}}}}]}}
 tables:
   - {{name: t, data: ref(revenue), insights: ['${{ref(revenue)}}']}}
+inputs:
+  - {{name: region, type: single-select, options: [north, south]}}
 "
         ));
         let report = loaded.report.render(&loaded.files);
@@ -394,7 +398,7 @@ insights:
             "19:5 a relation's condition joins at least two models, found only 'orders'",
             "20:55 `outer` is not one of inner, left, right, full",
             "23:13 barr is not a valid trace_props type.",
-            "23:25 `ref(db)` points to a source, but here `${ref(…)}` names a model, metric or dimension",
+            "23:25 `ref(db)` points to a source, but here `${ref(…)}` names a model, metric, dimension or input",
             "25:10 expected `?{ <expression> }`, found `amount > 1`",
             "26:9 an interaction needs `filter`, `split` or `sort`",
             "27:5 missing field `name`",
