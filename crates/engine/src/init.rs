@@ -48,6 +48,8 @@ pub struct Answers {
 /// An answer of [`Answers`] that depends on the source type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
+    /// [`Answers::name`] (asked for before the source type: see [`name_question`]).
+    Name,
     /// [`Answers::host`].
     Host,
     /// [`Answers::port`].
@@ -93,6 +95,11 @@ impl Question {
             ..self
         }
     }
+}
+
+/// How to get the project's name.
+pub fn name_question() -> Question {
+    Question::new(Field::Name, "--project-name NAME", "Project name")
 }
 
 /// The answers a project with an example source of `source_type` needs besides its name, in
@@ -176,6 +183,7 @@ impl Answers {
     pub fn set(&mut self, field: Field, value: String) -> Result<(), InitError> {
         check_answer(field, &value)?;
         match field {
+            Field::Name => self.name = value,
             Field::Host => self.host = Some(value),
             Field::Port => self.port = Some(parse_port(&value)?),
             Field::Database => self.database = Some(value),
@@ -189,6 +197,7 @@ impl Answers {
 
     fn text(&self, field: Field) -> Option<&String> {
         match field {
+            Field::Name => Some(&self.name).filter(|name| !name.is_empty()),
             Field::Host => self.host.as_ref(),
             Field::Port => None,
             Field::Database => self.database.as_ref(),
@@ -220,6 +229,7 @@ pub fn check_answer(field: Field, value: &str) -> Result<(), InitError> {
             "the password can't contain a line break".into(),
         )),
         Field::Password => Ok(()),
+        Field::Name => check_name(value),
         Field::Port => parse_port(value).map(|_| ()),
         _ => check_value(value),
     }
@@ -708,6 +718,9 @@ mod tests {
         assert!(answers.set(Field::Port, "70000".into()).is_err());
         assert!(answers.set(Field::Host, "{{ x }}".into()).is_err());
         assert!(answers.set(Field::Password, "a\nb".into()).is_err());
+        assert!(!answers.has(Field::Name) && answers.set(Field::Name, "a/b".into()).is_err());
+        answers.set(Field::Name, "shop".into()).unwrap();
+        assert!(answers.has(Field::Name));
         answers
             .set(Field::Password, "{{ fine in .env }}".into())
             .unwrap();

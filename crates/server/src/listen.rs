@@ -47,6 +47,22 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// The limits given, the defaults for the others (`visivo serve`'s optional flags).
+    pub fn or_default(
+        header_read_timeout: Option<Duration>,
+        idle_timeout: Option<Duration>,
+        max_connections: Option<usize>,
+    ) -> Self {
+        let default = Limits::default();
+        Limits {
+            header_read_timeout: header_read_timeout.unwrap_or(default.header_read_timeout),
+            idle_timeout: idle_timeout.unwrap_or(default.idle_timeout),
+            max_connections: max_connections.unwrap_or(default.max_connections),
+        }
+    }
+}
+
 /// How long to wait before accepting again after `accept` failed (e.g. no file descriptor left).
 const ACCEPT_RETRY: Duration = Duration::from_millis(100);
 

@@ -8,7 +8,7 @@ use dialoguer::{theme::ColorfulTheme, Input, Password, Select};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use visivo_engine::init::{
-    check_answer, check_name, create, parse_source_type, questions, Answers, Field, Question,
+    check_answer, create, name_question, parse_source_type, questions, Answers, Field, Question,
 };
 use visivo_project::SourceType;
 
@@ -29,27 +29,38 @@ pub fn init(args: &InitArgs) -> Result<ExitCode> {
 }
 
 fn gather(args: &InitArgs, interactive: bool) -> Result<Answers> {
-    let mut missing: Vec<&str> = Vec::new();
     let theme = ColorfulTheme::default();
-
-    let name = match &args.project_name {
-        Some(name) => Some(name.clone()),
-        None if interactive => Some(
-            Input::<String>::with_theme(&theme)
-                .with_prompt("Project name")
-                .validate_with(|s: &String| check_name(s).map_err(|e| e.to_string()))
-                .interact_text()?,
-        ),
-        None => {
-            missing.push("--project-name NAME");
-            None
-        }
+    let mut answers = Answers {
+        host: args.host.clone(),
+        port: args.port,
+        database: args.database.clone(),
+        username: args.username.clone(),
+        password: args.password.clone(),
+        account: args.account.clone(),
+        warehouse: args.warehouse.clone(),
+        ..Answers::default()
     };
-    if let Some(name) = &name {
-        check_name(name)?;
+    if let Some(name) = &args.project_name {
+        answers.set(Field::Name, name.clone())?;
     }
-
-    let source_type = match &args.source_type {
+    let mut missing: Vec<&str> = Vec::new();
+    let mut complete = |answers: &mut Answers, question: Question| -> Result<()> {
+        if answers.has(question.field) {
+            return Ok(());
+        }
+        let answer = if interactive {
+            Some(ask(&theme, &question)?)
+        } else {
+            question.default
+        };
+        match answer {
+            Some(answer) => answers.set(question.field, answer)?,
+            None => missing.push(question.flag),
+        }
+        Ok(())
+    };
+    complete(&mut answers, name_question())?;
+    answers.source_type = match &args.source_type {
         Some(text) => parse_source_type(text)?,
         None if interactive => {
             let i = Select::with_theme(&theme)
@@ -62,32 +73,9 @@ fn gather(args: &InitArgs, interactive: bool) -> Result<Answers> {
         // SQLite needs nothing else and works right away.
         None => SourceType::Sqlite,
     };
-
-    let mut answers = Answers {
-        name: name.unwrap_or_default(),
-        source_type,
-        host: args.host.clone(),
-        port: args.port,
-        database: args.database.clone(),
-        username: args.username.clone(),
-        password: args.password.clone(),
-        account: args.account.clone(),
-        warehouse: args.warehouse.clone(),
-    };
     answers.password_from_env();
     for question in questions(answers.source_type) {
-        if answers.has(question.field) {
-            continue;
-        }
-        let answer = if interactive {
-            Some(ask(&theme, &question)?)
-        } else {
-            question.default
-        };
-        match answer {
-            Some(answer) => answers.set(question.field, answer)?,
-            None => missing.push(question.flag),
-        }
+        complete(&mut answers, question)?;
     }
     if !missing.is_empty() {
         let why = if args.no_input {

@@ -65,19 +65,10 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode> {
             .spawn(move || reload_on_changes(&mut session, &live))?;
     }
     let hosts = AllowedHosts::new(&args.host, &args.allowed_hosts);
-    runtime.block_on(listen::serve(listener, live.router(hosts), limits(args)));
+    let max_connections = args.max_connections.map(|n| n as usize);
+    let limits = Limits::or_default(args.header_timeout, args.idle_timeout, max_connections);
+    runtime.block_on(listen::serve(listener, live.router(hosts), limits));
     Ok(ExitCode::SUCCESS)
-}
-
-fn limits(args: &ServeArgs) -> Limits {
-    let default = Limits::default();
-    Limits {
-        header_read_timeout: args.header_timeout.unwrap_or(default.header_read_timeout),
-        idle_timeout: args.idle_timeout.unwrap_or(default.idle_timeout),
-        max_connections: args
-            .max_connections
-            .map_or(default.max_connections, |n| n as usize),
-    }
 }
 
 /// Waits for file changes and reloads, forever (until the process ends).
