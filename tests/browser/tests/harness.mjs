@@ -152,11 +152,20 @@ export async function staticSite(dataDir, prefix = 'visivo-static-') {
   return serveFolder(dir, () => rmSync(dir, { recursive: true, force: true }));
 }
 
-/** Serves `dir` (a site: index.html, assets/, data/) through serve.py. */
+/**
+ * Serves `dir` (a site: index.html, assets/, data/) through serve.py, with its live-reload
+ * channel: `emit(event)` sends an event to the open pages, as `visivo serve` does after a run.
+ */
 export async function serveFolder(dir, cleanup = () => {}) {
-  const server = await startProcess('python3', ['-u', path.join(ROOT, 'serve.py'), '--root', dir], dir, /PORT (\d+)/);
+  const server = await startProcess('python3', ['-u', path.join(ROOT, 'serve.py'), '--root', dir, '--events'], dir, /PORT (\d+)/);
+  const base = `http://127.0.0.1:${server.match[1]}/`;
   return {
-    base: `http://127.0.0.1:${server.match[1]}/`,
+    base,
+    dir,
+    async emit(event) {
+      const res = await fetch(new URL('/__test/emit', base), { method: 'POST', body: JSON.stringify(event) });
+      if (res.status !== 204) throw new Error(`emit: HTTP ${res.status}`);
+    },
     close() {
       stop(server);
       cleanup();

@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO, ROOT, VISIVO_BIN, launch, open, plotData, serveFolder, settle, shot, startProcess, staticSite, stop } from './harness.mjs';
@@ -215,6 +215,24 @@ describe('inputs (hand-written output)', () => {
     await waitForPlot(page, 'Revenue by product', await stateData('revenue_by_product', { region: 'North' }));
     await page.goForward();
     await waitForPlot(page, 'Revenue by product', await stateData('revenue_by_product', { region: 'South' }));
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  });
+
+  it('a live reload brings new options to the controls', async () => {
+    const page = await openDash(DASH);
+    await page.waitForSelector('.live:not([hidden])');
+    const file = path.join(site.dir, 'data', 'inputs.json');
+    const before = readFileSync(file, 'utf8');
+    const inputs = JSON.parse(before);
+    inputs.region.options.push('Central');
+    writeFileSync(file, JSON.stringify(inputs));
+    try {
+      await site.emit({ type: 'reload', traces: [] });
+      await page.waitForSelector('[data-input="region"] option:text("Central")', { state: 'attached' });
+    } finally {
+      writeFileSync(file, before);
+    }
     assert.deepEqual(page.errors, []);
     await page.close();
   });

@@ -186,7 +186,8 @@ export class DashboardView {
         m.view.update(item);
       }
     });
-    this.showParts();
+    // The inputs were loaded again too: their options or definitions may have changed.
+    this.onParams();
   }
 
   onParams(): void {
