@@ -65,21 +65,31 @@ fn normalize_sql(sql: &str, is_merge: bool) -> Vec<String> {
 }
 
 fn same_json(a: &Value, b: &Value) -> bool {
+    same_json_with(a, b, |x, y| x == y)
+}
+
+/// `a` and `b` equal as JSON, keys in any order, numbers compared as f64 by `same_number`.
+pub(crate) fn same_json_with(a: &Value, b: &Value, same_number: fn(f64, f64) -> bool) -> bool {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Number(x), Value::Number(y)) => {
+            same_number(x.as_f64().unwrap(), y.as_f64().unwrap())
+        }
         (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_json(p, q))
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|(p, q)| same_json_with(p, q, same_number))
         }
         (Value::Object(x), Value::Object(y)) => {
             x.len() == y.len()
                 && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w)))
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_json_with(v, w, same_number)))
         }
         _ => a == b,
     }
 }
 
-fn read_json(path: &Path) -> Value {
+pub(crate) fn read_json(path: &Path) -> Value {
     serde_json::from_str(
         &std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
     )

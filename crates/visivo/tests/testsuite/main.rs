@@ -6,6 +6,7 @@ mod cli_errors;
 mod common;
 mod compile;
 mod conformance;
+mod conformance_1082;
 mod dist;
 mod duckdb;
 mod hostile;

@@ -1,0 +1,2 @@
+WITH base_query AS (SELECT * FROM sales), columnize_cohort_on AS (SELECT *, region AS "cohort_on" FROM base_query) SELECT day AS "props.x", SUM(amount) AS "props.y", CASE WHEN SUM(amount) > 10 THEN 'green' ELSE 'grey' END AS "props.marker.color", "cohort_on" FROM columnize_cohort_on WHERE units > 0 GROUP BY day, region, "cohort_on" HAVING SUM(amount) > 1 ORDER BY day ASC
+-- source: shop

@@ -1,0 +1,2 @@
+WITH base_query AS (SELECT * FROM sales), columnize_cohort_on AS (SELECT *, 'case_expression' AS "cohort_on" FROM base_query) SELECT product AS "props.x", SUM(CASE WHEN region = 'north' THEN amount ELSE 0 END) AS "props.y", MIN(day) AS "props.customdata.0", COUNT(DISTINCT region) AS "props.customdata.1", "cohort_on" FROM columnize_cohort_on GROUP BY product, "cohort_on" ORDER BY product
+-- source: shop

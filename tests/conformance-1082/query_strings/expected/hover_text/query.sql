@@ -1,0 +1,2 @@
+WITH base_query AS (SELECT * FROM sales), columnize_cohort_on AS (SELECT *, 'hover_text' AS "cohort_on" FROM base_query) SELECT region AS "props.x", SUM(units) AS "props.y", x AS "props.hovertemplate", "cohort_on" FROM columnize_cohort_on WHERE NOT region IS NULL GROUP BY x, region, "cohort_on" ORDER BY region
+-- source: shop

@@ -1,0 +1,2 @@
+WITH base_query AS (SELECT * FROM sales), columnize_cohort_on AS (SELECT *, product AS "cohort_on" FROM base_query) SELECT region AS "props.x", COUNT(*) AS "props.y", MAX(day) AS "props.text", "cohort_on" FROM columnize_cohort_on WHERE NOT region IS NULL AND amount >= 1 GROUP BY product, region, "cohort_on" ORDER BY SUM(amount) DESC, region
+-- source: shop

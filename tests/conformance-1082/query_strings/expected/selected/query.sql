@@ -1,0 +1,2 @@
+WITH base_query AS (SELECT * FROM sales), columnize_cohort_on AS (SELECT *, 'selected' AS "cohort_on" FROM base_query) SELECT day AS "props.x", SUM(amount) AS "props.y", COUNT(*) AS "props.text", "cohort_on" FROM columnize_cohort_on GROUP BY day, "cohort_on" ORDER BY day
+-- source: shop

@@ -1,0 +1,2 @@
+WITH base_query AS (SELECT * FROM sales), columnize_cohort_on AS (SELECT *, 'Quoted Ref' AS "cohort_on" FROM base_query) SELECT product AS "props.x", MAX(units) AS "props.y", "cohort_on" FROM columnize_cohort_on GROUP BY product, "cohort_on" ORDER BY product DESC
+-- source: shop

@@ -1,0 +1,2 @@
+WITH base_query AS (SELECT * FROM sales), columnize_cohort_on AS (SELECT *, 'bare_ref' AS "cohort_on" FROM base_query) SELECT region AS "props.x", SUM(units) AS "props.y", "cohort_on" FROM columnize_cohort_on WHERE NOT region IS NULL GROUP BY region, "cohort_on" ORDER BY region
+-- source: shop

@@ -1,0 +1,2 @@
+WITH base_query AS (SELECT s.*, r.manager FROM sales AS s JOIN regions AS r ON r.region = s.region), columnize_cohort_on AS (SELECT *, 'by_manager' AS "cohort_on" FROM base_query) SELECT manager AS "props.x", COUNT(*) AS "props.y", "cohort_on" FROM columnize_cohort_on GROUP BY manager, "cohort_on" ORDER BY manager
+-- source: shop

@@ -1,0 +1,2 @@
+WITH base_query AS (SELECT * FROM sales), columnize_cohort_on AS (SELECT *, region AS "cohort_on" FROM base_query) SELECT day AS "props.x", SUM(amount) AS "props.y", "cohort_on" FROM columnize_cohort_on GROUP BY day, region, "cohort_on" ORDER BY day
+-- source: shop

@@ -1,0 +1,2 @@
+WITH base_query AS (SELECT * FROM sales), columnize_cohort_on AS (SELECT *, 'nested_ref' AS "cohort_on" FROM base_query) SELECT day AS "props.x", COUNT(DISTINCT product) AS "props.y", "cohort_on" FROM columnize_cohort_on GROUP BY day, "cohort_on" ORDER BY day
+-- source: shop

@@ -1,0 +1,2 @@
+WITH base_query AS (SELECT s.region, s.day, s.amount, t.target FROM sales.model AS s JOIN targets.model AS t ON t.region = s.region), columnize_cohort_on AS (SELECT *, region AS "cohort_on" FROM base_query) SELECT day AS "props.x", SUM(amount) / MAX(target) AS "props.y", COUNT(*) AS "props.text", "cohort_on" FROM columnize_cohort_on GROUP BY day, region, "cohort_on" ORDER BY day NULLS FIRST
+-- source: model_sales_vs_target_generated_source

@@ -1,0 +1,2 @@
+WITH base_query AS (SELECT * FROM model), columnize_cohort_on AS (SELECT *, 'targets_trace' AS "cohort_on" FROM base_query) SELECT region AS "props.x", target AS "props.y", note AS "props.text", target / 4 AS "props.customdata", staff / 2 AS "props.ids", "cohort_on" FROM columnize_cohort_on GROUP BY target, staff / 2, note, target / 4, region, "cohort_on" ORDER BY region NULLS FIRST
+-- source: model_targets_generated_source

@@ -1,0 +1,2 @@
+WITH base_query AS (SELECT * FROM sales), columnize_cohort_on AS (SELECT *, 'amount_by_product' AS "cohort_on" FROM base_query) SELECT SUM(amount) AS "columns.revenue", product AS "props.x", "cohort_on" FROM columnize_cohort_on GROUP BY product, "cohort_on" ORDER BY product
+-- source: shop

@@ -1,0 +1,2 @@
+WITH base_query AS (SELECT * FROM sales), columnize_cohort_on AS (SELECT *, region AS "cohort_on" FROM base_query) SELECT SUM(units) AS "columns.raw_units", day AS "props.x", COALESCE(SUM(units), 0) AS "props.y", "cohort_on" FROM columnize_cohort_on GROUP BY day, region, "cohort_on" ORDER BY day
+-- source: shop

@@ -1,0 +1,2 @@
+WITH base_query AS (SELECT * FROM sales), columnize_cohort_on AS (SELECT *, amount / 2 AS "cohort_on" FROM base_query) SELECT product AS "props.x", COUNT(*) AS "props.y", "cohort_on" FROM columnize_cohort_on WHERE amount < 4 GROUP BY CAST(amount AS REAL) / 2, product, "cohort_on" ORDER BY product
+-- source: shop

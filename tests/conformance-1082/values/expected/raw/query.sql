@@ -1,0 +1,2 @@
+WITH base_query AS (SELECT * FROM sales), columnize_cohort_on AS (SELECT *, region AS "cohort_on" FROM base_query) SELECT id AS "props.x", amount * 3 AS "props.y", product AS "props.text", units AS "props.customdata.0", amount / 3 AS "props.customdata.1", "cohort_on" FROM columnize_cohort_on GROUP BY id, units, amount * 3, CAST(amount AS REAL) / 3, product, region, "cohort_on" ORDER BY id
+-- source: shop

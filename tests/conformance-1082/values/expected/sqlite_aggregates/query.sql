@@ -1,0 +1,2 @@
+WITH base_query AS (SELECT * FROM sales), columnize_cohort_on AS (SELECT *, 'sqlite_aggregates' AS "cohort_on" FROM base_query) SELECT region AS "props.x", TOTAL(units) AS "props.y", GROUP_CONCAT(product, '|') AS "props.text", "cohort_on" FROM columnize_cohort_on WHERE NOT region IS NULL GROUP BY region, TOTAL(units), "cohort_on" ORDER BY region
+-- source: shop
