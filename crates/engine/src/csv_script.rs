@@ -1,7 +1,8 @@
 //! CSV-script models: run a command (no shell), stream its stdout CSV into a SQLite table (typed
 //! as `text_table` infers).
 
-use crate::cancel::{Cancel, CANCELLED};
+use crate::cancel::Cancel;
+use crate::error::JobError;
 use crate::materialize::{quote, SqliteTableWriter};
 use crate::text_table::{load_csv, CsvLayout};
 use std::io::Read;
@@ -46,12 +47,14 @@ enum Ending {
 /// The script runs in its own process group, and the whole group is killed when it times out,
 /// when the run is cancelled, when its output can't be loaded, and when it exits (what it left
 /// running in the background): no path leaves a process behind or waits on one forever.
-pub fn run(script: &CsvScript, target: &Path) -> Result<usize, String> {
+pub fn run(script: &CsvScript, target: &Path) -> Result<usize, JobError> {
     let mut child = spawn(script)?;
     let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
         kill_group(child.id());
         let _ = child.wait();
-        return Err("the command's output could not be read".into());
+        return Err(JobError::Job(
+            "the command's output could not be read".into(),
+        ));
     };
     let stderr_tail = read_tail_in_background(stderr);
     let pid = child.id();
@@ -82,18 +85,20 @@ pub fn run(script: &CsvScript, target: &Path) -> Result<usize, String> {
     let stderr_text = stderr_tail.recv_timeout(STDERR_GRACE).unwrap_or_default();
     match ending {
         Ending::TimedOut => {
-            return Err(format!(
+            return Err(JobError::Job(format!(
                 "the command timed out after {}s and was stopped{stderr_text}",
                 timeout.as_secs(),
-            ))
+            )))
         }
-        Ending::Cancelled => return Err(CANCELLED.into()),
+        Ending::Cancelled => return Err(JobError::Cancelled),
         Ending::Exited => {}
     }
     use std::os::unix::process::ExitStatusExt;
     let stopped_for_bad_output = loaded.is_err() && status.signal() == Some(libc::SIGKILL);
     if !status.success() && !stopped_for_bad_output {
-        return Err(format!("the command exited with {status}{stderr_text}"));
+        return Err(JobError::Job(format!(
+            "the command exited with {status}{stderr_text}"
+        )));
     }
     let (mut writer, rows) = loaded.map_err(|e| {
         format!(
@@ -256,6 +261,11 @@ mod tests {
 
     static NOT_CANCELLED: std::sync::LazyLock<Cancel> = std::sync::LazyLock::new(Cancel::default);
 
+    /// Why `script` failed, as the terminal shows it.
+    fn failure(script: &CsvScript, target: &Path) -> String {
+        run(script, target).unwrap_err().to_string()
+    }
+
     fn script<'a>(args: &'a [String], cwd: &'a Path) -> CsvScript<'a> {
         CsvScript {
             model: "m",
@@ -299,18 +309,16 @@ mod tests {
             .iter()
             .map(|s| s.to_string())
             .collect();
-        let err = run(&script(&exit1, dir.path()), &target).unwrap_err();
+        let err = failure(&script(&exit1, dir.path()), &target);
         assert!(err.contains("exited") && err.contains("boom"), "{err}");
         let broken: Vec<String> = ["printf", "a,b\n1,2,3\n"]
             .iter()
             .map(|s| s.to_string())
             .collect();
-        let err = run(&script(&broken, dir.path()), &target).unwrap_err();
+        let err = failure(&script(&broken, dir.path()), &target);
         assert!(err.contains("Error parsing csv output of m model"), "{err}");
         let missing: Vec<String> = vec!["no-such-command-visivo".into()];
-        assert!(run(&script(&missing, dir.path()), &target)
-            .unwrap_err()
-            .contains("cannot start"));
+        assert!(failure(&script(&missing, dir.path()), &target).contains("cannot start"));
         assert!(!target.exists());
     }
 
@@ -320,7 +328,7 @@ mod tests {
         let args: Vec<String> = ["sleep", "30"].iter().map(|s| s.to_string()).collect();
         let mut s = script(&args, dir.path());
         s.timeout = Duration::from_millis(300);
-        let err = run(&s, &dir.path().join("m.sqlite")).unwrap_err();
+        let err = failure(&s, &dir.path().join("m.sqlite"));
         assert!(err.contains("timed out"), "{err}");
     }
 
@@ -354,7 +362,7 @@ mod tests {
         let mut s = script(&args, dir.path());
         s.timeout = Duration::from_secs(3);
         let started = Instant::now();
-        let err = run(&s, &dir.path().join("m.sqlite")).unwrap_err();
+        let err = failure(&s, &dir.path().join("m.sqlite"));
         assert!(err.contains("Error parsing csv output"), "{err}");
         assert!(
             started.elapsed() < Duration::from_secs(2),
@@ -371,7 +379,7 @@ mod tests {
                        printf 'a,b\\n1,2,3\\n'; while :; do echo 1,2; done 2>/dev/null",
         );
         let started = Instant::now();
-        let err = run(&script(&args, dir.path()), &dir.path().join("m.sqlite")).unwrap_err();
+        let err = failure(&script(&args, dir.path()), &dir.path().join("m.sqlite"));
         assert!(err.contains("Error parsing csv output"), "{err}");
         assert!(
             started.elapsed() < Duration::from_secs(5),
@@ -400,7 +408,7 @@ mod tests {
     fn the_stderr_tail_is_capped_in_bytes() {
         let dir = tempfile::tempdir().unwrap();
         let args = sh("head -c 20000000 /dev/zero | tr '\\0' x >&2; echo last line >&2; exit 1");
-        let err = run(&script(&args, dir.path()), &dir.path().join("m.sqlite")).unwrap_err();
+        let err = failure(&script(&args, dir.path()), &dir.path().join("m.sqlite"));
         assert!(err.len() < 2 * STDERR_TAIL_BYTES, "{} bytes", err.len());
         assert!(
             err.contains("exited") && err.ends_with("last line"),
@@ -424,7 +432,7 @@ mod tests {
                 std::thread::sleep(Duration::from_millis(300));
                 cancel.cancel();
             });
-            assert_eq!(run(&s, &target).unwrap_err(), CANCELLED);
+            assert_eq!(run(&s, &target).unwrap_err(), JobError::Cancelled);
         });
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "previous");
         let files = std::fs::read_dir(dir.path()).unwrap().count();
@@ -443,7 +451,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("m.sqlite");
         let silent = sh("echo '   '");
-        let err = run(&script(&silent, dir.path()), &target).unwrap_err();
+        let err = failure(&script(&silent, dir.path()), &target);
         assert!(err.contains("set `allow_empty: true`"), "{err}");
         assert!(!target.exists());
         let mut allowed = script(&silent, dir.path());
@@ -457,7 +465,7 @@ mod tests {
         // A failing command still fails, and a header without rows was always fine.
         let failing = sh("exit 3");
         allowed.args = &failing;
-        assert!(run(&allowed, &target).unwrap_err().contains("exited"));
+        assert!(failure(&allowed, &target).contains("exited"));
         let header = sh("echo a,b");
         assert_eq!(run(&script(&header, dir.path()), &target).unwrap(), 0);
     }

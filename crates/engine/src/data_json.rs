@@ -42,8 +42,8 @@ pub enum AggregateError {
         source: serde_json::Error,
     },
     /// The rows could not be grouped.
-    #[error("{0}")]
-    Group(String),
+    #[error(transparent)]
+    Group(#[from] GroupError),
     /// The output folder is missing.
     #[error("the output directory {} does not exist", .0.display())]
     NoOutputDir(PathBuf),
@@ -67,7 +67,7 @@ pub fn aggregate_file(rows_file: &Path, output_dir: &Path) -> Result<(), Aggrega
     })?;
     let rows: Vec<serde_json::Map<String, Value>> =
         serde_json::from_str(&text).map_err(|source| AggregateError::NotRows { path, source })?;
-    let grouped = group_json_rows(&rows).map_err(AggregateError::Group)?;
+    let grouped = group_json_rows(&rows)?;
     if !output_dir.is_dir() {
         return Err(AggregateError::NoOutputDir(output_dir.to_path_buf()));
     }
@@ -76,23 +76,34 @@ pub fn aggregate_file(rows_file: &Path, output_dir: &Path) -> Result<(), Aggrega
         .map_err(|source| AggregateError::Write { path, source })
 }
 
+/// Why rows could not be grouped by cohort.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum GroupError {
+    /// A trace query's result lacks the `cohort_on` column.
+    #[error("the query result has no cohort_on column")]
+    NoCohortColumn,
+    /// A JSON row lacks the `cohort_on` field.
+    #[error("every row needs a cohort_on field")]
+    RowWithoutCohort,
+}
+
 /// `visivo aggregate`'s grouping: JSON row objects, each with a `cohort_on` field (see
 /// [`ResultSet::from_json_rows`]), into the `data.json` text.
-pub fn group_json_rows(rows: &[serde_json::Map<String, Value>]) -> Result<Grouped, String> {
+pub fn group_json_rows(rows: &[serde_json::Map<String, Value>]) -> Result<Grouped, GroupError> {
     if rows.iter().any(|row| !row.contains_key("cohort_on")) {
-        return Err("every row needs a cohort_on field".into());
+        return Err(GroupError::RowWithoutCohort);
     }
     group_by_cohort(&ResultSet::from_json_rows(rows))
 }
 
 /// Groups a trace query's rows by its `cohort_on` column into the `data.json` text; `Err` if the
 /// result has no `cohort_on` column.
-pub fn group_by_cohort(result: &ResultSet) -> Result<Grouped, String> {
+pub fn group_by_cohort(result: &ResultSet) -> Result<Grouped, GroupError> {
     let cohort_index = result
         .columns
         .iter()
         .position(|c| c == "cohort_on")
-        .ok_or("the query result has no cohort_on column")?;
+        .ok_or(GroupError::NoCohortColumn)?;
     let value_columns: Vec<usize> = (0..result.columns.len())
         .filter(|i| *i != cohort_index)
         .collect();

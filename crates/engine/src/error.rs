@@ -3,8 +3,9 @@
 //! gets (no line naming where a source lives).
 
 use crate::cancel::CANCELLED;
+use crate::data_json::GroupError;
 use crate::source::error::panic_message;
-use crate::source::SourceError;
+use crate::source::{SinkError, SourceError};
 
 /// Why a job failed; `Display` is the terminal's text.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -15,6 +16,12 @@ pub enum JobError {
     /// The job's own work failed: a model's script or merge, reading its rows, writing its file.
     #[error("{0}")]
     Job(String),
+    /// The rows could not be stored in the model's SQLite file.
+    #[error(transparent)]
+    Output(SinkError),
+    /// The trace's rows could not be grouped into `data.json`.
+    #[error(transparent)]
+    Data(GroupError),
     /// The run was interrupted.
     #[error("{CANCELLED}")]
     Cancelled,
@@ -47,15 +54,22 @@ impl From<SourceError> for JobError {
     }
 }
 
-/// The messages of a job's own steps (CSV scripts, merges, files), which report an interrupted
-/// run with [`CANCELLED`].
+/// The message of a job's own step (a script, a merge, a file).
 impl From<String> for JobError {
     fn from(message: String) -> Self {
-        if message == CANCELLED {
-            JobError::Cancelled
-        } else {
-            JobError::Job(message)
-        }
+        JobError::Job(message)
+    }
+}
+
+impl From<SinkError> for JobError {
+    fn from(error: SinkError) -> Self {
+        JobError::Output(error)
+    }
+}
+
+impl From<GroupError> for JobError {
+    fn from(error: GroupError) -> Self {
+        JobError::Data(error)
     }
 }
 

@@ -2,7 +2,7 @@
 //! of models that local merges join. The file is built under a temporary name and renamed into
 //! place only when complete.
 
-use crate::source::RowSink;
+use crate::source::{RowSink, SinkError};
 use crate::value::Cell;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
@@ -15,21 +15,22 @@ pub struct SqliteTableWriter {
     insert_sql: String,
 }
 
+/// What a writer used after [`SqliteTableWriter::commit`] says.
+const FINISHED: &str = "writer already finished";
+
 pub fn quote(identifier: &str) -> String {
     format!("\"{}\"", identifier.replace('"', "\"\""))
 }
 
 impl SqliteTableWriter {
-    pub fn create(target: &Path, table: &str) -> Result<Self, String> {
+    pub fn create(target: &Path, table: &str) -> Result<Self, SinkError> {
         if let Some(dir) = target.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+            std::fs::create_dir_all(dir)?;
         }
         let temp = target.with_extension(format!("sqlite.{}.tmp", std::process::id()));
         let _ = std::fs::remove_file(&temp);
-        let connection = Connection::open(&temp).map_err(|e| e.to_string())?;
-        connection
-            .execute_batch("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; BEGIN;")
-            .map_err(|e| e.to_string())?;
+        let connection = Connection::open(&temp)?;
+        connection.execute_batch("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; BEGIN;")?;
         Ok(SqliteTableWriter {
             target: target.to_path_buf(),
             temp,
@@ -39,22 +40,24 @@ impl SqliteTableWriter {
         })
     }
 
-    pub fn connection(&self) -> Result<&Connection, String> {
+    pub fn connection(&self) -> Result<&Connection, SinkError> {
         self.connection
             .as_ref()
-            .ok_or_else(|| "writer already finished".to_string())
+            .ok_or(SinkError::Incomplete(FINISHED))
     }
 
     /// Creates the table with the given column declarations (`"name" TYPE` or just `"name"`).
-    pub fn create_table(&mut self, table: &str, declarations: &[String]) -> Result<String, String> {
+    pub fn create_table(
+        &mut self,
+        table: &str,
+        declarations: &[String],
+    ) -> Result<String, SinkError> {
         let sql = format!(
             "CREATE TABLE {} ({})",
             quote(table),
             declarations.join(", ")
         );
-        self.connection()?
-            .execute_batch(&sql)
-            .map_err(|e| e.to_string())?;
+        self.connection()?.execute_batch(&sql)?;
         let placeholders = vec!["?"; declarations.len().max(1)].join(", ");
         Ok(format!(
             "INSERT INTO {} VALUES ({placeholders})",
@@ -62,28 +65,26 @@ impl SqliteTableWriter {
         ))
     }
 
-    pub fn insert(&self, insert_sql: &str, rows: &[Vec<Cell>]) -> Result<(), String> {
-        let connection = self.connection()?;
-        let mut statement = connection
-            .prepare_cached(insert_sql)
-            .map_err(|e| e.to_string())?;
+    pub fn insert(&self, insert_sql: &str, rows: &[Vec<Cell>]) -> Result<(), SinkError> {
+        let mut statement = self.connection()?.prepare_cached(insert_sql)?;
         for row in rows {
-            statement
-                .execute(rusqlite::params_from_iter(row.iter()))
-                .map_err(|e| e.to_string())?;
+            statement.execute(rusqlite::params_from_iter(row.iter()))?;
         }
         Ok(())
     }
 
     /// Completes the file and renames it into place; on failure the temporary file is removed
     /// here, as `Drop` no longer sees a connection.
-    pub fn commit(&mut self) -> Result<(), String> {
-        let connection = self.connection.take().ok_or("writer already finished")?;
+    pub fn commit(&mut self) -> Result<(), SinkError> {
+        let connection = self
+            .connection
+            .take()
+            .ok_or(SinkError::Incomplete(FINISHED))?;
         let result = connection
             .execute_batch("COMMIT;")
-            .map_err(|e| e.to_string())
-            .and_then(|_| connection.close().map_err(|(_, e)| e.to_string()))
-            .and_then(|_| std::fs::rename(&self.temp, &self.target).map_err(|e| e.to_string()));
+            .map_err(SinkError::from)
+            .and_then(|_| connection.close().map_err(|(_, e)| e.into()))
+            .and_then(|_| Ok(std::fs::rename(&self.temp, &self.target)?));
         if result.is_err() {
             let _ = std::fs::remove_file(&self.temp);
         }
@@ -100,18 +101,18 @@ impl Drop for SqliteTableWriter {
 }
 
 impl RowSink for SqliteTableWriter {
-    fn columns(&mut self, columns: &[String]) -> Result<(), String> {
+    fn columns(&mut self, columns: &[String]) -> Result<(), SinkError> {
         let declarations: Vec<String> = unique_names(columns).iter().map(|c| quote(c)).collect();
         let table = self.table.clone();
         self.insert_sql = self.create_table(&table, &declarations)?;
         Ok(())
     }
 
-    fn rows(&mut self, rows: Vec<Vec<Cell>>) -> Result<(), String> {
+    fn rows(&mut self, rows: Vec<Vec<Cell>>) -> Result<(), SinkError> {
         self.insert(&self.insert_sql, &rows)
     }
 
-    fn finish(&mut self) -> Result<(), String> {
+    fn finish(&mut self) -> Result<(), SinkError> {
         self.commit()
     }
 }

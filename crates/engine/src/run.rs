@@ -501,11 +501,11 @@ fn display(path: &Path) -> String {
 }
 
 /// Runs a merge's SQL with its children attached and stores the result as `<merge>.sqlite`.
-fn merge(sql: &str, children: &[(String, PathBuf)], target: &Path) -> Result<(), String> {
+fn merge(sql: &str, children: &[(String, PathBuf)], target: &Path) -> Result<(), JobError> {
     let connection = open_with_attachments(Path::new(":memory:"), children)?;
     let mut writer = SqliteTableWriter::create(target, "model")?;
     run_query(&connection, sql, &mut writer)?;
-    writer.commit()
+    Ok(writer.commit()?)
 }
 
 impl Shared {

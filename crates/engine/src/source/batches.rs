@@ -4,7 +4,7 @@
 //! handed to a [`RowSink`] on a blocking thread for `stream`. Also the connection [`Pool`].
 
 use super::error::panic_message;
-use super::{Connector, RowSink, SourceError};
+use super::{Connector, RowSink, SinkError, SourceError};
 use crate::cancel::Cancel;
 use crate::value::{Cell, ResultSet};
 use async_trait::async_trait;
@@ -167,7 +167,7 @@ impl Stop {
         match self {
             Stop::Query(e) | Stop::Broken(e) => SourceError::Internal(e),
             Stop::Error(e) => e,
-            Stop::SinkFailed => SourceError::Output(NOT_STORED.into()),
+            Stop::SinkFailed => SourceError::Output(SinkError::Incomplete(NOT_STORED)),
         }
     }
 }
@@ -209,7 +209,7 @@ enum Message {
 /// Feeds a [`RowSink`] on a blocking thread, so writing one batch overlaps reading the next.
 pub struct Pipe {
     sender: Option<mpsc::Sender<Message>>,
-    writer: tokio::task::JoinHandle<Result<(), String>>,
+    writer: tokio::task::JoinHandle<Result<(), SinkError>>,
 }
 
 impl Pipe {
@@ -223,7 +223,7 @@ impl Pipe {
                     Message::Finish => return sink.finish(),
                 }
             }
-            Err("the query stopped".to_string())
+            Err(SinkError::Incomplete("the query stopped"))
         });
         Pipe {
             sender: Some(sender),
@@ -255,7 +255,7 @@ impl Pipe {
         match finished {
             Ok(()) => written.map_err(SourceError::Output),
             Err(Stop::SinkFailed) => Err(SourceError::Output(
-                written.err().unwrap_or_else(|| NOT_STORED.into()),
+                written.err().unwrap_or(SinkError::Incomplete(NOT_STORED)),
             )),
             Err(stop) => Err(stop.into_error()),
         }

@@ -62,9 +62,9 @@ pub enum SourceError {
     /// The run was interrupted.
     #[error("{CANCELLED}")]
     Cancelled,
-    /// The rows could not be stored (the sink's own message).
-    #[error("{0}")]
-    Output(String),
+    /// The rows could not be stored.
+    #[error(transparent)]
+    Output(SinkError),
     /// The engine failed in a way no statement explains (a worker thread died, permits closed).
     #[error("{0}")]
     Internal(String),
@@ -95,6 +95,41 @@ impl SourceError {
             *connection = None;
         }
         public.to_string()
+    }
+}
+
+/// Why a [`RowSink`](super::RowSink) could not store rows (a model's SQLite file); `Display`
+/// is the message of what refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SinkError {
+    /// SQLite could not write the file.
+    #[error("{0}")]
+    Sqlite(String),
+    /// The file system refused: creating the folder, renaming the finished file into place.
+    #[error("{0}")]
+    Io(String),
+    /// The rows stopped before the query finished, or came after the sink was finished.
+    #[error("{0}")]
+    Incomplete(&'static str),
+}
+
+impl From<rusqlite::Error> for SinkError {
+    fn from(error: rusqlite::Error) -> Self {
+        SinkError::Sqlite(error.to_string())
+    }
+}
+
+impl From<std::io::Error> for SinkError {
+    fn from(error: std::io::Error) -> Self {
+        SinkError::Io(error.to_string())
+    }
+}
+
+/// The in-process engines' interface ([`super::in_process::InProcessEngine::run`]) speaks in
+/// the engine's messages.
+impl From<SinkError> for String {
+    fn from(error: SinkError) -> Self {
+        error.to_string()
     }
 }
 

@@ -140,7 +140,7 @@ fn load(spec: &FileSpec, settings: Settings) -> Result<Loaded, SourceError> {
         load_csv(text.as_bytes(), spec.layout, &database, &spec.name)
     }
     .map_err(&fail)?;
-    writer.commit().map_err(&fail)?;
+    writer.commit().map_err(|e| fail(e.to_string()))?;
     Ok(Loaded {
         sqlite: InProcess(SqliteSource::over_file(settings, database)),
         _dir: dir,

@@ -4,7 +4,7 @@
 
 use super::batches::{until_interrupted, BATCH_ROWS};
 use super::error::panic_message;
-use super::{ConnectContext, Connector, RowSink, SourceError};
+use super::{ConnectContext, Connector, RowSink, SinkError, SourceError};
 use crate::cancel::Cancel;
 use crate::value::{Cell, ResultSet};
 use async_trait::async_trait;
@@ -95,7 +95,7 @@ impl<E: InProcessEngine> Connector for InProcess<E> {
         self.with_connection(move |connection| {
             let mut sink = sink;
             E::run(&connection, &sql, &mut *sink)?;
-            sink.finish()
+            Ok(sink.finish()?)
         })
         .await
     }
@@ -107,17 +107,17 @@ impl<E: InProcessEngine> Connector for InProcess<E> {
 
 /// A query's rows kept in memory, for [`Connector::query`].
 impl RowSink for ResultSet {
-    fn columns(&mut self, columns: &[String]) -> Result<(), String> {
+    fn columns(&mut self, columns: &[String]) -> Result<(), SinkError> {
         self.columns = columns.to_vec();
         Ok(())
     }
 
-    fn rows(&mut self, rows: Vec<Vec<Cell>>) -> Result<(), String> {
+    fn rows(&mut self, rows: Vec<Vec<Cell>>) -> Result<(), SinkError> {
         self.rows.extend(rows);
         Ok(())
     }
 
-    fn finish(&mut self) -> Result<(), String> {
+    fn finish(&mut self) -> Result<(), SinkError> {
         Ok(())
     }
 }
@@ -148,6 +148,6 @@ impl<'a> Batcher<'a> {
         if self.batch.is_empty() {
             return Ok(());
         }
-        self.out.rows(self.batch)
+        Ok(self.out.rows(self.batch)?)
     }
 }

@@ -25,16 +25,16 @@ use std::sync::Arc;
 use visivo_project::load::template::unset_vars_in;
 use visivo_project::{Source, SourceType};
 
-pub use error::SourceError;
+pub use error::{SinkError, SourceError};
 
 /// Receives the rows of a query in batches, so big results never sit in memory whole.
 pub trait RowSink: Send {
     /// Called once with the column names, before any rows.
-    fn columns(&mut self, columns: &[String]) -> Result<(), String>;
+    fn columns(&mut self, columns: &[String]) -> Result<(), SinkError>;
     /// Called with each batch of rows, in order; an `Err` stops the query.
-    fn rows(&mut self, rows: Vec<Vec<crate::value::Cell>>) -> Result<(), String>;
+    fn rows(&mut self, rows: Vec<Vec<crate::value::Cell>>) -> Result<(), SinkError>;
     /// Called once after the last batch, when the query succeeded.
-    fn finish(&mut self) -> Result<(), String>;
+    fn finish(&mut self) -> Result<(), SinkError>;
 }
 
 /// A connected source: runs SQL and gives back rows. One per source, shared by every job of a run.

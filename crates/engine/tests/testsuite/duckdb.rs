@@ -44,7 +44,7 @@ fn without_the_feature_the_source_says_how_to_get_it() {
 mod with_duckdb {
     use super::*;
     use visivo_engine::data_json::group_by_cohort;
-    use visivo_engine::source::RowSink;
+    use visivo_engine::source::{RowSink, SinkError};
     use visivo_engine::value::Cell;
 
     fn text(s: &str) -> Cell {
@@ -158,14 +158,14 @@ mod with_duckdb {
         #[derive(Default, Clone)]
         struct Sizes(std::sync::Arc<std::sync::Mutex<Vec<usize>>>);
         impl RowSink for Sizes {
-            fn columns(&mut self, _: &[String]) -> Result<(), String> {
+            fn columns(&mut self, _: &[String]) -> Result<(), SinkError> {
                 Ok(())
             }
-            fn rows(&mut self, rows: Vec<Vec<Cell>>) -> Result<(), String> {
+            fn rows(&mut self, rows: Vec<Vec<Cell>>) -> Result<(), SinkError> {
                 self.0.lock().unwrap().push(rows.len());
                 Ok(())
             }
-            fn finish(&mut self) -> Result<(), String> {
+            fn finish(&mut self) -> Result<(), SinkError> {
                 Ok(())
             }
         }

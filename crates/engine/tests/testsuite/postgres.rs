@@ -19,7 +19,7 @@ use serde_json::json;
 use std::sync::Arc;
 use visivo_engine::data_json::group_by_cohort;
 use visivo_engine::source::postgres::PostgresSource;
-use visivo_engine::source::{Connector, RowSink};
+use visivo_engine::source::{Connector, RowSink, SinkError, SourceError};
 use visivo_engine::value::Cell;
 
 const SERVER: Server = Server {
@@ -170,13 +170,13 @@ async fn timestamptz_is_utc_whatever_the_session_zone() {
 struct FailingSink;
 
 impl RowSink for FailingSink {
-    fn columns(&mut self, _: &[String]) -> Result<(), String> {
+    fn columns(&mut self, _: &[String]) -> Result<(), SinkError> {
         Ok(())
     }
-    fn rows(&mut self, _: Vec<Vec<Cell>>) -> Result<(), String> {
-        Err("disk full (test)".into())
+    fn rows(&mut self, _: Vec<Vec<Cell>>) -> Result<(), SinkError> {
+        Err(SinkError::Io("disk full (test)".into()))
     }
-    fn finish(&mut self) -> Result<(), String> {
+    fn finish(&mut self) -> Result<(), SinkError> {
         panic!("finish after a failed batch")
     }
 }
@@ -206,7 +206,11 @@ async fn streams_big_results_in_batches() {
         )
         .await
         .unwrap_err();
-    assert!(error.to_string().contains("disk full (test)"), "{error}");
+    // The sink's own error, as it was, not a query error.
+    assert_eq!(
+        error,
+        SourceError::Output(SinkError::Io("disk full (test)".into()))
+    );
     assert_eq!(
         query(&pg, "select 1 as one").await.rows,
         vec![vec![Cell::Int(1)]]

@@ -10,7 +10,7 @@ use serde_json::Value;
 use std::future::Future;
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
-use visivo_engine::source::{connect, ConnectContext, Connector, RowSink};
+use visivo_engine::source::{connect, ConnectContext, Connector, RowSink, SinkError};
 use visivo_engine::value::Cell;
 
 pub struct TestKey {
@@ -261,15 +261,15 @@ pub struct Recorder {
 }
 
 impl RowSink for Recorder {
-    fn columns(&mut self, columns: &[String]) -> Result<(), String> {
+    fn columns(&mut self, columns: &[String]) -> Result<(), SinkError> {
         *self.columns.lock().unwrap() = columns.to_vec();
         Ok(())
     }
-    fn rows(&mut self, rows: Vec<Vec<Cell>>) -> Result<(), String> {
+    fn rows(&mut self, rows: Vec<Vec<Cell>>) -> Result<(), SinkError> {
         self.batches.lock().unwrap().push(rows);
         Ok(())
     }
-    fn finish(&mut self) -> Result<(), String> {
+    fn finish(&mut self) -> Result<(), SinkError> {
         *self.finished.lock().unwrap() = true;
         Ok(())
     }

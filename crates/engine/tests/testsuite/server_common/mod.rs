@@ -7,7 +7,7 @@ use serde_json::json;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use visivo_engine::source::{connect, ConnectContext, Connector, RowSink};
+use visivo_engine::source::{connect, ConnectContext, Connector, RowSink, SinkError};
 use visivo_engine::value::{Cell, ResultSet};
 use visivo_project::model::Source;
 
@@ -111,18 +111,18 @@ pub struct Counts {
 pub struct CountingSink(pub Arc<Mutex<Counts>>);
 
 impl RowSink for CountingSink {
-    fn columns(&mut self, columns: &[String]) -> Result<(), String> {
+    fn columns(&mut self, columns: &[String]) -> Result<(), SinkError> {
         self.0.lock().unwrap().columns = columns.to_vec();
         Ok(())
     }
-    fn rows(&mut self, rows: Vec<Vec<Cell>>) -> Result<(), String> {
+    fn rows(&mut self, rows: Vec<Vec<Cell>>) -> Result<(), SinkError> {
         let mut counts = self.0.lock().unwrap();
         counts.batches.push(rows.len());
         counts.rows += rows.len();
         counts.last = rows.last().cloned();
         Ok(())
     }
-    fn finish(&mut self) -> Result<(), String> {
+    fn finish(&mut self) -> Result<(), SinkError> {
         self.0.lock().unwrap().finished = true;
         Ok(())
     }
