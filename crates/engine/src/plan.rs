@@ -72,6 +72,8 @@ pub(crate) struct TraceInputs {
     /// Inputs the query groups by instead of filtering on (input, result column):
     /// `visivo_query::inputs::Partition`.
     pub partition: Vec<(String, String)>,
+    /// How the aggregate columns combine over a multi-select's values (`Partition::combine`).
+    pub combine: Vec<(String, visivo_query::inputs::Combine)>,
     pub dialect: SourceType,
     pub max_states: usize,
 }
@@ -205,6 +207,10 @@ impl Planner<'_> {
         };
         let inputs = (!input_names.is_empty()).then(|| {
             Box::new(TraceInputs {
+                combine: partition
+                    .as_ref()
+                    .map(|p| p.combine.clone())
+                    .unwrap_or_default(),
                 partition: partition.map(|p| p.columns).unwrap_or_default(),
                 inputs: input_names
                     .iter()

@@ -435,7 +435,11 @@ async fn execute(job: &Job, shared: &Shared) -> Result<Outcome, JobError> {
         } => {
             let query = |sql: String| query_on(job, shared, trace_target, sql);
             let grouped = match inputs {
-                None => group_by_cohort(&query(sql.clone()).await?)?,
+                None => {
+                    // A trace that no longer references inputs has no states.
+                    let _ = std::fs::remove_file(layout.states_json(&job.name));
+                    group_by_cohort(&query(sql.clone()).await?)?
+                }
                 Some(inputs) => {
                     let states = crate::states::run_states(inputs, sql, layout, query).await?;
                     let path = layout.states_json(&job.name);

@@ -7,8 +7,9 @@ use crate::data_json::{group_by_cohort, Grouped};
 use crate::error::JobError;
 use crate::output::write_atomic;
 use crate::plan::TraceInputs;
+use crate::source::decode::cell_to_json;
 use crate::source::SourceError;
-use crate::value::ResultSet;
+use crate::value::{Cell, ResultSet};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::future::Future;
@@ -16,6 +17,7 @@ use std::sync::Mutex;
 use visivo_project::input::{text_of, InputState};
 use visivo_project::layout::OutputLayout;
 use visivo_project::{Input, Project};
+use visivo_query::inputs::Combine;
 
 /// A trace's data in its default state, and `states.json`'s text.
 pub(crate) struct States {
@@ -64,7 +66,7 @@ where
             .iter()
             .map(|i| (column_of(inputs, names[*i]), &combination[*i]))
             .collect();
-        let grouped = group_by_cohort(&rows_of(result, &wanted))?;
+        let grouped = group_by_cohort(&rows_of(result, &wanted, &inputs.combine))?;
         let values: Map<String, Value> = names
             .iter()
             .zip(&combination)
@@ -101,9 +103,14 @@ fn key(states: &[InputState]) -> String {
     Value::Array(states.iter().map(InputState::to_json).collect()).to_string()
 }
 
-/// The rows whose partition columns hold the wanted single-select values, without those
-/// columns: what the query filtered on those values returns.
-fn rows_of(result: &ResultSet, wanted: &[(&str, &InputState)]) -> ResultSet {
+/// The rows whose partition columns hold the wanted values, without those columns: what the
+/// query filtered on those values returns. A multi-select's values each have their own rows,
+/// which are combined per group ([`TraceInputs::combine`]).
+fn rows_of(
+    result: &ResultSet,
+    wanted: &[(&str, &InputState)],
+    combine: &[(String, Combine)],
+) -> ResultSet {
     if wanted.is_empty() {
         return result.clone();
     }
@@ -114,25 +121,108 @@ fn rows_of(result: &ResultSet, wanted: &[(&str, &InputState)]) -> ResultSet {
     let keep: Vec<usize> = (0..result.columns.len())
         .filter(|i| !positions.contains(&Some(*i)))
         .collect();
-    let matches = |row: &Vec<crate::value::Cell>| {
+    let matches = |row: &Vec<Cell>| {
         positions.iter().zip(wanted).all(|(position, (_, state))| {
-            let cell = position.map(|p| crate::source::decode::cell_to_json(row[p].clone()));
-            match (cell, state) {
-                (Some(cell), InputState::One(option)) => {
-                    !cell.is_null() && text_of(&cell) == text_of(option)
+            let Some(cell) = position.map(|p| cell_to_json(row[p].clone())) else {
+                return false;
+            };
+            let text = text_of(&cell);
+            !cell.is_null()
+                && match state {
+                    InputState::One(option) => text == text_of(option),
+                    InputState::Some(options) => options.iter().any(|o| text == text_of(o)),
+                    InputState::Between(..) => false,
                 }
-                _ => false,
-            }
         })
     };
-    ResultSet {
-        columns: keep.iter().map(|i| result.columns[*i].clone()).collect(),
-        rows: result
-            .rows
+    let columns: Vec<String> = keep.iter().map(|i| result.columns[*i].clone()).collect();
+    let rows = result
+        .rows
+        .iter()
+        .filter(|row| matches(row))
+        .map(|row| keep.iter().map(|i| row[*i].clone()).collect());
+    let is_multi = wanted.iter().any(|(_, s)| matches!(s, InputState::Some(_)));
+    let rows = if is_multi {
+        combined(&columns, rows, combine)
+    } else {
+        rows.collect()
+    };
+    ResultSet { columns, rows }
+}
+
+/// Rows with equal group columns (those not in `combine`) merged into one, each aggregate
+/// column combined; groups keep the order of their first row.
+fn combined(
+    columns: &[String],
+    rows: impl Iterator<Item = Vec<Cell>>,
+    combine: &[(String, Combine)],
+) -> Vec<Vec<Cell>> {
+    let how: Vec<Option<Combine>> = columns
+        .iter()
+        .map(|c| combine.iter().find(|(k, _)| k == c).map(|(_, h)| *h))
+        .collect();
+    let mut order: Vec<Vec<Cell>> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for row in rows {
+        let group: Vec<Value> = row
             .iter()
-            .filter(|row| matches(row))
-            .map(|row| keep.iter().map(|i| row[*i].clone()).collect())
-            .collect(),
+            .zip(&how)
+            .filter(|(_, h)| h.is_none())
+            .map(|(c, _)| cell_to_json(c.clone()))
+            .collect();
+        let key = Value::Array(group).to_string();
+        match index.get(&key) {
+            None => {
+                index.insert(key, order.len());
+                order.push(row);
+            }
+            Some(&at) => {
+                for (i, h) in how.iter().enumerate() {
+                    if let Some(h) = h {
+                        order[at][i] = merge(&order[at][i], &row[i], *h);
+                    }
+                }
+            }
+        }
+    }
+    order
+}
+
+/// Two partial aggregates of one column over disjoint rows, combined (NULL is "no rows").
+fn merge(a: &Cell, b: &Cell, how: Combine) -> Cell {
+    let number = |c: &Cell| match c {
+        Cell::Int(i) => Some(*i as f64),
+        Cell::Float(f) => Some(*f),
+        _ => None,
+    };
+    match (a, b) {
+        (Cell::Null, other) | (other, Cell::Null) => other.clone(),
+        (Cell::Int(x), Cell::Int(y)) => Cell::Int(match how {
+            Combine::Sum => x.saturating_add(*y),
+            Combine::Min => *x.min(y),
+            Combine::Max => *x.max(y),
+        }),
+        _ => match (number(a), number(b), how) {
+            (Some(x), Some(y), Combine::Sum) => Cell::Float(x + y),
+            (Some(x), Some(y), Combine::Min) => Cell::Float(x.min(y)),
+            (Some(x), Some(y), Combine::Max) => Cell::Float(x.max(y)),
+            // Text (min/max of strings and dates) compares as text.
+            _ => {
+                let (x, y) = (
+                    text_of(&cell_to_json(a.clone())),
+                    text_of(&cell_to_json(b.clone())),
+                );
+                let first = match how {
+                    Combine::Max => x >= y,
+                    _ => x <= y,
+                };
+                if first {
+                    a.clone()
+                } else {
+                    b.clone()
+                }
+            }
+        },
     }
 }
 
@@ -208,7 +298,7 @@ pub(crate) fn options_from(result: ResultSet) -> Vec<Value> {
         .rows
         .into_iter()
         .filter_map(|row| row.into_iter().next())
-        .map(crate::source::decode::cell_to_json)
+        .map(cell_to_json)
         .filter(|v| !v.is_null() && seen.insert(v.to_string()))
         .collect()
 }

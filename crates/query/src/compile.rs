@@ -48,9 +48,9 @@ pub struct CompiledTrace {
 
 /// One `<expression> as "<key>"` of the outer SELECT.
 #[derive(Debug, Clone, PartialEq)]
-struct SelectItem {
-    key: String,
-    expression: String,
+pub(crate) struct SelectItem {
+    pub(crate) key: String,
+    pub(crate) expression: String,
 }
 
 /// Where a trace's query runs and in which dialect; `Err` if its model has no source.
@@ -131,7 +131,7 @@ pub fn compile_trace(project: &Project, trace: &Trace) -> Result<CompiledTrace, 
 }
 
 /// `columns` in YAML order, then every `query(...)` leaf of `props`.
-fn select_items(trace: &Trace) -> Vec<SelectItem> {
+pub(crate) fn select_items(trace: &Trace) -> Vec<SelectItem> {
     let mut items = Vec::new();
     for (name, value) in trace.columns.iter().flatten() {
         collect_column_items(value, &format!("columns.{name}"), &mut items);

@@ -109,6 +109,12 @@ static EQUALS_VALUE: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("valid regex")
 });
+static IN_VALUES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?is)^\s*(.*?\S)\s+IN\s*\(\s*\$\{\s*ref\(\s*['"]?([^)'"]+?)['"]?\s*\)\s*\.\s*values\s*\}\s*\)\s*$"#,
+    )
+    .expect("valid regex")
+});
 static WINDOW: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\bover\s*\(").expect("valid regex"));
 
@@ -117,12 +123,31 @@ static WINDOW: LazyLock<Regex> =
 /// rows are exactly the rows that filter keeps — so every aggregate, `count(DISTINCT …)` and
 /// median included, is what the filtered query returns. Not with window functions, which would
 /// see every value's rows.
+///
+/// A multi-select filter `<expr> IN (${ref(x).values})` is grouped the same way when every
+/// aggregate of the trace combines exactly over a union of values (`sum`, `count`, `min`,
+/// `max`), no other filter is an aggregate and the order is by groups only: a selection's data
+/// is then its values' rows, combined.
 #[derive(Debug, Clone)]
 pub struct Partition {
     /// The trace without those filters and with the columns.
     pub trace: Trace,
     /// Input name → the column of its values in the result.
     pub columns: Vec<(String, String)>,
+    /// With a multi-select among them: how each aggregate column of the result combines over
+    /// the selected values' rows (the other columns are the groups).
+    pub combine: Vec<(String, Combine)>,
+}
+
+/// How an aggregate's values over disjoint sets of rows give its value over their union.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Combine {
+    /// `sum(…)` and `count(…)`: the sum.
+    Sum,
+    /// `min(…)`: the least.
+    Min,
+    /// `max(…)`: the greatest.
+    Max,
 }
 
 /// The [`Partition`] of `trace`, if some of its inputs allow one.
@@ -135,8 +160,24 @@ pub fn partition(project: &Project, trace: &Trace) -> Option<Partition> {
     let mut candidates: Vec<(usize, String, String)> = filters
         .iter()
         .enumerate()
-        .filter_map(|(i, f)| equality_on_input(project, f).map(|(e, input)| (i, e, input)))
+        .filter_map(|(i, f)| partition_filter(project, f).map(|(e, input)| (i, e, input)))
         .collect();
+    let is_multi = |input: &str| {
+        project
+            .inputs
+            .get(input)
+            .is_some_and(|i| i.shape() == InputShape::Multi)
+    };
+    let combine = if candidates.iter().any(|(_, _, i)| is_multi(i)) {
+        let other_filters = without_filters(trace, &candidates);
+        let combine = combinable(project, trace, &other_filters);
+        if combine.is_none() {
+            candidates.retain(|(_, _, i)| !is_multi(i));
+        }
+        combine.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let once = |input: &str, all: &[(usize, String, String)]| {
         all.iter().filter(|(_, _, i)| i == input).count() == 1
     };
@@ -158,10 +199,74 @@ pub fn partition(project: &Project, trace: &Trace) -> Option<Partition> {
             .insert(key.clone(), Value::String(format!("?{{{expression}}}")));
         columns.push((input.clone(), format!("columns.{key}")));
     }
+    let combine = if candidates.iter().any(|(_, _, i)| is_multi(i)) {
+        combine
+    } else {
+        Vec::new()
+    };
     Some(Partition {
         trace: variant,
         columns,
+        combine,
     })
+}
+
+static COMBINABLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?is)^\s*(sum|count|min|max)\s*\((.*)\)\s*$").expect("valid regex")
+});
+
+/// How each aggregate column combines, if every one does, no filter left in `rest` is an
+/// aggregate and the order is by groups only.
+fn combinable(project: &Project, trace: &Trace, rest: &Trace) -> Option<Vec<(String, Combine)>> {
+    use crate::dialect::{classify, Class};
+    let (_, dialect) = crate::compile::target_of_model(project, &trace.model).ok()?;
+    let is_plain = |e: &str| classify(dialect, e) == Class::Vanilla;
+    let query_of =
+        |text: &str| visivo_project::expr::extract_query(text).unwrap_or_else(|| text.to_string());
+    let filters_plain = rest
+        .filters
+        .iter()
+        .flatten()
+        .all(|f| is_plain(&query_of(f)));
+    let order_plain = trace
+        .order_by
+        .iter()
+        .flatten()
+        .all(|o| is_plain(&query_of(o)));
+    if !filters_plain || !order_plain {
+        return None;
+    }
+    let mut combine = Vec::new();
+    for item in crate::compile::select_items(trace) {
+        if is_plain(&item.expression) {
+            // A function this dialect doesn't list as an aggregate (median, a user-defined
+            // one) would pass for a group; only plain expressions are trusted as groups.
+            if item.expression.contains('(') {
+                return None;
+            }
+            continue;
+        }
+        let caps = COMBINABLE.captures(&item.expression)?;
+        let argument = &caps[2];
+        // `sum(a) / sum(b)` matches the pattern but is not one aggregate; DISTINCT never combines.
+        let balanced = argument.chars().try_fold(0i32, |depth, c| {
+            let depth = depth + i32::from(c == '(') - i32::from(c == ')');
+            (depth >= 0).then_some(depth)
+        }) == Some(0);
+        if !balanced
+            || !is_plain(argument)
+            || argument.trim_start().to_lowercase().starts_with("distinct")
+        {
+            return None;
+        }
+        let how = match caps[1].to_lowercase().as_str() {
+            "min" => Combine::Min,
+            "max" => Combine::Max,
+            _ => Combine::Sum,
+        };
+        combine.push((item.key, how));
+    }
+    Some(combine)
 }
 
 fn without_filters(trace: &Trace, dropped: &[(usize, String, String)]) -> Trace {
@@ -178,17 +283,21 @@ fn without_filters(trace: &Trace, dropped: &[(usize, String, String)]) -> Trace 
     variant
 }
 
-/// `?{<expr> = ${ref(x).value}}` with `x` a single-select: `(expr, x)`.
-fn equality_on_input(project: &Project, filter: &str) -> Option<(String, String)> {
+/// `?{<expr> = ${ref(x).value}}` with `x` a single-select, or `?{<expr> IN (${ref(x).values})}`
+/// with `x` a multi-select: `(expr, x)`.
+fn partition_filter(project: &Project, filter: &str) -> Option<(String, String)> {
     let caps = PARTITION_FILTER.captures(filter)?;
     let inner = caps.get(1).or(caps.get(2))?.as_str();
-    let caps = EQUALS_VALUE.captures(inner)?;
+    let (caps, shape) = match EQUALS_VALUE.captures(inner) {
+        Some(caps) => (caps, InputShape::Single),
+        None => (IN_VALUES.captures(inner)?, InputShape::Multi),
+    };
     let (expression, input) = (caps[1].trim().to_string(), caps[2].trim().to_string());
-    let single = project
+    let fits = project
         .inputs
         .get(&input)
-        .is_some_and(|i| i.shape() == InputShape::Single);
-    (single && !expression.contains("${")).then_some((expression, input))
+        .is_some_and(|i| i.shape() == shape);
+    (fits && !expression.contains("${")).then_some((expression, input))
 }
 
 /// A value as a SQL literal: numbers as written, booleans as TRUE/FALSE, text (and everything
@@ -276,7 +385,7 @@ mod tests {
         project
             .inputs
             .insert("x".into(), serde_json::from_value(input).unwrap());
-        let found = |f: &str| equality_on_input(&project, f).map(|(e, _)| e);
+        let found = |f: &str| partition_filter(&project, f).map(|(e, _)| e);
         assert_eq!(found("?{a.b = ${ref(x).value}}"), Some("a.b".to_string()));
         assert_eq!(
             found("query(lower(r) = '${ref(x).value}')"),
@@ -290,6 +399,66 @@ mod tests {
         ] {
             assert_eq!(found(other), None, "{other}");
         }
+    }
+
+    fn project_with(yaml_trace: &str) -> visivo_project::Project {
+        let dir = tempfile::tempdir().unwrap();
+        let yaml = format!(
+            "sources: [{{name: db, type: sqlite, database: x.db}}]\n\
+             models: [{{name: m, source: ref(db), sql: select 1}}]\n\
+             inputs:\n  - {{name: one, type: single-select, options: [a, b]}}\n  - {{name: many, type: multi-select, options: [a, b]}}\n\
+             traces:\n{yaml_trace}"
+        );
+        std::fs::write(dir.path().join("project.visivo.yml"), yaml).unwrap();
+        let loaded = visivo_project::load_project(&visivo_project::LoadOptions {
+            working_dir: dir.path(),
+            source_override: None,
+            profile: None,
+        });
+        loaded
+            .project
+            .unwrap_or_else(|| panic!("{}", loaded.report.render(&loaded.files)))
+    }
+
+    #[test]
+    fn a_multi_select_groups_only_when_its_aggregates_combine() {
+        let trace = |y: &str, extra: &str| {
+            format!("  - {{name: t, model: ref(m), props: {{type: bar, x: \"?{{k}}\", y: \"?{{{y}}}\"}}, filters: [\"?{{c IN (${{ref(many).values}})}}\"{extra}]}}\n")
+        };
+        let combines = |y: &str, extra: &str| {
+            let project = project_with(&trace(y, extra));
+            partition(&project, &project.traces["t"]).map(|p| p.combine)
+        };
+        assert_eq!(
+            combines("sum(v)", ""),
+            Some(vec![("props.y".into(), Combine::Sum)])
+        );
+        assert_eq!(
+            combines("count(*)", ""),
+            Some(vec![("props.y".into(), Combine::Sum)])
+        );
+        assert_eq!(
+            combines("MAX(v)", ""),
+            Some(vec![("props.y".into(), Combine::Max)])
+        );
+        for y in [
+            "avg(v)",
+            "count(DISTINCT v)",
+            "sum(a) / sum(b)",
+            "median(v)",
+        ] {
+            assert_eq!(combines(y, ""), None, "{y}");
+        }
+        // An aggregate filter applies to the combined groups, not to each value's.
+        assert_eq!(combines("sum(v)", ", \"?{sum(v) > 3}\""), None);
+        // A single-select groups whatever the aggregate.
+        let project = project_with("  - {name: t, model: ref(m), props: {type: bar, x: \"?{k}\", y: \"?{avg(v)}\"}, filters: [\"?{c = ${ref(one).value}}\", \"?{d IN (${ref(many).values})}\"]}\n");
+        let split = partition(&project, &project.traces["t"]).unwrap();
+        assert_eq!(
+            split.columns,
+            vec![("one".to_string(), "columns.__input_0".to_string())]
+        );
+        assert!(split.combine.is_empty());
     }
 
     #[test]
