@@ -186,8 +186,14 @@ fn table(project: &Project, t: &Table) -> Value {
     if let Some(rows_per_page) = t.rows_per_page {
         out.insert("rows_per_page".into(), json!(rows_per_page));
     }
-    if let Ok(Some(pivot)) = t.pivot() {
-        out.insert("pivot".into(), json!(pivot));
+    match t.fields() {
+        Ok(Some(TableFields::Pivot(pivot))) => {
+            out.insert("pivot".into(), json!(pivot));
+        }
+        Ok(Some(TableFields::Selection(def))) => {
+            out.insert("column_defs".into(), json!([def]));
+        }
+        _ => {}
     }
     if let Some(format) = &t.format_cells {
         out.insert("format_cells".into(), json!(format));

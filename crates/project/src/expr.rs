@@ -57,7 +57,8 @@ pub fn parse_reference(text: &str) -> Option<Reference> {
     })
 }
 
-fn unquote(text: &str) -> &str {
+/// `text` without one pair of surrounding `'` or `"` quotes.
+pub(crate) fn unquote(text: &str) -> &str {
     ['\'', '"']
         .iter()
         .find_map(|q| text.strip_prefix(*q).and_then(|s| s.strip_suffix(*q)))

@@ -745,13 +745,17 @@ pub struct Table {
     #[serde(default, deserialize_with = "rows_per_page")]
     #[schemars(schema_with = "rows_per_page_schema")]
     pub rows_per_page: Option<u32>,
-    /// Pivot column fields, `${ref(trace).key}` (1.0.80): each distinct value becomes a column.
+    /// Fields `${ref(trace).key}` (1.0.80). Alone: the columns shown, in order, each renamed
+    /// with `as Heading` if wanted; with `rows` and `values`: the pivot's column fields.
     #[serde(default)]
     pub columns: Option<Vec<String>>,
     /// Pivot row fields, `${ref(trace).key}` (1.0.80): each distinct combination becomes a row.
     #[serde(default)]
     pub rows: Option<Vec<String>>,
-    /// Pivot value with its aggregation, `sum(${ref(trace).key})` (1.0.80).
+    /// Pivot values, each an aggregation `sum(${ref(trace).key})` (1.0.80).
+    #[serde(default)]
+    pub values: Option<Vec<String>>,
+    /// One pivot value: this project's earlier spelling of `values` with one entry.
     #[serde(default)]
     pub value: Option<String>,
     /// Colour scale over the numeric cells (1.0.80).
@@ -799,114 +803,8 @@ pub fn is_hex_color(text: &str) -> bool {
         .is_some_and(|hex| matches!(hex.len(), 3 | 6) && hex.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
-/// The aggregations a pivot `value` may use.
-pub const PIVOT_AGGREGATES: [&str; 5] = ["sum", "avg", "count", "min", "max"];
-
-/// A table's pivot with every field resolved to a key of its trace's data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Pivot {
-    /// The trace whose data is pivoted.
-    pub trace: String,
-    /// Data keys whose distinct values become columns.
-    pub columns: Vec<String>,
-    /// Data keys whose distinct combinations become rows.
-    pub rows: Vec<String>,
-    /// One of [`PIVOT_AGGREGATES`].
-    pub aggregate: String,
-    /// Data key aggregated into each cell.
-    pub value: String,
-}
-
-/// A pivot mistake: the field (`rows.0`, `value`) and what is wrong.
-pub type PivotError = (String, String);
-
-impl Table {
-    /// The pivot its `columns`, `rows` and `value` describe; `None` when none is set.
-    pub fn pivot(&self) -> Result<Option<Pivot>, PivotError> {
-        let (columns, rows, value) = match (&self.columns, &self.rows, &self.value) {
-            (None, None, None) => return Ok(None),
-            (Some(c), Some(r), Some(v)) => (c, r, v),
-            _ => {
-                let missing = [
-                    ("columns", self.columns.is_none()),
-                    ("rows", self.rows.is_none()),
-                    ("value", self.value.is_none()),
-                ]
-                .iter()
-                .filter(|(_, absent)| *absent)
-                .map(|(f, _)| *f)
-                .collect::<Vec<_>>();
-                return Err((
-                    missing[0].to_string(),
-                    format!(
-                        "a pivot needs all of `columns`, `rows` and `value`; `{}` is missing",
-                        missing.join("`, `")
-                    ),
-                ));
-            }
-        };
-        let mut trace = None;
-        let mut field = |path: String, text: &str| -> Result<String, PivotError> {
-            let reference = crate::expr::parse_reference(text);
-            let Some((name, key)) = reference.and_then(|r| Some((r.name, r.field?))) else {
-                return Err((path, format!("'{text}' is not a pivot field: write `${{ref(<trace>).<key>}}`, e.g. `${{ref(sales).columns.region}}`")));
-            };
-            if !self.traces.contains(&name) {
-                return Err((path, format!("pivot field '{text}' names trace '{name}', which is not in this table's traces")));
-            }
-            match &trace {
-                Some(first) if *first != name => Err((
-                    path,
-                    format!("pivot fields must all come from one trace: '{first}' and '{name}'"),
-                )),
-                _ => {
-                    trace = Some(name);
-                    Ok(key)
-                }
-            }
-        };
-        let columns = keys(columns, "columns", &mut field)?;
-        let rows = keys(rows, "rows", &mut field)?;
-        let Some((aggregate, inner)) = value
-            .trim()
-            .strip_suffix(')')
-            .and_then(|v| v.split_once('('))
-            .map(|(agg, inner)| (agg.trim().to_ascii_lowercase(), inner))
-            .filter(|(agg, _)| PIVOT_AGGREGATES.contains(&agg.as_str()))
-        else {
-            return Err((
-                "value".into(),
-                format!("'{value}' is not a pivot value: write `<aggregate>(${{ref(<trace>).<key>}})` with one of {}", PIVOT_AGGREGATES.join(", ")),
-            ));
-        };
-        let value = field("value".into(), inner)?;
-        Ok(Some(Pivot {
-            trace: trace.unwrap_or_default(),
-            columns,
-            rows,
-            aggregate,
-            value,
-        }))
-    }
-}
-
-fn keys(
-    texts: &[String],
-    name: &str,
-    field: &mut impl FnMut(String, &str) -> Result<String, PivotError>,
-) -> Result<Vec<String>, PivotError> {
-    if texts.is_empty() {
-        return Err((
-            name.into(),
-            format!("a pivot needs at least one field in `{name}`"),
-        ));
-    }
-    texts
-        .iter()
-        .enumerate()
-        .map(|(i, text)| field(format!("{name}.{i}"), text))
-        .collect()
-}
+mod table_fields;
+pub use table_fields::*;
 
 /// The page sizes a table offers. 1.0.82 lists 10 but refuses it (its member `ten` is 15).
 pub const ROWS_PER_PAGE: [u32; 9] = [3, 5, 10, 15, 25, 50, 100, 500, 1000];
@@ -935,7 +833,7 @@ fn rows_per_page_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
 }
 
 /// The columns a table shows for one of its traces.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ColumnDef {
     /// The trace (by name) these columns are for.
@@ -945,7 +843,7 @@ pub struct ColumnDef {
 }
 
 /// One column of a table.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TableColumn {
     /// Column heading; the last part of `key` when left out.

@@ -180,6 +180,10 @@ mod tests {
         );
         let table = &definitions["Table"]["properties"];
         assert!(table.get("data").is_some() && table.get("insights").is_some());
+        for field in ["columns", "rows", "values", "value", "format_cells"] {
+            assert!(table.get(field).is_some(), "{field}");
+        }
+        assert_eq!(table["values"]["items"]["type"], "string");
         assert!(definitions["Chart"]["properties"].get("insights").is_some());
         assert!(definitions["Item"]["properties"].get("name").is_some());
     }

@@ -446,9 +446,9 @@ impl Validator<'_> {
                     self.error(Kind::Table, name, Some("selector"), format!("Table with name '{name}' has a selector with a 'multiple' type. A table shows one cohort at a time: use a `single` selector."));
                 }
             }
-            // `data` with pivot fields is reported once, by `table_data`.
-            let pivot = table.data.is_none().then(|| table.pivot());
-            if let Some(Err((field, message))) = pivot {
+            // `data` with these fields is reported once, by `table_data`.
+            let fields = table.data.is_none().then(|| table.fields());
+            if let Some(Err((field, message))) = fields {
                 self.error(Kind::Table, name, Some(&field), message);
             }
             if let Some(format) = &table.format_cells {

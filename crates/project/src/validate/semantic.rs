@@ -25,10 +25,11 @@ impl Validator<'_> {
             let fields = [
                 ("columns", table.columns.is_some()),
                 ("rows", table.rows.is_some()),
+                ("values", table.values.is_some()),
                 ("value", table.value.is_some()),
             ];
             if let Some((field, _)) = fields.iter().find(|(_, set)| *set) {
-                self.error(Kind::Table, name, Some(field), "`data` can't be combined with `columns`, `rows` or `value`: `data` shows every column of a model, a pivot reads its fields from `traces`");
+                self.error(Kind::Table, name, Some(field), "`data` can't be combined with `columns`, `rows` or `values`: `data` shows every column of a model, a selection or pivot reads its fields from `traces`");
             }
         }
     }
@@ -433,7 +434,7 @@ tables:
                 "19:15 `${ref(orders).amount}` picks `amount` of `orders`, but this field takes a whole model or insight",
                 "14:55 `${ref(orders)…}` can't be used in a trace: its SQL would reach the database as written",
                 "14:96 `${ref(users)…}` can't be used in a trace: its SQL would reach the database as written",
-                "20:34 `data` can't be combined with `columns`, `rows` or `value`: `data` shows every column of a model, a pivot reads its fields from `traces`",
+                "20:34 `data` can't be combined with `columns`, `rows` or `values`: `data` shows every column of a model, a selection or pivot reads its fields from `traces`",
             ]
         );
     }

@@ -1,6 +1,6 @@
-//! Later 1.x table settings (issue 13 item 4): `format_cells` colour scales and pivots
-//! (`columns`, `rows`, `value`), both 1.0.80. Each test compiles a project and reads the
-//! `project.json` the viewer is given, or the located error.
+//! Later 1.x table settings (issue 13 item 4), all 1.0.80: `format_cells` colour scales, pivots
+//! (`columns`, `rows`, `values`) and column selection (`columns` alone). Each test compiles a
+//! project and reads the `project.json` the viewer is given, or the located error.
 
 use crate::later_1x_layout::{compile_fails, compiled, items};
 use serde_json::json;
@@ -31,7 +31,7 @@ fn format_cells_and_pivot_reach_the_viewer_resolved() {
     let project = compiled(&project(
         r##"    columns: ["${ref(t).columns.region}"]
     rows: ["${ref(t).columns.product}"]
-    value: sum(${ref(t).props.y})
+    values: ["sum(${ref(t).props.y})", "count(${ref(t).props.x})"]
     format_cells: {scope: columns, min_color: "#f00", max_color: "#00ff00"}"##,
     ));
     let table = &items(&project)[0]["table"];
@@ -42,8 +42,37 @@ fn format_cells_and_pivot_reach_the_viewer_resolved() {
     assert_eq!(
         table["pivot"],
         json!({"trace": "t", "columns": ["columns.region"], "rows": ["columns.product"],
-               "aggregate": "sum", "value": "props.y"})
+               "values": [{"aggregate": "sum", "key": "props.y"},
+                          {"aggregate": "count", "key": "props.x"}]})
     );
+}
+
+#[test]
+fn value_is_a_pivot_of_one_value() {
+    let project = compiled(&project(
+        r#"    columns: ["${ref(t).columns.region}"]
+    rows: ["${ref(t).columns.product}"]
+    value: max(${ref(t).props.y})"#,
+    ));
+    let pivot = &items(&project)[0]["table"]["pivot"];
+    assert_eq!(
+        pivot["values"],
+        json!([{"aggregate": "max", "key": "props.y"}])
+    );
+}
+
+#[test]
+fn columns_alone_choose_and_rename_the_columns() {
+    let project = compiled(&project(
+        r#"    columns: ["${ref(t).props.y} as \"Total y\"", "${ref(t).columns.region}"]"#,
+    ));
+    let table = &items(&project)[0]["table"];
+    assert_eq!(
+        table["column_defs"],
+        json!([{"trace_name": "t", "columns": [
+            {"key": "props.y", "header": "Total y"}, {"key": "columns.region"}]}])
+    );
+    assert!(table.get("pivot").is_none());
 }
 
 #[test]
@@ -56,14 +85,20 @@ fn a_table_without_them_exports_neither() {
 #[test]
 fn pivot_mistakes_are_located_errors() {
     compile_fails(
-        &project(r#"    columns: ["${ref(t).columns.region}"]"#),
-        &["a pivot needs all of `columns`, `rows` and `value`; `rows`, `value` is missing"],
+        &project(
+            r#"    columns: ["${ref(t).columns.region}"]
+    rows: ["${ref(t).columns.product}"]"#,
+        ),
+        &[
+            "`rows` and `values` go together: `values` is missing",
+            "project.visivo.yml:13:",
+        ],
     );
     compile_fails(
         &project(
             r#"    columns: ["${ref(t).columns.region}"]
     rows: ["${ref(other).columns.product}"]
-    value: sum(${ref(t).props.y})"#,
+    values: ["sum(${ref(t).props.y})"]"#,
         ),
         &[
             "names trace 'other', which is not in this table's traces",
@@ -74,17 +109,50 @@ fn pivot_mistakes_are_located_errors() {
         &project(
             r#"    columns: [region]
     rows: ["${ref(t).columns.product}"]
-    value: sum(${ref(t).props.y})"#,
+    values: ["sum(${ref(t).props.y})"]"#,
         ),
-        &["'region' is not a pivot field", "project.visivo.yml:12:15"],
+        &["'region' is not a table field", "project.visivo.yml:12:15"],
     );
     compile_fails(
         &project(
             r#"    columns: ["${ref(t).columns.region}"]
     rows: ["${ref(t).columns.product}"]
-    value: median(${ref(t).props.y})"#,
+    values: ["sum(${ref(t).props.y})", "median(${ref(t).props.y})"]"#,
         ),
-        &["'median(${ref(t).props.y})' is not a pivot value"],
+        &[
+            "'median(${ref(t).props.y})' is not a pivot value",
+            "project.visivo.yml:14:40",
+        ],
+    );
+    compile_fails(
+        &project(
+            r#"    columns: ["${ref(t).columns.region}"]
+    rows: ["${ref(t).columns.product}"]
+    values: ["sum(${ref(t).props.y})"]
+    value: sum(${ref(t).props.y})"#,
+        ),
+        &[
+            "`value` and `values` can't both be set",
+            "project.visivo.yml:15:",
+        ],
+    );
+}
+
+#[test]
+fn column_selection_mistakes_are_located_errors() {
+    compile_fails(
+        &project(r#"    columns: ["${ref(t).props.y}", "${ref(t)} as T"]"#),
+        &["'${ref(t)}' is not a table field", "project.visivo.yml:12:"],
+    );
+    compile_fails(
+        &project(
+            r#"    columns: ["${ref(t).props.y}"]
+    column_defs: [{trace_name: t, columns: [{key: props.x}]}]"#,
+        ),
+        &[
+            "`columns` and `column_defs` both choose",
+            "project.visivo.yml:12:",
+        ],
     );
 }
 
