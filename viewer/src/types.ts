@@ -134,8 +134,14 @@ export interface Pivot {
   trace: string;
   columns: string[];
   rows: string[];
+  /** One cell per value under each column value. */
+  values: PivotValue[];
+}
+
+/** One aggregated value of a pivot. */
+export interface PivotValue {
   aggregate: 'sum' | 'avg' | 'count' | 'min' | 'max';
-  value: string;
+  key: string;
 }
 
 /** A colour scale over a table's numeric cells. */

@@ -1,4 +1,5 @@
-// A table's pivot (rows × columns of one aggregated value) and its cell colour scale.
+// A table's pivot (rows × columns, one cell per aggregated value), its headings and its cell
+// colour scale.
 
 import type { CohortData, FormatCells, Pivot } from '../types';
 
@@ -6,6 +7,14 @@ import type { CohortData, FormatCells, Pivot } from '../types';
 export interface Pivoted {
   data: CohortData;
   headers: Record<string, string>;
+  /** With several values: the column value each value's key sits under (1.0.82's nested heading). */
+  groups?: Record<string, string>;
+}
+
+/** `columns.x_data` → `x data`: last dotted segment, first `_` → space. */
+export function deriveHeader(key: string): string {
+  const last = key.split('.').pop() ?? key;
+  return last.replace('_', ' ');
 }
 
 const SEP = '\u0000';
@@ -29,14 +38,18 @@ function aggregate(kind: string, values: unknown[]): number | null {
   }
 }
 
-/** Rows grouped by `pivot.rows`, one column per distinct `pivot.columns` value, cells aggregated. */
+/**
+ * Rows grouped by `pivot.rows`, one column per distinct `pivot.columns` value and value of
+ * `pivot.values` (headed `SUM of y` under the column value when there are several), cells
+ * aggregated.
+ */
 export function pivotData(data: CohortData, pivot: Pivot): Pivoted {
   const n = Math.max(0, ...Object.values(data).map((v) => v.length));
   const label = (keys: string[], i: number) => keys.map((k) => String(data[k]?.[i] ?? ''));
   const rowOrder: string[] = [];
   const rowLabels = new Map<string, string[]>();
   const colOrder: string[] = [];
-  const cells = new Map<string, unknown[]>();
+  const cells = new Map<string, number[]>();
   for (let i = 0; i < n; i++) {
     const r = label(pivot.rows, i);
     const rk = r.join(SEP);
@@ -48,22 +61,27 @@ export function pivotData(data: CohortData, pivot: Pivot): Pivoted {
     if (!colOrder.includes(ck)) colOrder.push(ck);
     const cell = `${rk}${SEP}${ck}`;
     if (!cells.has(cell)) cells.set(cell, []);
-    cells.get(cell)!.push(data[pivot.value]?.[i]);
+    cells.get(cell)!.push(i);
   }
   const out: CohortData = {};
   const headers: Record<string, string> = {};
+  const several = pivot.values.length > 1;
+  const groups: Record<string, string> = {};
   pivot.rows.forEach((key, j) => {
     out[key] = rowOrder.map((rk) => rowLabels.get(rk)![j]);
   });
   for (const ck of colOrder) {
-    const key = `pivot:${ck}`;
-    headers[key] = ck;
-    out[key] = rowOrder.map((rk) => {
-      const values = cells.get(`${rk}${SEP}${ck}`);
-      return values ? aggregate(pivot.aggregate, values) : null;
+    pivot.values.forEach((value, vi) => {
+      const key = several ? `pivot:${ck}${SEP}${vi}` : `pivot:${ck}`;
+      headers[key] = several ? `${value.aggregate.toUpperCase()} of ${deriveHeader(value.key)}` : ck;
+      if (several) groups[key] = ck;
+      out[key] = rowOrder.map((rk) => {
+        const rows = cells.get(`${rk}${SEP}${ck}`);
+        return rows ? aggregate(value.aggregate, rows.map((i) => data[value.key]?.[i])) : null;
+      });
     });
   }
-  return { data: out, headers };
+  return several ? { data: out, headers, groups } : { data: out, headers };
 }
 
 function rgb(hex: string): [number, number, number] {

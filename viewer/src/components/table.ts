@@ -9,12 +9,19 @@ import { cohortOptions } from '../traces';
 import type { CohortData, Item, Table } from '../types';
 import type { ItemContext, ItemView } from './item';
 import { Picker } from './picker';
-import { cellColors, pivotData } from './table-format';
+import { cellColors, deriveHeader, pivotData, type Pivoted } from './table-format';
 
 interface Column {
   key: string;
   header: string;
   numeric: boolean;
+  /** A pivot with several values: the column value this one sits under. */
+  group?: string;
+}
+
+/** The heading with its pivot group, where the column stands alone (menu, CSV). */
+function fullHeader(c: Column): string {
+  return c.group ? `${c.group} ${c.header}` : c.header;
 }
 
 type SortDir = 'asc' | 'desc';
@@ -27,12 +34,6 @@ function columnIndex(columns: Column[], name: string): number {
     if (i >= 0) return i;
   }
   return -1;
-}
-
-/** `columns.x_data` → `x data`: last dotted segment, first `_` → space. */
-export function deriveHeader(key: string): string {
-  const last = key.split('.').pop() ?? key;
-  return last.replace('_', ' ');
 }
 
 function cellText(v: unknown): string {
@@ -244,15 +245,32 @@ export class TableView implements ItemView {
     this.renderTable(found.trace, found.data, failed.map((f) => f.message));
   }
 
-  private columnsFor(traceName: string, data: CohortData, headers?: Record<string, string>): Column[] {
-    const def = headers ? undefined : (this.table.column_defs ?? []).find((d) => d.trace_name === traceName);
+  private columnsFor(traceName: string, data: CohortData, pivot: Pivoted | null): Column[] {
+    const def = pivot ? undefined : (this.table.column_defs ?? []).find((d) => d.trace_name === traceName);
     const specs = def?.columns?.length
       ? def.columns.map((c) => ({ key: c.key, header: c.header ?? deriveHeader(c.key) }))
-      : Object.keys(data).map((k) => ({ key: k, header: headers?.[k] ?? (traceName === this.table.data ? k : deriveHeader(k)) }));
+      : Object.keys(data).map((k) => ({ key: k, header: pivot?.headers[k] ?? (traceName === this.table.data ? k : deriveHeader(k)) }));
     return specs.map((s) => {
       const vals = (data[s.key] ?? []).filter((v) => v !== null && v !== undefined);
-      return { ...s, numeric: vals.length > 0 && vals.every((v) => typeof v === 'number') };
+      const group = pivot?.groups?.[s.key];
+      return { ...s, numeric: vals.length > 0 && vals.every((v) => typeof v === 'number'), ...(group === undefined ? {} : { group }) };
     });
+  }
+
+  /** A pivot's column values above their values' columns (1.0.82's nested heading). */
+  private groupRow(shown: (readonly [Column, number])[]): HTMLElement {
+    const tr = h('tr', { class: 'group-row' }, h('th', { class: 'select-col' }));
+    let last: { group: string | undefined; th: HTMLTableCellElement } | null = null;
+    for (const [c] of shown) {
+      if (last && c.group !== undefined && last.group === c.group) {
+        last.th.colSpan += 1;
+        continue;
+      }
+      const th = h('th', { class: c.group === undefined ? '' : 'group', scope: 'colgroup' }, c.group ?? '');
+      tr.append(th);
+      last = { group: c.group, th };
+    }
+    return tr;
   }
 
   private rowsOf(columns: Column[], data: CohortData): unknown[][] {
@@ -318,7 +336,7 @@ export class TableView implements ItemView {
         else this.hidden.add(c.key);
         this.render();
       });
-      colMenu.append(h('label', { class: 'menu-item' }, cb, h('span', null, c.header)));
+      colMenu.append(h('label', { class: 'menu-item' }, cb, h('span', null, fullHeader(c))));
     }
     const colWrap = h(
       'div',
@@ -373,7 +391,7 @@ export class TableView implements ItemView {
   private downloadCsv(columns: Column[], rows: unknown[][], visible: number[]): void {
     const shownCols = columns.map((c, i) => [c, i] as const).filter(([c]) => !this.hidden.has(c.key));
     const chosen = this.selectedRows.size ? visible.filter((i) => this.selectedRows.has(i)) : visible;
-    const lines = [shownCols.map(([c]) => csvField(c.header)).join(',')];
+    const lines = [shownCols.map(([c]) => csvField(fullHeader(c))).join(',')];
     for (const r of chosen) lines.push(shownCols.map(([, i]) => csvField(rows[r][i])).join(','));
     const blob = new Blob([lines.join('\r\n') + '\r\n'], { type: 'text/csv;charset=utf-8' });
     const url = URL.createObjectURL(blob);
@@ -388,7 +406,7 @@ export class TableView implements ItemView {
   private renderTable(traceName: string, traceData: CohortData, warnings: string[]): void {
     const pivot = this.table.pivot?.trace === traceName ? pivotData(traceData, this.table.pivot) : null;
     const data = pivot?.data ?? traceData;
-    const columns = this.columnsFor(traceName, data, pivot?.headers);
+    const columns = this.columnsFor(traceName, data, pivot);
     const rows = this.rowsOf(columns, data);
     const format = this.table.format_cells;
     const colors = format ? cellColors(rows, columns.flatMap((c, i) => (c.numeric ? [i] : [])), format) : null;
@@ -445,7 +463,7 @@ export class TableView implements ItemView {
         ),
       );
     }
-    const thead = h('thead', null, headRow);
+    const thead = h('thead', null, pivot?.groups ? this.groupRow(shown) : null, headRow);
     if (this.showFilters) {
       const fr = h('tr', { class: 'filter-row' }, h('th', { class: 'select-col' }));
       for (const [c] of shown) {
