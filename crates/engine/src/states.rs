@@ -142,25 +142,45 @@ fn rows_of(
         .filter(|row| matches(row))
         .map(|row| keep.iter().map(|i| row[*i].clone()).collect());
     let is_multi = wanted.iter().any(|(_, s)| matches!(s, InputState::Some(_)));
-    let rows = if is_multi {
+    let rows: Vec<Vec<Cell>> = if is_multi {
         combined(&columns, rows, combine)
     } else {
         rows.collect()
     };
-    ResultSet { columns, rows }
+    without_avg_parts(ResultSet { columns, rows })
+}
+
+/// The data without the sum and count columns that carried `avg`s.
+fn without_avg_parts(result: ResultSet) -> ResultSet {
+    let keep: Vec<usize> = (0..result.columns.len())
+        .filter(|i| !result.columns[*i].starts_with(visivo_query::inputs::AVG_PARTS))
+        .collect();
+    if keep.len() == result.columns.len() {
+        return result;
+    }
+    ResultSet {
+        columns: keep.iter().map(|i| result.columns[*i].clone()).collect(),
+        rows: result
+            .rows
+            .into_iter()
+            .map(|row| keep.iter().map(|i| row[*i].clone()).collect())
+            .collect(),
+    }
 }
 
 /// Rows with equal group columns (those not in `combine`) merged into one, each aggregate
-/// column combined; groups keep the order of their first row.
+/// column combined; groups keep the order of their first row. An `avg` is its merged sum over
+/// its merged count.
 fn combined(
     columns: &[String],
     rows: impl Iterator<Item = Vec<Cell>>,
     combine: &[(String, Combine)],
 ) -> Vec<Vec<Cell>> {
-    let how: Vec<Option<Combine>> = columns
+    let how: Vec<Option<&Combine>> = columns
         .iter()
-        .map(|c| combine.iter().find(|(k, _)| k == c).map(|(_, h)| *h))
+        .map(|c| combine.iter().find(|(k, _)| k == c).map(|(_, h)| h))
         .collect();
+    let position = |key: &str| columns.iter().position(|c| c == key);
     let mut order: Vec<Vec<Cell>> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for row in rows {
@@ -178,18 +198,42 @@ fn combined(
             }
             Some(&at) => {
                 for (i, h) in how.iter().enumerate() {
-                    if let Some(h) = h {
-                        order[at][i] = merge(&order[at][i], &row[i], *h);
+                    if let Some(h @ (Combine::Sum | Combine::Min | Combine::Max)) = h {
+                        order[at][i] = merge(&order[at][i], &row[i], h);
                     }
                 }
+            }
+        }
+    }
+    for row in &mut order {
+        for (i, h) in how.iter().enumerate() {
+            if let Some(Combine::Avg { sum, count }) = h {
+                let part = |key: &str| position(key).map(|p| row[p].clone());
+                row[i] = average(part(sum), part(count));
             }
         }
     }
     order
 }
 
+/// `sum / count` as SQL's avg gives it: NULL over no values.
+fn average(sum: Option<Cell>, count: Option<Cell>) -> Cell {
+    let number = |c: &Cell| match c {
+        Cell::Int(i) => Some(*i as f64),
+        Cell::Float(f) => Some(*f),
+        _ => None,
+    };
+    match (
+        sum.as_ref().and_then(number),
+        count.as_ref().and_then(number),
+    ) {
+        (Some(sum), Some(count)) if count > 0.0 => Cell::Float(sum / count),
+        _ => Cell::Null,
+    }
+}
+
 /// Two partial aggregates of one column over disjoint rows, combined (NULL is "no rows").
-fn merge(a: &Cell, b: &Cell, how: Combine) -> Cell {
+fn merge(a: &Cell, b: &Cell, how: &Combine) -> Cell {
     let number = |c: &Cell| match c {
         Cell::Int(i) => Some(*i as f64),
         Cell::Float(f) => Some(*f),
@@ -198,14 +242,14 @@ fn merge(a: &Cell, b: &Cell, how: Combine) -> Cell {
     match (a, b) {
         (Cell::Null, other) | (other, Cell::Null) => other.clone(),
         (Cell::Int(x), Cell::Int(y)) => Cell::Int(match how {
-            Combine::Sum => x.saturating_add(*y),
             Combine::Min => *x.min(y),
             Combine::Max => *x.max(y),
+            _ => x.saturating_add(*y),
         }),
         _ => match (number(a), number(b), how) {
-            (Some(x), Some(y), Combine::Sum) => Cell::Float(x + y),
             (Some(x), Some(y), Combine::Min) => Cell::Float(x.min(y)),
             (Some(x), Some(y), Combine::Max) => Cell::Float(x.max(y)),
+            (Some(x), Some(y), _) => Cell::Float(x + y),
             // Text (min/max of strings and dates) compares as text.
             _ => {
                 let (x, y) = (

@@ -140,7 +140,7 @@ pub struct Partition {
 }
 
 /// How an aggregate's values over disjoint sets of rows give its value over their union.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Combine {
     /// `sum(…)` and `count(…)`: the sum.
     Sum,
@@ -148,7 +148,18 @@ pub enum Combine {
     Min,
     /// `max(…)`: the greatest.
     Max,
+    /// `avg(x)`: the summed `sum(x)` over the summed `count(x)`, carried in these two columns
+    /// (added to the query, left out of the data).
+    Avg {
+        /// The column of `sum(x)`.
+        sum: String,
+        /// The column of `count(x)`.
+        count: String,
+    },
 }
+
+/// The prefix of the columns that carry an `avg`'s sum and count.
+pub const AVG_PARTS: &str = "columns.__avg_";
 
 /// The [`Partition`] of `trace`, if some of its inputs allow one.
 pub fn partition(project: &Project, trace: &Trace) -> Option<Partition> {
@@ -168,7 +179,7 @@ pub fn partition(project: &Project, trace: &Trace) -> Option<Partition> {
             .get(input)
             .is_some_and(|i| i.shape() == InputShape::Multi)
     };
-    let combine = if candidates.iter().any(|(_, _, i)| is_multi(i)) {
+    let (combine, avg_parts) = if candidates.iter().any(|(_, _, i)| is_multi(i)) {
         let other_filters = without_filters(trace, &candidates);
         let combine = combinable(project, trace, &other_filters);
         if combine.is_none() {
@@ -176,7 +187,7 @@ pub fn partition(project: &Project, trace: &Trace) -> Option<Partition> {
         }
         combine.unwrap_or_default()
     } else {
-        Vec::new()
+        Default::default()
     };
     let once = |input: &str, all: &[(usize, String, String)]| {
         all.iter().filter(|(_, _, i)| i == input).count() == 1
@@ -200,6 +211,10 @@ pub fn partition(project: &Project, trace: &Trace) -> Option<Partition> {
         columns.push((input.clone(), format!("columns.{key}")));
     }
     let combine = if candidates.iter().any(|(_, _, i)| is_multi(i)) {
+        let extra = variant.columns.get_or_insert_with(Default::default);
+        for (key, expression) in avg_parts {
+            extra.insert(key, Value::String(format!("?{{{expression}}}")));
+        }
         combine
     } else {
         Vec::new()
@@ -212,12 +227,19 @@ pub fn partition(project: &Project, trace: &Trace) -> Option<Partition> {
 }
 
 static COMBINABLE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?is)^\s*(sum|count|min|max)\s*\((.*)\)\s*$").expect("valid regex")
+    Regex::new(r"(?is)^\s*(sum|count|min|max|avg)\s*\((.*)\)\s*$").expect("valid regex")
 });
 
+/// The columns a grouped trace adds (key under `columns.`, expression).
+type ExtraColumns = Vec<(String, String)>;
+
 /// How each aggregate column combines, if every one does, no filter left in `rest` is an
-/// aggregate and the order is by groups only.
-fn combinable(project: &Project, trace: &Trace, rest: &Trace) -> Option<Vec<(String, Combine)>> {
+/// aggregate and the order is by groups only; and the sum and count columns `avg`s need.
+fn combinable(
+    project: &Project,
+    trace: &Trace,
+    rest: &Trace,
+) -> Option<(Vec<(String, Combine)>, ExtraColumns)> {
     use crate::dialect::{classify, Class};
     let (_, dialect) = crate::compile::target_of_model(project, &trace.model).ok()?;
     let is_plain = |e: &str| classify(dialect, e) == Class::Vanilla;
@@ -237,6 +259,7 @@ fn combinable(project: &Project, trace: &Trace, rest: &Trace) -> Option<Vec<(Str
         return None;
     }
     let mut combine = Vec::new();
+    let mut extra = Vec::new();
     for item in crate::compile::select_items(trace) {
         if is_plain(&item.expression) {
             // A function this dialect doesn't list as an aggregate (median, a user-defined
@@ -262,11 +285,24 @@ fn combinable(project: &Project, trace: &Trace, rest: &Trace) -> Option<Vec<(Str
         let how = match caps[1].to_lowercase().as_str() {
             "min" => Combine::Min,
             "max" => Combine::Max,
+            "avg" => {
+                let n = extra.len() / 2;
+                let (sum, count) = (format!("__avg_sum_{n}"), format!("__avg_count_{n}"));
+                let keys = (format!("columns.{sum}"), format!("columns.{count}"));
+                extra.push((sum, format!("sum({argument})")));
+                extra.push((count, format!("count({argument})")));
+                combine.push((keys.0.clone(), Combine::Sum));
+                combine.push((keys.1.clone(), Combine::Sum));
+                Combine::Avg {
+                    sum: keys.0,
+                    count: keys.1,
+                }
+            }
             _ => Combine::Sum,
         };
         combine.push((item.key, how));
     }
-    Some(combine)
+    Some((combine, extra))
 }
 
 fn without_filters(trace: &Trace, dropped: &[(usize, String, String)]) -> Trace {
@@ -441,9 +477,23 @@ mod tests {
             combines("MAX(v)", ""),
             Some(vec![("props.y".into(), Combine::Max)])
         );
+        assert_eq!(
+            combines("avg(v)", ""),
+            Some(vec![
+                ("columns.__avg_sum_0".into(), Combine::Sum),
+                ("columns.__avg_count_0".into(), Combine::Sum),
+                (
+                    "props.y".into(),
+                    Combine::Avg {
+                        sum: "columns.__avg_sum_0".into(),
+                        count: "columns.__avg_count_0".into()
+                    }
+                ),
+            ])
+        );
         for y in [
-            "avg(v)",
             "count(DISTINCT v)",
+            "avg(DISTINCT v)",
             "sum(a) / sum(b)",
             "median(v)",
         ] {
@@ -452,7 +502,7 @@ mod tests {
         // An aggregate filter applies to the combined groups, not to each value's.
         assert_eq!(combines("sum(v)", ", \"?{sum(v) > 3}\""), None);
         // A single-select groups whatever the aggregate.
-        let project = project_with("  - {name: t, model: ref(m), props: {type: bar, x: \"?{k}\", y: \"?{avg(v)}\"}, filters: [\"?{c = ${ref(one).value}}\", \"?{d IN (${ref(many).values})}\"]}\n");
+        let project = project_with("  - {name: t, model: ref(m), props: {type: bar, x: \"?{k}\", y: \"?{count(DISTINCT v)}\"}, filters: [\"?{c = ${ref(one).value}}\", \"?{d IN (${ref(many).values})}\"]}\n");
         let split = partition(&project, &project.traces["t"]).unwrap();
         assert_eq!(
             split.columns,

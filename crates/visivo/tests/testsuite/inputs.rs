@@ -128,6 +128,29 @@ fn every_state_is_what_the_sql_returns() {
         assert!(close(&by_month(&state["data"]), &expected), "{state}");
     }
 
+    // avg under a multi-select: the run groups by product once and carries each avg as a sum
+    // and a count, so a selection's average is over its rows, never an average of averages.
+    let prices = states(&project, "product prices");
+    assert_eq!(prices["states"].as_array().unwrap().len(), 8);
+    for state in prices["states"].as_array().unwrap() {
+        let products: Vec<String> = state["values"]["products"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| format!("'{}'", p.as_str().unwrap()))
+            .collect();
+        let list = if products.is_empty() {
+            "NULL".to_string()
+        } else {
+            products.join(",")
+        };
+        let sql = format!("select month, avg(price) from sales where product in ({list}) group by month order by month");
+        let expected = sqlite_by_month(&db, &sql, &[]);
+        assert!(close(&by_month(&state["data"]), &expected), "{state}");
+        let cohort = state["data"].as_object().unwrap().values().next();
+        assert!(cohort.is_none_or(|c| c.as_object().unwrap().keys().all(|k| !k.contains("__avg"))));
+    }
+
     // The options query's SQL and the model's rows stay out of what the viewer reads.
     let project_json = std::fs::read_to_string(project.target().join("project.json")).unwrap();
     assert!(!project_json.contains("SELECT DISTINCT"), "{project_json}");
@@ -377,8 +400,8 @@ fn a_trace_without_inputs_any_more_has_no_states() {
     assert!(states.is_file());
     let yaml = std::fs::read_to_string(project.path().join("project.visivo.yml")).unwrap();
     let without = yaml.replacen(
-        "    filters:\n      - ?{region = ${ref(region).value}}\n    order_by: [\"?{month}\"]\n\ncharts:",
-        "    order_by: [\"?{month}\"]\n\ncharts:",
+        "y: \"?{count(DISTINCT customer)}\"}\n    filters:\n      - ?{region = ${ref(region).value}}\n",
+        "y: \"?{count(DISTINCT customer)}\"}\n",
         1,
     );
     assert_ne!(
