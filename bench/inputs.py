@@ -11,7 +11,9 @@ with the same 10 traces (sum, avg, count, count DISTINCT, min/max of several col
                filtered `region = ${ref(region).value} AND product = ${ref(product).value}`:
                160 states per trace, computed by grouping (one query per trace);
   multiselect  one multi-select `product` (8 options, 256 subsets) filtered
-               `product IN (${ref(product).values})`: every subset is its own query.
+               `product IN (${ref(product).values})`: traces whose aggregates combine (sum,
+               count, min, max, avg) run once; count(DISTINCT) runs once per subset;
+  multiselect-combinable  the same without the count(DISTINCT) trace (9 traces).
 
 For each: `visivo run --full-refresh` wall time (median of --repeat, the three interleaved so
 machine noise hits them alike), and the site `visivo dist` writes (bytes). Ratios are against
@@ -82,7 +84,7 @@ def project(kind, regions, products):
             f"  - {{name: product, type: single-select, options: {products}}}",
         ]
         filters = '    filters: ["?{region = ${ref(region).value}}", "?{product = ${ref(product).value}}"]'
-    elif kind == "multiselect":
+    elif kind.startswith("multiselect"):
         lines += [
             "inputs:",
             f"  - {{name: product, type: multi-select, options: {products}}}",
@@ -90,8 +92,9 @@ def project(kind, regions, products):
         filters = '    filters: ["?{product IN (${ref(product).values})}"]'
     else:
         filters = None
+    measures = [m for m in MEASURES if not (kind == "multiselect-combinable" and "DISTINCT" in m[1])]
     lines.append("traces:")
-    for name, expression in MEASURES:
+    for name, expression in measures:
         lines += [
             f"  - name: {name}",
             "    model: ref(sales)",
@@ -101,9 +104,9 @@ def project(kind, regions, products):
         if filters:
             lines.append(filters)
     lines.append("charts:")
-    for name, _ in MEASURES:
+    for name, _ in measures:
         lines.append(f"  - {{name: {name} chart, traces: [ref({name})]}}")
-    items = ", ".join(f"{{chart: ref({name} chart)}}" for name, _ in MEASURES)
+    items = ", ".join(f"{{chart: ref({name} chart)}}" for name, _ in measures)
     lines.append(f"dashboards: [{{name: Sales, rows: [{{items: [{items}]}}]}}]")
     return "\n".join(lines) + "\n"
 
@@ -137,7 +140,7 @@ def main():
     args = parser.parse_args()
     binary = os.path.abspath(args.bin)
     work = tempfile.mkdtemp(prefix="visivo-inputs-bench-")
-    kinds = ["static", "inputs", "multiselect"]
+    kinds = ["static", "inputs", "multiselect", "multiselect-combinable"]
     db = os.path.join(work, "sales.db")
     regions, products = make_db(db, args.rows)
     for kind in kinds:
@@ -159,7 +162,7 @@ def main():
     print(f"{args.rows} rows, 10 traces, median of {args.repeat} runs ({binary})\n")
     print("| project | states per trace | run (s) | run / static | dist size (KB) | size / static |")
     print("|---|---|---|---|---|---|")
-    states = {"static": 1, "inputs": 160, "multiselect": 256}
+    states = {"static": 1, "inputs": 160, "multiselect": 256, "multiselect-combinable": 256}
     for kind in kinds:
         t = statistics.median(times[kind])
         print(f"| {kind} | {states[kind]} | {t:.3f} | {t / base:.2f}x | {sizes[kind] / 1024:.0f} | {sizes[kind] / sizes['static']:.1f}x |")
