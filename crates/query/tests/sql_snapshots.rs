@@ -264,7 +264,8 @@ traces:
 "#;
 
 /// A trace's query in one input state, per dialect: the values are literals escaped for the
-/// dialect; the single-select filter `region = …` becomes a column the run groups by
+/// dialect; the single-select filter `region = …` and the multi-select `product IN (…)` become
+/// columns the run groups by, the avg carried as a sum and a count
 /// (`visivo_query::inputs::partition`).
 #[test]
 fn input_states_per_dialect() {
@@ -297,16 +298,21 @@ fn input_states_per_dialect() {
         let trace = &project.traces["sliced"];
         let compiled = compile_trace(&project, trace).unwrap();
         let filtered = substitute(&compiled.sql, &state, compiled.dialect).unwrap();
-        let split = partition(&project, trace).expect("region is a partition");
-        assert_eq!(
-            split.columns,
-            vec![("region".to_string(), "columns.__input_0".to_string())]
-        );
+        let split = partition(&project, trace).expect("region and products group");
+        let columns = [
+            ("region", "columns.__input_0"),
+            ("products", "columns.__input_1"),
+        ];
+        let expected: Vec<(String, String)> = columns
+            .iter()
+            .map(|(i, c)| (i.to_string(), c.to_string()))
+            .collect();
+        assert_eq!(split.columns, expected);
         let grouped = compile_trace(&project, &split.trace).unwrap();
         let grouped = substitute(&grouped.sql, &state, grouped.dialect).unwrap();
         insta::assert_snapshot!(
             format!("inputs_{source}"),
-            format!("-- one state\n{filtered}\n\n-- grouped by the single-select\n{grouped}")
+            format!("-- one state\n{filtered}\n\n-- grouped by the single- and the multi-select\n{grouped}")
         );
     }
 }
