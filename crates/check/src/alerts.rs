@@ -84,7 +84,7 @@ impl Alert {
                 message: message.clone(),
             },
             Declared::Slack { webhook_url, .. } => Alert::Slack {
-                webhook_url: Secret::new(webhook_url),
+                webhook_url: webhook_url.clone(),
             },
             Declared::Email {
                 subject,
@@ -101,7 +101,7 @@ impl Alert {
                 *port,
                 security.as_deref(),
                 username.as_deref(),
-                password.as_deref(),
+                password.as_ref().map(Secret::expose),
                 from.as_deref(),
                 to,
                 subject,

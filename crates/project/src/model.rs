@@ -246,8 +246,8 @@ pub enum Alert {
         /// Unique name; `defaults.alert_name` and `visivo test -a` select alerts by it.
         #[serde(default)]
         name: Option<String>,
-        /// The webhook's address (keep it in `env_var()`: it is a credential).
-        webhook_url: String,
+        /// The webhook's address (keep it in `env_var()`: it is a credential; never printed).
+        webhook_url: crate::Secret,
     },
     /// Sends an email through an SMTP server.
     Email {
@@ -268,9 +268,9 @@ pub enum Alert {
         /// SMTP login; no login when left out.
         #[serde(default)]
         username: Option<String>,
-        /// SMTP password (keep it in `env_var()`).
+        /// SMTP password (keep it in `env_var()`; never printed).
         #[serde(default)]
-        password: Option<String>,
+        password: Option<crate::Secret>,
         /// Sender address (1.0.30 always used alerts@visio.io).
         #[serde(default)]
         from: Option<String>,

@@ -55,6 +55,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn alerts_print_no_webhook_or_password() {
+        let alerts: Vec<crate::Alert> = serde_json::from_value(serde_json::json!([
+            {"type": "slack", "name": "s", "webhook_url": "https://hooks.example/T0/B0/XyzSecret"},
+            {"type": "email", "name": "e", "to": "a@b.c", "host": "smtp", "password": "hunter2pw"}
+        ]))
+        .unwrap();
+        let printed = format!("{alerts:?}");
+        assert!(
+            !printed.contains("XyzSecret") && !printed.contains("hunter2pw"),
+            "{printed}"
+        );
+    }
+
+    #[test]
     fn formatting_never_shows_the_value() {
         let secret = Secret::new("e");
         assert_eq!(
