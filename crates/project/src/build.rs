@@ -70,6 +70,13 @@ impl Project {
             .and_then(|p| self.spans.find(p))
     }
 
+    /// The kind of the object called `name`, if there is one (names are unique across kinds).
+    pub fn kind_of(&self, name: &str) -> Option<Kind> {
+        Kind::ALL
+            .into_iter()
+            .find(|k| self.paths.contains_key(&(*k, name.to_string())))
+    }
+
     /// Where one field of an object was written (`tests.0.logic`); `None` if it was not written.
     pub fn field_location(&self, kind: Kind, name: &str, field: &str) -> Option<Location> {
         let path = self.paths.get(&(kind, name.to_string()))?;

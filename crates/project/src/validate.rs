@@ -329,9 +329,7 @@ impl Validator<'_> {
             if self.project.traces.contains_key(&target) {
                 continue;
             }
-            let other = Kind::ALL
-                .into_iter()
-                .find(|k| self.project.paths.contains_key(&(*k, target.clone())));
+            let other = self.project.kind_of(&target);
             let message = match other {
                 Some(other) => format!(
                     "`ref({target})` points to a {}, but `${{ref(…)}}` here reads a trace's data",

@@ -14,8 +14,8 @@ sources:
   - {name: rs, type: redshift, database: shop, host: localhost}
 "#;
 
-/// Compiles `trace` of a project made of the sources above plus `yaml`.
-fn sql(yaml: &str, trace: &str) -> String {
+/// The project made of the sources above plus `yaml`.
+fn project(yaml: &str) -> visivo_project::Project {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("project.visivo.yml"),
@@ -27,9 +27,14 @@ fn sql(yaml: &str, trace: &str) -> String {
         source_override: None,
         profile: None,
     });
-    let project = loaded
+    loaded
         .project
-        .unwrap_or_else(|| panic!("{}", loaded.report.render(&loaded.files)));
+        .unwrap_or_else(|| panic!("{}", loaded.report.render(&loaded.files)))
+}
+
+/// Compiles `trace` of a project made of the sources above plus `yaml`.
+fn sql(yaml: &str, trace: &str) -> String {
+    let project = project(yaml);
     let compiled = compile_trace(&project, &project.traces[trace]).unwrap();
     let mut out = compiled.sql;
     for w in compiled.warnings {
@@ -284,17 +289,7 @@ fn input_states_per_dialect() {
         ),
     ]);
     for source in ["shop_db", "pg", "my", "sf", "bq"] {
-        let dir = tempfile::tempdir().unwrap();
-        let yaml = format!("{SOURCES}{}{INPUTS}", orders_on(source));
-        std::fs::write(dir.path().join("project.visivo.yml"), yaml).unwrap();
-        let loaded = load_project(&LoadOptions {
-            working_dir: dir.path(),
-            source_override: None,
-            profile: None,
-        });
-        let project = loaded
-            .project
-            .unwrap_or_else(|| panic!("{}", loaded.report.render(&loaded.files)));
+        let project = project(&format!("{}{INPUTS}", orders_on(source)));
         let trace = &project.traces["sliced"];
         let compiled = compile_trace(&project, trace).unwrap();
         let filtered = substitute(&compiled.sql, &state, compiled.dialect).unwrap();

@@ -187,9 +187,7 @@ impl Validator<'_> {
     fn input_reference_problem(&self, name: &str, field: &str) -> Option<(String, Option<String>)> {
         let accessor = Accessor::from_name(field);
         let Some(input) = self.project.inputs.get(name) else {
-            let is_other_object = Kind::ALL
-                .iter()
-                .any(|k| self.project.location(*k, name).is_some());
+            let is_other_object = self.project.kind_of(name).is_some();
             return (accessor.is_some() && !is_other_object).then(|| {
                 let hint = did_you_mean(name, self.project.inputs.keys().map(String::as_str));
                 (format!("`${{ref({name}).{field}}}` names no input"), hint)

@@ -68,9 +68,7 @@ impl Validator<'_> {
                 let parts = std::iter::once((format!("rows.{r}.name"), &row.name, "row"));
                 for (field, part, what) in parts.chain(items) {
                     let Some(part) = part else { continue };
-                    let object = Kind::ALL
-                        .into_iter()
-                        .find(|k| self.project.paths.contains_key(&(*k, part.clone())));
+                    let object = self.project.kind_of(part);
                     let clash = match (seen.get(part), object) {
                         (Some(first), _) => Some(format!(
                             "the {what} name '{part}' is already used by {first}"

@@ -213,9 +213,7 @@ impl Validator<'_> {
             {
                 continue;
             }
-            let other = Kind::ALL
-                .into_iter()
-                .find(|k| self.project.paths.contains_key(&(*k, target.clone())));
+            let other = self.project.kind_of(&target);
             let message = match other {
                 Some(other) => format!(
                     "`ref({target})` points to {}, but here `${{ref(…)}}` names {}",
