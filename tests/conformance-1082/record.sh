@@ -18,6 +18,11 @@
 # exit code and each test's outcome. 1.0.82's `test` reads <out>/<trace>/data.json while
 # its `run` writes <out>/main/traces/<trace>/data.json, so it is given
 # `-o target/main/traces`; with the default every test fails with "Data file not found".
+# Insights (1.0.76+) go to expected/insights/<insight>/: insight.json (1.0.82's
+# target/main/insights/<insight>.json), query.sql (the pre_query, or the post_query of an
+# insight with inputs) and data.json, or for an insight with inputs states/<input>=<option>.json
+# per combination of options: insights_1082.py runs each insight's browser query in DuckDB
+# over its parquet files as 1.0.82's viewer does and groups the rows by split.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -69,6 +74,7 @@ for case in "${CASES[@]}"; do
                 status=$?
             "$VENV/bin/python" "$HERE/tests_outcome.py" "$status" <test.log >test.json
         fi
+        "$VENV/bin/python" "$HERE/insights_1082.py" . insights.out
     )
     rm -rf "$dir/expected"
     mkdir -p "$dir/expected"
@@ -82,5 +88,6 @@ for case in "${CASES[@]}"; do
         fi
     done
     [ -f "$work/test.json" ] && cp "$work/test.json" "$dir/expected/"
+    [ -d "$work/insights.out" ] && cp -r "$work/insights.out" "$dir/expected/insights"
     rm -rf "$work"
 done

@@ -1,0 +1,14 @@
+WITH "mchmirdceiftgjdpvigmdytawohib" AS (
+  SELECT
+    *
+  FROM sales
+)
+SELECT
+  "mchmirdceiftgjdpvigmdytawohib"."id" AS "mysozrwckhhygti",
+  "mchmirdceiftgjdpvigmdytawohib"."amount" AS "mncbuomfqbbmggo"
+FROM "mchmirdceiftgjdpvigmdytawohib"
+GROUP BY
+  "mchmirdceiftgjdpvigmdytawohib"."id",
+  "mchmirdceiftgjdpvigmdytawohib"."amount"
+ORDER BY
+  "mchmirdceiftgjdpvigmdytawohib"."id" ASC NULLS LAST

@@ -1,0 +1,2 @@
+WITH base_query AS (SELECT * FROM sales), columnize_cohort_on AS (SELECT *, 'sales_trace' AS "cohort_on" FROM base_query) SELECT id AS "props.x", amount AS "props.y", "cohort_on" FROM columnize_cohort_on GROUP BY id, amount, "cohort_on" ORDER BY id
+-- source: shop
