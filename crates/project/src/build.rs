@@ -144,6 +144,9 @@ pub(crate) fn build(
     builder.table_data_traces();
     builder.project.spans = std::mem::take(&mut builder.spans);
     crate::validate::validate(&builder.project, builder.report);
+    if !builder.report.has_errors() {
+        crate::insights::lower(&mut builder.project, builder.report);
+    }
     builder.project
 }
 
@@ -618,6 +621,7 @@ impl Builder<'_> {
                 tests: None,
                 changed: None,
                 rows_of_model: true,
+                from_insight: None,
             };
             project.traces.insert(name.clone(), trace);
             project.paths.insert((Kind::Trace, name.clone()), data_path);

@@ -3,6 +3,7 @@
 //! no script arguments, no alert settings (1.0.30 leaked all of these to the browser).
 
 use crate::build::Project;
+use crate::expr;
 use crate::model::*;
 use crate::selector_option::OptionKind;
 use serde_json::{json, Map, Value};
@@ -150,10 +151,8 @@ fn chart(project: &Project, c: &Chart) -> Value {
     if let Some(s) = &c.selector {
         out.insert("selector".into(), selector(project, s));
     }
-    out.insert("traces".into(), traces(project, &c.traces));
-    if !c.insights.is_empty() {
-        out.insert("insights".into(), json!(c.insights));
-    }
+    let shown = [&c.traces[..], &c.insights[..]].concat();
+    out.insert("traces".into(), traces(project, &shown));
     if let Some(layout) = &c.layout {
         out.insert("layout".into(), Value::Object(layout.clone()));
     }
@@ -169,16 +168,19 @@ fn table(project: &Project, t: &Table) -> Value {
     if let Some(s) = &t.selector {
         out.insert("selector".into(), selector(project, s));
     }
-    out.insert("traces".into(), traces(project, &t.traces));
+    let data_insight = t.data.iter().filter(|d| project.insights.contains_key(*d));
+    let shown: Vec<String> = t
+        .traces
+        .iter()
+        .chain(&t.insights)
+        .chain(data_insight)
+        .cloned()
+        .collect();
+    out.insert("traces".into(), traces(project, &shown));
     let data_trace = t.data.as_ref().filter(|d| project.models.contains_key(*d));
     if let (Some(_), Some(name)) = (data_trace, &t.name) {
         // The trace of the model's rows is named after the table.
         out.insert("data".into(), json!(name));
-    }
-    let data_insight = t.data.iter().filter(|d| project.insights.contains_key(*d));
-    let insights: Vec<&String> = t.insights.iter().chain(data_insight).collect();
-    if !insights.is_empty() {
-        out.insert("insights".into(), json!(insights));
     }
     if let Some(defs) = &t.column_defs {
         out.insert("column_defs".into(), json!(defs));
@@ -233,5 +235,34 @@ fn traces(project: &Project, names: &[String]) -> Value {
 }
 
 fn trace(t: &Trace) -> Value {
-    json!({"name": t.name, "changed": true, "props": t.props})
+    match t.from_insight {
+        // An insight's SQL stays on the machine: its data brings every `?{…}` value.
+        Some(_) => json!({"name": t.name, "changed": true, "props": without_queries(&t.props)}),
+        None => json!({"name": t.name, "changed": true, "props": t.props}),
+    }
+}
+
+fn without_queries(props: &Map<String, Value>) -> Map<String, Value> {
+    props
+        .iter()
+        .filter_map(|(k, v)| Some((k.clone(), value_without_queries(v)?)))
+        .collect()
+}
+
+fn value_without_queries(value: &Value) -> Option<Value> {
+    match value {
+        Value::String(s)
+            if expr::extract_query(s).is_some() || expr::selected_query(s).is_some() =>
+        {
+            None
+        }
+        Value::Array(items) => Some(Value::Array(
+            items
+                .iter()
+                .map(|v| value_without_queries(v).unwrap_or(Value::Null))
+                .collect(),
+        )),
+        Value::Object(map) => Some(Value::Object(without_queries(map))),
+        other => Some(other.clone()),
+    }
 }

@@ -154,6 +154,33 @@ pub fn context_references(text: &str) -> Vec<Reference> {
         .collect()
 }
 
+/// `text` with each `${ref(name)…}` replaced by what `replace` returns for it (`None` keeps it).
+pub fn replace_context_references<E>(
+    text: &str,
+    mut replace: impl FnMut(&Reference) -> Result<Option<String>, E>,
+) -> Result<String, E> {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for caps in CONTEXT_REF_FIELD.captures_iter(text) {
+        let whole = caps.get(0).expect("the whole match");
+        let Some(name) = caps.get(1).or(caps.get(2)).or(caps.get(3)) else {
+            continue;
+        };
+        let field = caps.get(4).map(|m| m.as_str()).filter(|f| !f.is_empty());
+        let reference = Reference {
+            name: name.as_str().trim().to_string(),
+            field: field.map(|f| f.trim_start_matches('.').to_string()),
+        };
+        if let Some(replacement) = replace(&reference)? {
+            out.push_str(&text[last..whole.start()]);
+            out.push_str(&replacement);
+            last = whole.end();
+        }
+    }
+    out.push_str(&text[last..]);
+    Ok(out)
+}
+
 /// Which values of a column a `column(name)` takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ColumnSelection {

@@ -1,4 +1,4 @@
-//! Who depends on whom: traces read models, local merges read models, SQL models read sources;
+//! Who depends on whom: traces (and insights, made traces) read models, local merges read models, SQL models read sources;
 //! charts, tables and selectors show traces; dashboards show charts, tables and selectors.
 
 use crate::build::Project;
@@ -43,20 +43,26 @@ pub fn model_sources(project: &Project, model: &str) -> Vec<String> {
 fn related_names(project: &Project, trace: &str) -> Vec<String> {
     let mut names = vec![trace.to_string()];
     if let Some(t) = project.traces.get(trace) {
-        names.extend(model_closure(project, &t.model));
-        names.extend(model_sources(project, &t.model));
+        let models = match &t.from_insight {
+            Some(insight) => insight.models.clone(),
+            None => vec![t.model.clone()],
+        };
+        for model in models {
+            names.extend(model_closure(project, &model));
+            names.extend(model_sources(project, &model));
+        }
     }
     let shows = |traces: &[String]| traces.iter().any(|t| t == trace);
     let charts: Vec<&String> = project
         .charts
         .iter()
-        .filter(|(_, c)| shows(&c.traces))
+        .filter(|(_, c)| shows(&c.traces) || shows(&c.insights))
         .map(|(n, _)| n)
         .collect();
     let tables: Vec<&String> = project
         .tables
         .iter()
-        .filter(|(_, t)| shows(&t.traces))
+        .filter(|(_, t)| shows(&t.traces) || shows(&t.insights) || t.data.as_deref() == Some(trace))
         .map(|(n, _)| n)
         .collect();
     let selectors: Vec<&String> = project

@@ -53,6 +53,7 @@ pub mod expr;
 pub mod graph;
 pub mod input;
 mod inputs;
+mod insights;
 pub mod layout;
 mod lenient;
 mod lift;

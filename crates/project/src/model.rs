@@ -528,6 +528,15 @@ impl Model {
             Model::Sql(m) => m.name.as_deref(),
         }
     }
+
+    /// The SQL whose rows the model is: its own, or its CSV-script table's.
+    pub fn rows_sql(&self) -> String {
+        match self {
+            Model::Sql(m) => m.sql.clone(),
+            Model::CsvScript(m) => format!("select * from {}", m.table_name),
+            Model::LocalMerge(m) => m.sql.clone(),
+        }
+    }
 }
 
 /// A model whose SQL runs on a source; it becomes the trace queries' base query.
@@ -642,6 +651,20 @@ pub struct Trace {
     #[serde(skip)]
     #[schemars(skip)]
     pub rows_of_model: bool,
+    /// Made from an insight (docs/insights.md): the models its fields reach, and the join.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub from_insight: Option<FromInsight>,
+}
+
+/// What a trace made from an insight reads: the models its fields reach (the first is
+/// [`Trace::model`]) and, when there are several, the SELECT that joins them by their relations.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FromInsight {
+    /// Every model the insight's fields, metrics and dimensions reach, in order of mention.
+    pub models: Vec<String>,
+    /// `SELECT … FROM (<a>) AS "a" JOIN (<b>) AS "b" ON …`, when `models` has several.
+    pub joined_sql: Option<String>,
 }
 
 fn default_props() -> Map<String, Value> {

@@ -47,6 +47,14 @@ pub struct SqlDialect {
     pub aggregates: &'static [&'static str],
 }
 
+impl SqlDialect {
+    /// `identifier` quoted, the quote character doubled inside it.
+    pub fn quote(&self, identifier: &str) -> String {
+        let q = self.quote;
+        format!("{q}{}{q}", identifier.replace(q, &format!("{q}{q}")))
+    }
+}
+
 /// Fields of the servers reached over the PostgreSQL and MySQL protocols.
 const NETWORK_FIELDS: &[&str] = &[
     "database",

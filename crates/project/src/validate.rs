@@ -77,7 +77,6 @@ pub fn validate(project: &Project, report: &mut Report) {
     v.relations();
     v.insights();
     v.inputs();
-    v.not_built_yet();
 }
 
 struct Validator<'a> {

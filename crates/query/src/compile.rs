@@ -81,13 +81,13 @@ pub fn target_of_model(project: &Project, model: &str) -> Result<(Target, Source
     })
 }
 
-/// The SQL whose rows a model is: its own, or its CSV-script table's.
-pub fn base_sql(model: &Model) -> String {
-    match model {
-        Model::Sql(m) => m.sql.clone(),
-        Model::CsvScript(m) => format!("select * from {}", m.table_name),
-        Model::LocalMerge(m) => m.sql.clone(),
-    }
+/// The rows a trace reads: its model's, or those of the models an insight joins.
+fn trace_rows_sql(model: &Model, trace: &Trace) -> String {
+    let joined = trace
+        .from_insight
+        .as_ref()
+        .and_then(|i| i.joined_sql.clone());
+    joined.unwrap_or_else(|| model.rows_sql())
 }
 
 /// Compiles a trace to SQL: its model's SQL as a CTE, the props' `?{…}` columns, cohort, GROUP BY,
@@ -99,7 +99,7 @@ pub fn compile_trace(project: &Project, trace: &Trace) -> Result<CompiledTrace, 
     if trace.rows_of_model {
         return Ok(CompiledTrace {
             trace: trace.name.clone(),
-            sql: model_rows(&base_sql(model), trace, &target, dialect),
+            sql: model_rows(&model.rows_sql(), trace, &target, dialect),
             dialect,
             target,
             warnings: Vec::new(),
@@ -112,7 +112,7 @@ pub fn compile_trace(project: &Project, trace: &Trace) -> Result<CompiledTrace, 
     let filters = Filters::split(trace, dialect, &mut warnings);
     let group_by = group_by(&items, &order_by, &cohort, dialect);
     let sql = render(&Parts {
-        base_sql: base_sql(model),
+        base_sql: trace_rows_sql(model, trace),
         cohort,
         items,
         filters,

@@ -36,8 +36,7 @@ pub(crate) enum Class {
 
 /// `identifier` quoted for `dialect`, quotes inside it doubled.
 pub(crate) fn quote(dialect: SourceType, identifier: &str) -> String {
-    let q = dialect.dialect().quote;
-    format!("{q}{}{q}", identifier.replace(q, &format!("{q}{q}")))
+    dialect.dialect().quote(identifier)
 }
 
 /// Where a filter on `expression` belongs in `dialect`.

@@ -2,7 +2,7 @@
 //! `.values`, `.min` and `.max` becomes a literal of the trace's dialect. The values are the
 //! inputs' options, never text a reader typed, and are escaped as data.
 
-use crate::compile::{base_sql, target_of_model, Target};
+use crate::compile::{target_of_model, Target};
 use crate::dialect::quote;
 use regex::Regex;
 use serde_json::Value;
@@ -44,7 +44,7 @@ pub fn compile_options(project: &Project, name: &str) -> Result<Option<CompiledO
     let (target, dialect) = target_of_model(project, &model_name)?;
     let rows = format!(
         "({}) AS {}",
-        base_sql(&project.models[&model_name]),
+        project.models[&model_name].rows_sql(),
         quote(dialect, &model_name)
     );
     let sql = MODEL_REFERENCE

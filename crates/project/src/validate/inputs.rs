@@ -184,7 +184,11 @@ impl Validator<'_> {
         }
     }
 
-    fn input_reference_problem(&self, name: &str, field: &str) -> Option<(String, Option<String>)> {
+    pub(super) fn input_reference_problem(
+        &self,
+        name: &str,
+        field: &str,
+    ) -> Option<(String, Option<String>)> {
         let accessor = Accessor::from_name(field);
         let Some(input) = self.project.inputs.get(name) else {
             let is_other_object = self.project.kind_of(name).is_some();

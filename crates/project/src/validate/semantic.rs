@@ -1,11 +1,14 @@
 //! Insights, metrics, dimensions and relations (1.0.76), a table's `data`, and `${ref(x).field}`
-//! outside tests: where such a reference may stand and what it may name.
+//! outside tests: where such a reference may stand and what it may name. What can only be known
+//! while making an insight's query (a cycle of metrics, models no relation joins) is reported
+//! by `crate::insights`.
 
 use super::inputs::is_input_accessor;
 use super::{walk_strings, walk_trace_queries, Validator};
 use crate::build::with_article;
-use crate::diagnostics::{did_you_mean, Diagnostic};
+use crate::diagnostics::did_you_mean;
 use crate::expr::{context_references, extract_query};
+use crate::input::input_references;
 use crate::model::*;
 use crate::semantic::is_identifier;
 use serde_json::Value;
@@ -157,6 +160,7 @@ impl Validator<'_> {
             self.plotly_props(Kind::Insight, name, &insight.props, &templated);
             for (path, text) in texts {
                 self.references(Kind::Insight, name, &path, &text, &INSIGHT_REFERENCES);
+                self.insight_inputs(name, &path, &text);
             }
             for (i, interaction) in insight.interactions.iter().enumerate() {
                 let field = format!("interactions.{i}");
@@ -179,7 +183,22 @@ impl Validator<'_> {
                         );
                     }
                     self.references(Kind::Insight, name, &path, text, &INSIGHT_REFERENCES);
+                    self.insight_inputs(name, &path, text);
                 }
+            }
+        }
+    }
+
+    /// `${ref(x).value}` and friends in an insight: the accessor fits the input.
+    fn insight_inputs(&mut self, name: &str, path: &str, text: &str) {
+        for reference in input_references(text) {
+            if !self.project.inputs.contains_key(&reference.name) {
+                continue;
+            }
+            if let Some((message, help)) =
+                self.input_reference_problem(&reference.name, &reference.field)
+            {
+                self.error(Kind::Insight, name, Some(path), message).help = help;
             }
         }
     }
@@ -233,46 +252,10 @@ impl Validator<'_> {
             self.error(kind, name, Some(field), message).help = hint;
         }
     }
-
-    /// One warning naming the insights, metrics, dimensions and relations: read and checked, not
-    /// computed yet.
-    pub(super) fn not_built_yet(&mut self) {
-        let p = self.project;
-        let groups = [
-            (Kind::Insight, p.insights.keys().collect::<Vec<_>>()),
-            (Kind::Metric, p.metrics.keys().collect()),
-            (Kind::Dimension, p.dimensions.keys().collect()),
-            (Kind::Relation, p.relations.keys().collect()),
-        ];
-        let named: Vec<String> = groups
-            .iter()
-            .filter(|(_, names)| !names.is_empty())
-            .map(|(kind, names)| {
-                let names: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
-                format!("{} {}", kind.section(), names.join(", "))
-            })
-            .collect();
-        let Some(first) = groups
-            .iter()
-            .find_map(|(k, names)| Some((*k, *names.first()?)))
-        else {
-            return;
-        };
-        let message = format!(
-            "insights, metrics, dimensions and relations are not built yet (a later release computes them); read and checked: {}",
-            named.join("; ")
-        );
-        self.report.push(
-            Diagnostic::warning(message)
-                .at(self.project.location(first.0, first.1))
-                .help("charts and tables that show an insight say so on the dashboard"),
-        );
-    }
 }
 
 #[cfg(test)]
 pub(super) mod tests {
-    use crate::diagnostics::Severity;
     use crate::{load_project, LoadOptions, Loaded};
 
     pub(in crate::validate) fn load(yaml: &str) -> Loaded {
@@ -314,7 +297,7 @@ models:
 ";
 
     #[test]
-    fn insights_metrics_dimensions_relations_load_with_one_warning() {
+    fn insights_become_traces_with_metrics_and_dimensions_expanded() {
         let loaded = load(&format!(
             "{MODELS}
 metrics:
@@ -347,21 +330,24 @@ inputs:
 "
         ));
         let report = loaded.report.render(&loaded.files);
-        assert!(!loaded.report.has_errors(), "{report}");
-        let warnings: Vec<_> = loaded
-            .report
-            .items
-            .iter()
-            .filter(|d| d.severity == Severity::Warning)
-            .collect();
-        assert_eq!(warnings.len(), 1, "{report}");
-        assert_eq!(
-            warnings[0].message,
-            "insights, metrics, dimensions and relations are not built yet (a later release computes them); read and checked: insights 'revenue', 'inline'; metrics 'total_revenue', 'revenue_per_user'; dimensions 'order_month', 'is_big'; relations 'orders_to_users'"
-        );
+        assert!(loaded.report.items.is_empty(), "{report}");
         let project = loaded.project.unwrap();
         assert_eq!(project.charts["c"].insights, ["revenue", "inline"]);
         assert_eq!(project.tables["t"].data.as_deref(), Some("revenue"));
+        let revenue = &project.traces["revenue"];
+        assert_eq!(revenue.model, "orders");
+        assert_eq!(revenue.props["x"], "?{(DATE_TRUNC('month', day))}");
+        assert_eq!(revenue.props["y"], "?{(SUM(amount))}");
+        assert_eq!(revenue.cohort_on.as_deref(), Some("?{region}"));
+        assert_eq!(
+            revenue.filters.as_deref(),
+            Some(&["?{amount > 10 and region = ${ref(region).value}}".to_string()][..])
+        );
+        assert_eq!(
+            revenue.order_by.as_deref(),
+            Some(&["?{day desc}".to_string()][..])
+        );
+        assert_eq!(project.traces["inline"].props["values"], "?{amount}");
         let crate::Model::Sql(orders) = &project.models["orders"] else {
             panic!("a SQL model")
         };

@@ -55,7 +55,9 @@ fn check_case(case: &str, differing: &[&str]) -> (tempfile::TempDir, PathBuf) {
     for entry in std::fs::read_dir(case_dir(case).join("expected")).unwrap() {
         let entry = entry.unwrap();
         let trace = entry.file_name().to_string_lossy().to_string();
-        if !entry.file_type().unwrap().is_dir() || differing.contains(&trace.as_str()) {
+        // expected/insights/ holds the insights' recordings (`insights()` compares them).
+        let is_trace = entry.file_type().unwrap().is_dir() && trace != "insights";
+        if !is_trace || differing.contains(&trace.as_str()) {
             continue;
         }
         let theirs = read_json(&entry.path().join("data.json"));
@@ -151,6 +153,98 @@ fn scripts_merges() {
     assert_eq!(their_ids, Some(serde_json::json!([2.5, 1.5, 1.0])));
     assert_eq!(our_ids, Some(serde_json::json!([2, 1, 1])));
     assert!(same_json_with(&our_data, &theirs, same_number));
+}
+
+/// Insights (1.0.76+): our data.json of each against the rows 1.0.82 computed for it, and our
+/// states.json against the rows its browser computes for each input value. Differences on
+/// purpose (docs/differences.md): a sort without NULLS FIRST/LAST keeps the database's order of
+/// NULLs (1.0.82 rewrote `ASC` to `ASC NULLS LAST`), and a NULL split value is left out with a
+/// warning, as a trace's NULL cohort is (1.0.82 drew it as a series called "null").
+#[test]
+fn insights() {
+    let (_dir, ours) = check_case("insights", &[]);
+    let recorded = case_dir("insights").join("expected/insights");
+    let mut compared = 0;
+    for entry in std::fs::read_dir(&recorded).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        let dir = recorded.join(&name);
+        if dir.join("data.json").exists() {
+            let mut theirs = read_json(&dir.join("data.json"));
+            let our_data = read_json(&ours.join(&name).join("data.json"));
+            match name.as_str() {
+                "by_region" | "joined_left" => nulls_first(&mut theirs[&name]),
+                "split_region" => {
+                    theirs.as_object_mut().unwrap().remove("null");
+                }
+                _ => {}
+            }
+            assert!(
+                same_json_with(&our_data, &theirs, same_number),
+                "{name}\nours:   {our_data}\ntheirs: {theirs}"
+            );
+            compared += 1;
+        }
+        if dir.join("states").exists() {
+            compared += compare_states(&dir.join("states"), &ours.join(&name));
+        }
+    }
+    assert_eq!(compared, 14 + 12, "insights and input states compared");
+}
+
+/// Moves the row whose `props.x` is null to the front, in every column of a cohort.
+fn nulls_first(cohort: &mut Value) {
+    let at = cohort["props.x"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(Value::is_null)
+        .expect("a NULL x");
+    for column in cohort.as_object_mut().unwrap().values_mut() {
+        let values = column.as_array_mut().unwrap();
+        let value = values.remove(at);
+        values.insert(0, value);
+    }
+}
+
+/// Each recorded `<input>=<value>,….json` against the state of ours with those values.
+fn compare_states(recorded: &Path, ours: &Path) -> usize {
+    let states = read_json(&ours.join("states.json"));
+    let mut compared = 0;
+    for entry in std::fs::read_dir(recorded).unwrap() {
+        let path = entry.unwrap().path();
+        let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+        let values: serde_json::Map<String, Value> = stem
+            .split(',')
+            .map(|pair| {
+                let (input, value) = pair.split_once('=').unwrap();
+                (input.to_string(), Value::String(value.to_string()))
+            })
+            .collect();
+        let as_text = |v: &Value| match v {
+            Value::String(s) => Value::String(s.clone()),
+            other => Value::String(other.to_string()),
+        };
+        let ours = states["states"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| {
+                let state = s["values"].as_object().unwrap();
+                state.len() == values.len()
+                    && state
+                        .iter()
+                        .all(|(k, v)| values.get(k) == Some(&as_text(v)))
+            })
+            .unwrap_or_else(|| panic!("no state {stem} in {states}"));
+        let theirs = read_json(&path);
+        assert!(
+            same_json_with(&ours["data"], &theirs, same_number),
+            "{stem}\nours:   {}\ntheirs: {theirs}",
+            ours["data"]
+        );
+        compared += 1;
+    }
+    compared
 }
 
 /// `visivo test`'s outcome: 1.0.82's exit code and failed tests against ours.
