@@ -33,18 +33,19 @@ pub struct Project {
     pub sources: IndexMap<String, Source>,
     /// `models` by name, inline models included.
     pub models: IndexMap<String, Model>,
-    /// `metrics` by name, those of models included (1.0.76; not computed yet).
+    /// `metrics` by name, those of models included (1.0.76; expanded into insights).
     pub metrics: IndexMap<String, Metric>,
-    /// `dimensions` by name, those of models included (1.0.76; not computed yet).
+    /// `dimensions` by name, those of models included (1.0.76; expanded into insights).
     pub dimensions: IndexMap<String, Dimension>,
-    /// `relations` by name (1.0.76; not computed yet).
+    /// `relations` by name (1.0.76; join the models of an insight).
     pub relations: IndexMap<String, Relation>,
     /// `inputs` by name, inline inputs of dashboard items included (docs/interactivity.md).
     pub inputs: IndexMap<String, Input>,
     /// `traces` by name, inline traces included, and one per table showing a model's `data`
     /// (named after the table; [`Trace::rows_of_model`]).
     pub traces: IndexMap<String, Trace>,
-    /// `insights` by name, inline insights included (1.0.76; not computed yet).
+    /// `insights` by name, inline insights included (1.0.76); each is also a trace of
+    /// [`Self::traces`] under its name (docs/insights.md).
     pub insights: IndexMap<String, Insight>,
     /// `charts` by name, inline charts included.
     pub charts: IndexMap<String, Chart>,

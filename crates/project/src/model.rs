@@ -552,11 +552,11 @@ pub struct SqlModel {
     #[serde(default, alias = "target")]
     #[schemars(with = "Option<RefOr<Source>>")]
     pub source: Option<Ref>,
-    /// Aggregates over this model's rows (1.0.76; not computed yet).
+    /// Aggregates over this model's rows (1.0.76), read by insights as `${ref(model).metric}`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(with = "Vec<Metric>")]
     pub metrics: Vec<Ref>,
-    /// Row-level expressions over this model's columns (1.0.76; not computed yet).
+    /// Row-level expressions over this model's columns (1.0.76), read by insights.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(with = "Vec<Dimension>")]
     pub dimensions: Vec<Ref>,
@@ -719,7 +719,7 @@ pub struct Chart {
     #[serde(default)]
     #[schemars(with = "Vec<RefOr<Trace>>")]
     pub traces: Vec<Ref>,
-    /// Insights drawn (1.0.76; not supported yet: the viewer says so).
+    /// Insights drawn, after the traces (1.0.76; docs/insights.md).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(with = "Vec<RefOr<Insight>>")]
     pub insights: Vec<Ref>,
@@ -746,11 +746,11 @@ pub struct Table {
     #[serde(default)]
     #[schemars(with = "Vec<RefOr<Trace>>")]
     pub traces: Vec<Ref>,
-    /// A model whose rows it shows, every column (1.0.80); or an insight (not supported yet).
+    /// A model whose rows it shows, every column (1.0.80); or an insight whose results it shows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<TableData>")]
     pub data: Option<Ref>,
-    /// Insights it shows (1.0.76, deprecated by 1.0.80 for `data`; not supported yet).
+    /// Insights it shows (1.0.76, deprecated by 1.0.80 for `data`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(with = "Vec<RefOr<Insight>>")]
     pub insights: Vec<Ref>,

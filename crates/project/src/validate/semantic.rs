@@ -7,7 +7,7 @@ use super::inputs::is_input_accessor;
 use super::{walk_strings, walk_trace_queries, Validator};
 use crate::build::with_article;
 use crate::diagnostics::did_you_mean;
-use crate::expr::{context_references, extract_query};
+use crate::expr::{context_references, extract_query, selected_query};
 use crate::input::input_references;
 use crate::model::*;
 use crate::semantic::is_identifier;
@@ -190,9 +190,29 @@ impl Validator<'_> {
     }
 
     /// `${ref(x).value}` and friends in an insight: the accessor fits the input.
+    /// An input is read where its value becomes SQL data: not in a plain prop (plotly would get
+    /// the text) nor as a sort direction (a value, not SQL).
     fn insight_inputs(&mut self, name: &str, path: &str, text: &str) {
+        let is_query = extract_query(text).is_some() || selected_query(text).is_some();
         for reference in input_references(text) {
             if !self.project.inputs.contains_key(&reference.name) {
+                continue;
+            }
+            let input = &reference.name;
+            if path.starts_with("props") && !is_query {
+                self.error(Kind::Insight, name, Some(path), format!("input '{input}' is read in a prop that is not a `?{{…}}` query: its value would reach plotly as the text `${{ref({input})…}}`"))
+                    .help = Some(format!("compute the prop from the value, e.g. `?{{ CASE WHEN ${{ref({input}).value}} = 'x' THEN … END }}`"));
+                continue;
+            }
+            let before = text[..reference.range.start].trim_end();
+            let after_an_operand = before.ends_with(|c: char| {
+                c.is_alphanumeric() || matches!(c, '_' | ')' | '}' | '"' | '`')
+            });
+            let direction =
+                after_an_operand && text[reference.range.end..].trim_start().starts_with('}');
+            if path.ends_with(".sort") && direction {
+                self.error(Kind::Insight, name, Some(path), format!("input '{input}' can't choose the sort direction: an input's value is data, never SQL"))
+                    .help = Some(format!("sort by a value instead, e.g. `?{{ CASE WHEN ${{ref({input}).value}} = 'desc' THEN -x ELSE x END }}`"));
                 continue;
             }
             if let Some((message, help)) =
@@ -419,6 +439,29 @@ tables:
                 "14:55 `${ref(orders)…}` can't be used in a trace: its SQL would reach the database as written",
                 "14:96 `${ref(users)…}` can't be used in a trace: its SQL would reach the database as written",
                 "20:34 `data` can't be combined with `columns`, `rows` or `values`: `data` shows every column of a model, a selection or pivot reads its fields from `traces`",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_input_in_a_plain_prop_or_as_a_sort_direction_is_refused() {
+        let errors = errors(&format!(
+            "{MODELS}
+inputs:
+  - {{name: dir, type: single-select, options: [asc, desc]}}
+insights:
+  - name: i
+    props: {{type: scatter, mode: '${{ref(dir).value}}', y: '?{{ ${{ref(orders).amount}} - ${{ref(dir).value}} }}'}}
+    interactions:
+      - sort: '?{{ ${{ref(orders).day}} ${{ref(dir).value}} }}'
+      - sort: '?{{ ${{ref(orders).day}} = ${{ref(dir).value}} }}'
+"
+        ));
+        assert_eq!(
+            errors,
+            [
+                "17:28 input 'dir' is read in a prop that is not a `?{…}` query: its value would reach plotly as the text `${ref(dir)…}`",
+                "19:9 input 'dir' can't choose the sort direction: an input's value is data, never SQL",
             ]
         );
     }
