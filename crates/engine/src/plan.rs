@@ -21,15 +21,23 @@ pub enum JobKind {
     LocalMerge,
     /// A trace: runs its query and writes `<trace>/data.json`.
     Trace,
+    /// An insight, made a trace (docs/insights.md): the same, under the insight's name.
+    Insight,
     /// An input's options query: writes `.inputs/<input>.json` and `inputs.json`.
     Options,
 }
 
 impl JobKind {
+    /// Whether the job writes a trace's `data.json` (a trace's or an insight's).
+    pub fn writes_trace_data(self) -> bool {
+        matches!(self, JobKind::Trace | JobKind::Insight)
+    }
+
     /// How the terminal names a job of this kind: `trace`, or `model` for every model job.
     pub fn label(self) -> &'static str {
         match self {
             JobKind::Trace => "trace",
+            JobKind::Insight => "insight",
             JobKind::Options => "input",
             _ => "model",
         }
@@ -106,7 +114,7 @@ impl Job {
     /// Where the job's result lives.
     pub fn output(&self, layout: &OutputLayout) -> PathBuf {
         match self.kind {
-            JobKind::Trace => layout.data_json(&self.name),
+            JobKind::Trace | JobKind::Insight => layout.data_json(&self.name),
             JobKind::Options => layout.input_options(&self.name),
             _ => layout.model_database(&self.name),
         }
@@ -226,7 +234,11 @@ impl Planner<'_> {
             target,
             inputs,
         };
-        Ok(self.push(JobKind::Trace, &compiled.trace, work, deps, own))
+        let kind = match trace.from_insight {
+            Some(_) => JobKind::Insight,
+            None => JobKind::Trace,
+        };
+        Ok(self.push(kind, &compiled.trace, work, deps, own))
     }
 
     /// The job that runs input `name`'s options query, if its options come from one.

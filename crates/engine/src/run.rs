@@ -97,7 +97,7 @@ impl Summary {
     pub fn traces(&self, keep: impl Fn(&Outcome) -> bool) -> Vec<String> {
         self.results
             .iter()
-            .filter(|(kind, _, outcome)| *kind == JobKind::Trace && keep(outcome))
+            .filter(|(kind, _, outcome)| kind.writes_trace_data() && keep(outcome))
             .map(|(_, name, _)| name.clone())
             .collect()
     }
@@ -211,7 +211,7 @@ pub(crate) async fn run(jobs: Vec<Job>, options: RunOptions, listener: Listener)
             };
             let outcome = report(&listener, finished).map_or_else(Outcome::Failed, |()| outcome);
             // A cancelled job leaves the trace's previous files (data and error) alone.
-            if job.kind == JobKind::Trace
+            if job.kind.writes_trace_data()
                 && !matches!(&outcome, Outcome::Failed(e) if e.is_cancelled())
             {
                 record_trace_error(&shared.options.layout, &job.name, &outcome);

@@ -142,7 +142,7 @@ fn finished_lines(
                 &format!("Updated data for {label} {name}"),
                 &format!("[SUCCESS {secs}]"),
             )];
-            let what = if kind == JobKind::Trace {
+            let what = if kind.writes_trace_data() {
                 "query"
             } else {
                 "database file"
@@ -159,7 +159,7 @@ fn finished_lines(
                 &format!("Failed query for {label} {name}"),
                 &format!("[FAILURE {secs}]"),
             )];
-            if kind == JobKind::Trace {
+            if kind.writes_trace_data() {
                 lines.push(format!("\tquery: {query}"));
             }
             lines.extend(error.to_string().lines().map(|l| format!("\terror: {l}")));
