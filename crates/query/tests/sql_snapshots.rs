@@ -311,3 +311,89 @@ fn input_states_per_dialect() {
         );
     }
 }
+
+/// The semantic layer on `source` (issue 14): two models, model-scoped metrics and a dimension,
+/// a project-level metric composing two of them, and a `left` relation written from `orders`.
+fn semantic_on(source: &str) -> String {
+    format!(
+        r#"
+models:
+  - name: orders
+    sql: select * from orders
+    source: ref({source})
+    metrics:
+      - {{name: revenue, expression: sum(amount)}}
+      - {{name: order_count, expression: count(*)}}
+    dimensions:
+      - {{name: size, expression: "CASE WHEN amount > 5 THEN 'big' ELSE 'small' END"}}
+  - {{name: regions, sql: select * from regions, source: ref({source})}}
+metrics:
+  - {{name: avg_order, expression: "${{ref(orders).revenue}} / ${{ref(orders).order_count}}"}}
+relations:
+  - {{name: orders_regions, join_type: left, condition: "${{ref(orders).region}} = ${{ref(regions).region}}"}}
+"#
+    )
+}
+
+/// One insight over `orders` alone (its columns bare) with every prop and interaction form;
+/// `window` is an extra filter line (a window function, for the dialects with QUALIFY).
+fn one_model_insight(window: &str) -> String {
+    format!(
+        r#"
+insights:
+  - name: one_model
+    props:
+      type: bar
+      x: ?{{ ${{ref(orders).region}} }}
+      y: ?{{ sum(${{ref(orders).amount}}) }}
+      text: ?{{ ${{ref(orders).revenue}} }}
+      customdata: ?{{ ${{ref(avg_order)}} }}
+      marker:
+        color: ?{{ CASE WHEN sum(${{ref(orders).amount}}) > 15 THEN 'green' ELSE 'grey' END }}
+    interactions:
+      - split: ?{{ ${{ref(orders).size}} }}
+      - filter: ?{{ ${{ref(orders).units}} > 0 }}
+      - filter: ?{{ ${{ref(orders).revenue}} > 1 }}{window}
+      - sort: ?{{ ${{ref(orders).region}} ASC }}
+      - sort: ?{{ sum(${{ref(orders).amount}}) DESC }}
+"#
+    )
+}
+
+/// One insight over `orders` and `regions`: `orders` is named first, so it is the FROM and the
+/// `left` relation keeps its every row; columns are the joined SELECT's `"model.column"`.
+const JOINED_INSIGHT: &str = r#"
+  - name: joined
+    props:
+      type: bar
+      y: ?{ ${ref(orders).revenue} }
+      x: ?{ ${ref(regions).manager} }
+      text: ?{ ${ref(avg_order)} }
+      customdata: ?{ max(${ref(regions).target}) }
+    interactions:
+      - split: ?{ ${ref(orders).size} }
+      - filter: ?{ ${ref(orders).units} > 0 }
+      - filter: ?{ ${ref(orders).order_count} > 1 }
+      - sort: ?{ ${ref(regions).manager} DESC }
+"#;
+
+/// Each insight's query per dialect: metrics and dimensions expanded in parentheses, the split
+/// the cohort, filters in WHERE / HAVING / QUALIFY (QUALIFY only where the dialect has it), sorts
+/// the ORDER BY; the joined one reads a SELECT over both models, quoted for the dialect.
+#[test]
+fn insights_per_dialect() {
+    const WINDOW: &str = "\n      - filter: ?{ row_number() over (partition by ${ref(orders).region} order by sum(${ref(orders).amount}) desc) <= 2 }";
+    for source in ["shop_db", "pg", "my", "sf", "dk", "bq", "rs"] {
+        let window = match source {
+            "sf" | "dk" | "bq" => WINDOW,
+            _ => "",
+        };
+        let yaml = format!(
+            "{}{}{JOINED_INSIGHT}",
+            semantic_on(source),
+            one_model_insight(window)
+        );
+        insta::assert_snapshot!(format!("insight_{source}"), sql(&yaml, "one_model"));
+        insta::assert_snapshot!(format!("insight_joined_{source}"), sql(&yaml, "joined"));
+    }
+}

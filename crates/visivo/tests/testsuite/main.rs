@@ -12,6 +12,7 @@ mod duckdb;
 mod hostile;
 mod init;
 mod inputs;
+mod insights;
 mod later_1x;
 mod later_1x_layout;
 mod later_1x_project;
