@@ -312,7 +312,7 @@ impl Validator<'_> {
         }
     }
 
-    /// A `>{ … }` whose `${ref(x)…}` point to traces (whose data they read).
+    /// A `>{ … }` whose `${ref(x)…}` point to traces or insights (whose data they read).
     fn eval_string(&mut self, kind: Kind, name: &str, field: &str, text: &str) {
         if expr::eval_string_body(text).is_none() {
             self.error(
@@ -325,14 +325,16 @@ impl Validator<'_> {
             return;
         }
         for target in expr::context_reference_names(text) {
-            if self.project.traces.contains_key(&target) {
+            if self.project.traces.contains_key(&target)
+                || self.project.insights.contains_key(&target)
+            {
                 continue;
             }
             let other = self.project.kind_of(&target);
             let message = match other {
                 Some(other) => format!(
-                    "`ref({target})` points to a {}, but `${{ref(…)}}` here reads a trace's data",
-                    other.label()
+                    "`ref({target})` points to {}, but `${{ref(…)}}` here reads a trace's or an insight's data",
+                    crate::build::with_article(other.label())
                 ),
                 None => format!("`ref({target})` does not point to any trace"),
             };

@@ -1,7 +1,6 @@
 // Later 1.x dashboard parts, compiled by the real binary (`visivo dist`, needs VISIVO_BIN): a
 // selector over rows and items shows the chosen ones and hides the others, a table shows every
-// row and column of a model's `data`, and an item showing an insight says insights are not
-// supported yet.
+// row and column of a model's `data`, and an item showing an insight draws its results.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { VISIVO_BIN, currentQuery, distSite, launch, open, settle, shot } from './harness.mjs';
@@ -13,12 +12,10 @@ name: parts
 models:
   - name: sales
     args: ["printf", "region,product_name,amount\\\\nnorth,a,1\\\\nsouth,b,10\\\\n"]
-  - name: orders
-    sql: select 1 as amount
-    source: {name: db, type: sqlite, database: shop.db}
 insights:
   - name: revenue
-    props: {type: bar, y: "?{ \${ref(orders).amount} }"}
+    props: {type: bar, x: "?{ \${ref(sales).region} }", y: "?{ sum(\${ref(sales).amount}) }"}
+    interactions: [{sort: "?{ \${ref(sales).region} }"}]
 tables:
   - name: All sales
     data: \${ref(sales)}
@@ -111,11 +108,16 @@ describe('later 1.x dashboard parts (visivo dist)', { skip }, () => {
     await page.close();
   });
 
-  it('an item showing an insight says insights are not supported yet', async () => {
+  it('an item showing an insight draws its results', async () => {
     const page = await openParts();
     await choose(page, 'Detail');
-    const note = await page.waitForSelector('[data-chart="Insight chart"] .insights-note');
-    assert.match(await note.textContent(), /Insights are not supported yet.*revenue/s);
+    await page.waitForSelector('[data-chart="Insight chart"] .js-plotly-plot');
+    const plotted = await page.evaluate(() => {
+      const el = document.querySelector('[data-chart="Insight chart"] .js-plotly-plot');
+      return el.data.map((t) => ({ name: t.name, type: t.type, x: t.x, y: t.y }));
+    });
+    assert.deepEqual(plotted, [{ name: 'revenue', type: 'bar', x: ['north', 'south'], y: [1, 10] }]);
+    assert.equal(await page.$('.insights-note'), null);
     await shot(page, 'parts-insight');
     assert.deepEqual(page.errors, []);
     await page.close();
