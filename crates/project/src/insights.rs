@@ -18,8 +18,10 @@ use crate::model::*;
 use crate::source_type::{SourceType, SqlDialect};
 use serde_json::{Map, Value};
 
-/// Adds a trace for every insight; an insight whose query can't be made gets a located error.
+/// Adds a trace for every insight; an insight whose query can't be made gets a located error,
+/// and so does a top-level metric or dimension that can't be expanded (a cycle), used or not.
 pub(crate) fn lower(project: &mut Project, report: &mut Report) {
+    check_expansions(project, report);
     let mut traces = Vec::new();
     for (name, insight) in &project.insights {
         match lower_one(project, insight) {
@@ -43,6 +45,26 @@ pub(crate) fn lower(project: &mut Project, report: &mut Report) {
     }
     for trace in traces {
         project.traces.insert(trace.name.clone(), trace);
+    }
+}
+
+fn check_expansions(project: &Project, report: &mut Report) {
+    let metrics = project.metrics.keys().map(|n| (Kind::Metric, n));
+    let dimensions = project.dimensions.keys().map(|n| (Kind::Dimension, n));
+    for (kind, name) in metrics.chain(dimensions) {
+        if owner(project, name).is_some() {
+            continue;
+        }
+        let mut expander = Expander {
+            project,
+            models: Vec::new(),
+            stack: Vec::new(),
+        };
+        if let Err(message) = expander.named(name) {
+            let location = project.field_location(kind, name, "expression");
+            let object = format!("{} .expression", project.describe(kind, name));
+            report.push(Diagnostic::error(message).at(location).object(object));
+        }
     }
 }
 
@@ -325,7 +347,7 @@ fn place(project: &Project, model: &str) -> (String, String, SqlDialect) {
 }
 
 /// How columns are written in the trace: by name when the insight reads one model, as the
-/// joined SELECT's `"model.column"` when it joins several.
+/// joined SELECT's `"model__column"` when it joins several.
 struct Columns {
     models: Vec<String>,
     dialect: SqlDialect,
@@ -341,7 +363,7 @@ impl Columns {
 
     fn render(&self, text: &str) -> String {
         self.replace(text, |model, column| match self.models.len() > 1 {
-            true => self.dialect.quote(&format!("{model}.{column}")),
+            true => self.dialect.quote(&joined_alias(model, column)),
             false => column.to_string(),
         })
     }
@@ -357,8 +379,18 @@ impl Columns {
     }
 }
 
-/// `SELECT "a".x AS "a.x", … FROM (<a>) AS "a" JOIN (<b>) AS "b" ON …`: the columns the insight
-/// reads, from its models joined by their relations.
+/// The name of `model`'s `column` in the joined SELECT: `orders__amount`. Letters, digits and
+/// `_` only, the one form every dialect accepts as a column name (BigQuery refuses dots).
+fn joined_alias(model: &str, column: &str) -> String {
+    let model: String = model
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '_' })
+        .collect();
+    format!("{model}__{column}")
+}
+
+/// `SELECT "a".x AS "a__x", … FROM (<a>) AS "a" JOIN (<b>) AS "b" ON …`: the columns the
+/// insight reads, from its models joined by their relations.
 fn joined_sql(
     project: &Project,
     expanded: &Expanded,
@@ -391,6 +423,11 @@ fn joined_sql(
     {
         collect(text);
     }
+    let aliases: Vec<String> = read.iter().map(|(m, c)| joined_alias(m, c)).collect();
+    if let Some(i) = (1..aliases.len()).find(|&i| aliases[..i].contains(&aliases[i])) {
+        let (model, column) = &read[i];
+        return Err(Problem::new(None, format!("`${{ref({model}).{column}}}` and another field would both be called `{}` in the join: rename one of the models", aliases[i])));
+    }
     let dialect = columns.dialect;
     let select: Vec<String> = read
         .iter()
@@ -398,7 +435,7 @@ fn joined_sql(
             format!(
                 "{}.{column} AS {}",
                 dialect.quote(model),
-                dialect.quote(&format!("{model}.{column}"))
+                dialect.quote(&joined_alias(model, column))
             )
         })
         .collect();
@@ -502,18 +539,18 @@ insights:
         assert_eq!(from.models, ["teams", "orders", "users"]);
         assert_eq!(
             from.joined_sql.unwrap(),
-            "SELECT \"teams\".name AS \"teams.name\", \"orders\".amount AS \"orders.amount\", \
-             \"users\".id AS \"users.id\" FROM (select * from teams) AS \"teams\" \
+            "SELECT \"teams\".name AS \"teams__name\", \"orders\".amount AS \"orders__amount\", \
+             \"users\".id AS \"users__id\" FROM (select * from teams) AS \"teams\" \
              INNER JOIN (select * from users) AS \"users\" ON \"users\".team_id = \"teams\".id \
              RIGHT JOIN (select * from orders) AS \"orders\" ON \"orders\".user_id = \"users\".id"
         );
         assert_eq!(t.model, "teams");
-        assert_eq!(t.props["x"], "?{\"teams.name\"}");
+        assert_eq!(t.props["x"], "?{\"teams__name\"}");
         assert_eq!(
             t.props["y"],
-            "?{((SUM(\"orders.amount\")) / count(distinct \"users.id\"))}"
+            "?{((SUM(\"orders__amount\")) / count(distinct \"users__id\"))}"
         );
-        assert_eq!(t.filters.unwrap(), ["?{(\"orders.amount\" > 100)}"]);
+        assert_eq!(t.filters.unwrap(), ["?{(\"orders__amount\" > 100)}"]);
     }
 
     #[test]
@@ -539,6 +576,8 @@ insights:
 ",
         );
         let expected = [
+            "19:16 metric 'm1' refers to itself: m1 → m2 → m1",
+            "20:16 metric 'm2' refers to itself: m2 → m1 → m2",
             "22:5 relations 'a', 'b' all join 'orders' and 'users'; mark the one to use with `is_default: true`",
             "23:5 no relation connects 'orders' and 'teams', so their fields can't be combined",
             "24:5 this insight combines model 'orders' (source 'db') and model 'logs' (source 'other')",

@@ -155,7 +155,6 @@ fn example_with_test(assertion: &str) -> TestProject {
 }
 
 #[test]
-#[ignore = "bug: validation (crates/project/src/validate.rs, eval_string) runs before insights are lowered to traces, so `>{ ${ref(<insight>).props.y[0]} == 8.625 }` is refused: \"`ref(order value per manager)` points to a insight, but `${ref(…)}` here reads a trace's data\""]
 fn a_test_on_an_insights_data_passes_and_fails_as_it_should() {
     let passing = example_with_test(">{ ${ref(order value per manager).props.x[2]} == 'Cy' }");
     run_ok(&passing);
