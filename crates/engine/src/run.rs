@@ -424,7 +424,7 @@ async fn execute(job: &Job, shared: &Shared) -> Result<Outcome, JobError> {
             target: query_target,
         } => {
             let result = query_on(job, shared, query_target, sql.clone()).await?;
-            let options = crate::states::options_from(result);
+            let options = crate::states::options_from(result)?;
             crate::states::write_options(layout, &job.name, &options)?;
             Ok(succeeded(format!("{} options", options.len())))
         }

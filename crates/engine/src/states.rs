@@ -335,16 +335,28 @@ fn options_of(name: &str, input: &Input, layout: &OutputLayout) -> Result<Vec<Va
     Ok(file["options"].as_array().cloned().unwrap_or_default())
 }
 
-/// The distinct, non-NULL values of an options query's first column, in the order returned.
-pub(crate) fn options_from(result: ResultSet) -> Vec<Value> {
+/// The most options an options query may return: a control can't offer more, and each is
+/// published in `inputs.json`.
+pub(crate) const MAX_OPTIONS: usize = 10_000;
+
+/// The distinct, non-NULL values of an options query's first column, in the order returned;
+/// `Err` above [`MAX_OPTIONS`].
+pub(crate) fn options_from(result: ResultSet) -> Result<Vec<Value>, String> {
     let mut seen = std::collections::HashSet::new();
-    result
+    let options: Vec<Value> = result
         .rows
         .into_iter()
         .filter_map(|row| row.into_iter().next())
         .map(cell_to_json)
         .filter(|v| !v.is_null() && seen.insert(v.to_string()))
-        .collect()
+        .collect();
+    if options.len() > MAX_OPTIONS {
+        return Err(format!(
+            "its options query returned {} distinct values, more than the {MAX_OPTIONS} a control offers; narrow it (a coarser column, a WHERE or a LIMIT)",
+            options.len()
+        ));
+    }
+    Ok(options)
 }
 
 /// One writer of `inputs.json` at a time: options jobs run concurrently.

@@ -413,3 +413,45 @@ fn a_trace_without_inputs_any_more_has_no_states() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(!states.exists());
 }
+
+/// An options query returning more values than a control can offer fails its job with the count,
+/// instead of publishing them all in inputs.json; traces reading the input are skipped.
+#[test]
+fn an_options_query_with_too_many_values_fails_its_job() {
+    let project = TestProject::new(
+        r#"
+sources: [{name: db, type: sqlite, database: numbers.db}]
+models:
+  - name: numbers
+    sql: WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 10001) SELECT x FROM n
+    source: ref(db)
+inputs:
+  - name: pick
+    type: single-select
+    options: ?{ SELECT x FROM ${ref(numbers)} }
+traces:
+  - name: picked
+    model: ref(numbers)
+    props: {type: bar, y: "?{count(*)}"}
+    filters: ["?{x = ${ref(pick).value}}"]
+"#,
+    );
+    rusqlite::Connection::open(project.path().join("numbers.db"))
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x INTEGER)")
+        .unwrap();
+    let run = project.visivo(&["run"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let all = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        all.contains("input pick")
+            && all.contains("its options query returned 10001 distinct values, more than the 10000 a control offers"),
+        "{all}"
+    );
+    assert!(
+        !project.target().join("inputs.json").exists() || {
+            let text = std::fs::read_to_string(project.target().join("inputs.json")).unwrap();
+            !text.contains("10001")
+        }
+    );
+}
