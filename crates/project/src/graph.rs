@@ -44,7 +44,10 @@ fn related_names(project: &Project, trace: &str) -> Vec<String> {
     let mut names = vec![trace.to_string()];
     if let Some(t) = project.traces.get(trace) {
         let models = match &t.from_insight {
-            Some(insight) => insight.models.clone(),
+            Some(insight) => {
+                names.extend(insight.uses.iter().cloned());
+                insight.models.clone()
+            }
             None => vec![t.model.clone()],
         };
         for model in models {

@@ -59,6 +59,7 @@ fn check_expansions(project: &Project, report: &mut Report) {
             project,
             models: Vec::new(),
             stack: Vec::new(),
+            named: Vec::new(),
         };
         if let Err(message) = expander.named(name) {
             let location = project.field_location(kind, name, "expression");
@@ -95,6 +96,8 @@ struct Expanded {
     sorts: Vec<String>,
     /// Models reached, in order of first mention.
     models: Vec<String>,
+    /// Metrics and dimensions expanded.
+    named: Vec<String>,
 }
 
 fn lower_one(project: &Project, insight: &Insight) -> Result<Trace, Problem> {
@@ -108,9 +111,12 @@ fn lower_one(project: &Project, insight: &Insight) -> Result<Trace, Problem> {
     let dialect = common_dialect(project, &expanded.models)?;
     let columns = Columns::new(&expanded.models, dialect);
     let render = |text: &str| columns.render(text);
-    let joined_sql = match expanded.models.len() {
-        1 => None,
-        _ => Some(joined_sql(project, &expanded, &columns)?),
+    let (joined_sql, relations) = match expanded.models.len() {
+        1 => (None, Vec::new()),
+        _ => {
+            let (sql, relations) = joined_sql(project, &expanded, &columns)?;
+            (Some(sql), relations)
+        }
     };
     let wrap = |text: &String| format!("?{{{}}}", render(text));
     let sorts: Vec<String> = expanded.sorts.iter().map(wrap).collect();
@@ -129,6 +135,7 @@ fn lower_one(project: &Project, insight: &Insight) -> Result<Trace, Problem> {
         from_insight: Some(FromInsight {
             models: expanded.models,
             joined_sql,
+            uses: [expanded.named, relations].concat(),
         }),
     })
 }
@@ -138,6 +145,7 @@ fn expand(project: &Project, insight: &Insight) -> Result<Expanded, Problem> {
         project,
         models: Vec::new(),
         stack: Vec::new(),
+        named: Vec::new(),
     };
     let props = map_queries(&insight.props, &mut |q| {
         expander
@@ -150,6 +158,7 @@ fn expand(project: &Project, insight: &Insight) -> Result<Expanded, Problem> {
         filters: Vec::new(),
         sorts: Vec::new(),
         models: Vec::new(),
+        named: Vec::new(),
     };
     for (i, interaction) in insight.interactions.iter().enumerate() {
         for (key, text) in interaction.fields() {
@@ -177,6 +186,7 @@ fn expand(project: &Project, insight: &Insight) -> Result<Expanded, Problem> {
         }
     }
     expanded.models = expander.models;
+    expanded.named = expander.named;
     Ok(expanded)
 }
 
@@ -218,6 +228,8 @@ struct Expander<'a> {
     models: Vec<String>,
     /// The metrics and dimensions being expanded, outermost first (a cycle is an error).
     stack: Vec<String>,
+    /// Every metric and dimension expanded.
+    named: Vec<String>,
 }
 
 impl Expander<'_> {
@@ -272,6 +284,9 @@ impl Expander<'_> {
             (None, None) => return Err(format!("no metric or dimension '{name}'")),
         };
         self.stack.push(name.to_string());
+        if !self.named.iter().any(|n| n == name) {
+            self.named.push(name.to_string());
+        }
         let expanded = match owner(project, name) {
             Some(model) => {
                 self.reach(model);
@@ -391,11 +406,12 @@ fn joined_alias(model: &str, column: &str) -> String {
 
 /// `SELECT "a".x AS "a__x", … FROM (<a>) AS "a" JOIN (<b>) AS "b" ON …`: the columns the
 /// insight reads, from its models joined by their relations.
+/// Also returns the relations used.
 fn joined_sql(
     project: &Project,
     expanded: &Expanded,
     columns: &Columns,
-) -> Result<String, Problem> {
+) -> Result<(String, Vec<String>), Problem> {
     let joins = joins::plan(project, &expanded.models).map_err(|message| Problem {
         help: Some("declare how they join in `relations`, e.g. `condition: ${ref(orders).user_id} = ${ref(users).id}`".into()),
         ..Problem::new(None, message)
@@ -450,6 +466,7 @@ fn joined_sql(
         )
     };
     let mut sql = format!("SELECT {} FROM {}", select.join(", "), subquery(from));
+    let relations = joins.iter().map(|j| j.relation.clone()).collect();
     for join in joins {
         let on = columns.replace(&join.condition, |model, column| {
             format!("{}.{column}", dialect.quote(model))
@@ -462,7 +479,7 @@ fn joined_sql(
         };
         sql.push_str(&format!(" {kind} JOIN {} ON {on}", subquery(&join.model)));
     }
-    Ok(sql)
+    Ok((sql, relations))
 }
 
 #[cfg(test)]
@@ -537,6 +554,7 @@ insights:
         );
         let from = t.from_insight.unwrap();
         assert_eq!(from.models, ["teams", "orders", "users"]);
+        assert_eq!(from.uses, ["per_user", "revenue", "big", "ut", "ou"]);
         assert_eq!(
             from.joined_sql.unwrap(),
             "SELECT \"teams\".name AS \"teams__name\", \"orders\".amount AS \"orders__amount\", \
@@ -606,5 +624,25 @@ insights:
             sql.ends_with("ON \"users\".id = \"orders\".buyer_id"),
             "{sql}"
         );
+    }
+
+    #[test]
+    fn a_name_filter_on_a_metric_dimension_relation_or_model_selects_the_insights_reading_it() {
+        let loaded = load(
+            "
+relations:
+  - {name: ou, condition: '${ref(orders).user_id} = ${ref(users).id}'}
+insights:
+  - {name: joined, props: {type: bar, x: '?{ ${ref(users).name} }', y: '?{ ${ref(orders).revenue} }'}}
+  - {name: alone, props: {type: bar, y: '?{ ${ref(orders).big} }'}}
+",
+        );
+        let project = loaded.project.unwrap();
+        let filter = |name| crate::graph::traces_for_filter(&project, name).unwrap();
+        assert_eq!(filter("revenue"), ["joined"]);
+        assert_eq!(filter("big"), ["alone"]);
+        assert_eq!(filter("ou"), ["joined"]);
+        assert_eq!(filter("users"), ["joined"]);
+        assert_eq!(filter("orders"), ["joined", "alone"]);
     }
 }

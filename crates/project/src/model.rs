@@ -665,6 +665,8 @@ pub struct FromInsight {
     pub models: Vec<String>,
     /// `SELECT … FROM (<a>) AS "a" JOIN (<b>) AS "b" ON …`, when `models` has several.
     pub joined_sql: Option<String>,
+    /// The metrics, dimensions and relations it reads (`--name-filter` follows them).
+    pub uses: Vec<String>,
 }
 
 fn default_props() -> Map<String, Value> {

@@ -14,6 +14,8 @@ use std::collections::{HashMap, VecDeque};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Join {
     pub(super) model: String,
+    /// The relation's name.
+    pub(super) relation: String,
     pub(super) join_type: JoinType,
     /// The relation's condition as written (`${ref(a).x} = ${ref(b).y}`).
     pub(super) condition: String,
@@ -68,6 +70,7 @@ pub(super) fn plan(project: &Project, models: &[String]) -> Result<Vec<Join>, St
             };
             Ok(Join {
                 model: model.clone(),
+                relation: edge.relation.clone()?,
                 join_type,
                 condition: relation.condition.clone(),
             })
