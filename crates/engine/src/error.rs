@@ -5,6 +5,7 @@
 use crate::cancel::CANCELLED;
 use crate::data_json::GroupError;
 use crate::source::error::panic_message;
+use crate::source::in_process::RunError;
 use crate::source::{SinkError, SourceError};
 
 /// Why a job failed; `Display` is the terminal's text.
@@ -58,6 +59,16 @@ impl From<SourceError> for JobError {
 impl From<String> for JobError {
     fn from(message: String) -> Self {
         JobError::Job(message)
+    }
+}
+
+/// A local merge's statement: the merge's own step, or its rows not stored.
+impl From<RunError> for JobError {
+    fn from(error: RunError) -> Self {
+        match error {
+            RunError::Database(message) => JobError::Job(message),
+            RunError::Output(error) => JobError::Output(error),
+        }
     }
 }
 

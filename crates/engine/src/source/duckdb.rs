@@ -11,7 +11,7 @@
 //! Values are read as DuckDB's own values and converted by [`cell`].
 
 use super::decode::{cell_to_json, decimal_cell, fraction_text, iso_from_parts};
-use super::in_process::{Batcher, InProcessEngine, Settings};
+use super::in_process::{Batcher, InProcessEngine, RunError, Settings};
 use super::{resolve_path, ConnectContext, RowSink, SourceError};
 use crate::value::Cell;
 use ::duckdb::arrow::datatypes::DataType;
@@ -99,16 +99,16 @@ impl InProcessEngine for DuckdbSource {
         handle.interrupt();
     }
 
-    fn run(connection: &Connection, sql: &str, out: &mut dyn RowSink) -> Result<(), String> {
+    fn run(connection: &Connection, sql: &str, out: &mut dyn RowSink) -> Result<(), RunError> {
         run_query(connection, sql, out)
     }
 }
 
 /// Runs `sql`, handing the column names (known only once the statement ran) and then batches
 /// of rows on.
-fn run_query(connection: &Connection, sql: &str, out: &mut dyn RowSink) -> Result<(), String> {
-    let mut statement = connection.prepare(sql).map_err(|e| e.to_string())?;
-    let mut rows = statement.query([]).map_err(|e| e.to_string())?;
+fn run_query(connection: &Connection, sql: &str, out: &mut dyn RowSink) -> Result<(), RunError> {
+    let mut statement = connection.prepare(sql)?;
+    let mut rows = statement.query([])?;
     // Names and types come from the executed statement (`column_names()` panics before).
     let (columns, zoned): (Vec<String>, Vec<bool>) = match rows.as_ref() {
         Some(statement) => {
@@ -122,15 +122,21 @@ fn run_query(connection: &Connection, sql: &str, out: &mut dyn RowSink) -> Resul
     };
     out.columns(&columns)?;
     let mut batcher = Batcher::new(out);
-    while let Some(row) = rows.next().map_err(|e| e.to_string())? {
+    while let Some(row) = rows.next()? {
         let mut cells = Vec::with_capacity(columns.len());
         for (i, zoned) in zoned.iter().enumerate() {
-            let value: Duck = row.get(i).map_err(|e| e.to_string())?;
+            let value: Duck = row.get(i)?;
             cells.push(cell(value, *zoned));
         }
         batcher.push(cells)?;
     }
-    batcher.finish()
+    Ok(batcher.finish()?)
+}
+
+impl From<duckdb::Error> for RunError {
+    fn from(error: duckdb::Error) -> Self {
+        RunError::Database(error.to_string())
+    }
 }
 
 /// A DuckDB value as a [`Cell`]:

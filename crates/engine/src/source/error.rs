@@ -125,8 +125,7 @@ impl From<std::io::Error> for SinkError {
     }
 }
 
-/// The in-process engines' interface ([`super::in_process::InProcessEngine::run`]) speaks in
-/// the engine's messages.
+/// A CSV script's job speaks in messages (`csv_script.rs`).
 impl From<SinkError> for String {
     fn from(error: SinkError) -> Self {
         error.to_string()

@@ -42,7 +42,23 @@ pub trait InProcessEngine: Send + Sync + 'static {
     fn interrupt_handle(connection: &Self::Connection) -> Self::Interrupt;
     fn interrupt(handle: Self::Interrupt);
     /// Runs `sql`, handing its column names and then batches of rows (see [`Batcher`]) to `out`.
-    fn run(connection: &Self::Connection, sql: &str, out: &mut dyn RowSink) -> Result<(), String>;
+    fn run(connection: &Self::Connection, sql: &str, out: &mut dyn RowSink)
+        -> Result<(), RunError>;
+}
+
+/// Why an in-process engine's statement stopped.
+#[derive(Debug)]
+pub enum RunError {
+    /// The database refused or failed the statement: its message.
+    Database(String),
+    /// The rows could not be stored.
+    Output(SinkError),
+}
+
+impl From<SinkError> for RunError {
+    fn from(error: SinkError) -> Self {
+        RunError::Output(error)
+    }
 }
 
 /// An in-process engine as a [`Connector`].
@@ -52,7 +68,7 @@ impl<E: InProcessEngine> InProcess<E> {
     /// Runs `work` on a blocking thread with a fresh connection.
     async fn with_connection<T: Send + 'static>(
         &self,
-        work: impl FnOnce(E::Connection) -> Result<T, String> + Send + 'static,
+        work: impl FnOnce(E::Connection) -> Result<T, RunError> + Send + 'static,
     ) -> Result<T, SourceError> {
         let connection = self.0.open()?;
         let interrupt = E::interrupt_handle(&connection);
@@ -74,7 +90,10 @@ impl<E: InProcessEngine> InProcess<E> {
             ),
             Err(e) => SourceError::Internal(e.to_string()),
         })?;
-        finished.map_err(|message| SourceError::query(&settings.name, message))
+        finished.map_err(|error| match error {
+            RunError::Database(message) => SourceError::query(&settings.name, message),
+            RunError::Output(error) => SourceError::Output(error),
+        })
     }
 }
 
@@ -136,7 +155,7 @@ impl<'a> Batcher<'a> {
         }
     }
 
-    pub fn push(&mut self, row: Vec<Cell>) -> Result<(), String> {
+    pub fn push(&mut self, row: Vec<Cell>) -> Result<(), SinkError> {
         self.batch.push(row);
         if self.batch.len() >= BATCH_ROWS {
             self.out.rows(std::mem::take(&mut self.batch))?;
@@ -144,10 +163,10 @@ impl<'a> Batcher<'a> {
         Ok(())
     }
 
-    pub fn finish(self) -> Result<(), String> {
+    pub fn finish(self) -> Result<(), SinkError> {
         if self.batch.is_empty() {
             return Ok(());
         }
-        Ok(self.out.rows(self.batch)?)
+        self.out.rows(self.batch)
     }
 }

@@ -3,7 +3,7 @@
 //! Every query opens its own read-only connection, so several traces read one file at once
 //! (see `in_process.rs`).
 
-use super::in_process::{Batcher, InProcessEngine, Settings};
+use super::in_process::{Batcher, InProcessEngine, RunError, Settings};
 use super::{resolve_path, ConnectContext, RowSink, SourceError};
 use crate::cancel::Cancel;
 use crate::value::Cell;
@@ -120,21 +120,31 @@ pub fn open_with_attachments(
 }
 
 /// Runs `sql` on `connection`, handing its column names and then batches of rows to `out`.
-pub fn run_query(connection: &Connection, sql: &str, out: &mut dyn RowSink) -> Result<(), String> {
-    let mut statement = connection.prepare(sql).map_err(|e| e.to_string())?;
+pub fn run_query(
+    connection: &Connection,
+    sql: &str,
+    out: &mut dyn RowSink,
+) -> Result<(), RunError> {
+    let mut statement = connection.prepare(sql)?;
     let columns: Vec<String> = statement.column_names().map(str::to_string).collect();
     out.columns(&columns)?;
     let width = columns.len();
-    let mut rows = statement.query([]).map_err(|e| e.to_string())?;
+    let mut rows = statement.query([])?;
     let mut batcher = Batcher::new(out);
-    while let Some(row) = rows.next().map_err(|e| e.to_string())? {
+    while let Some(row) = rows.next()? {
         let mut cells = Vec::with_capacity(width);
         for i in 0..width {
-            cells.push(Cell::from(row.get_ref(i).map_err(|e| e.to_string())?));
+            cells.push(Cell::from(row.get_ref(i)?));
         }
         batcher.push(cells)?;
     }
-    batcher.finish()
+    Ok(batcher.finish()?)
+}
+
+impl From<rusqlite::Error> for RunError {
+    fn from(error: rusqlite::Error) -> Self {
+        RunError::Database(error.to_string())
+    }
 }
 
 impl InProcessEngine for SqliteSource {
@@ -162,7 +172,7 @@ impl InProcessEngine for SqliteSource {
         handle.interrupt();
     }
 
-    fn run(connection: &Connection, sql: &str, out: &mut dyn RowSink) -> Result<(), String> {
+    fn run(connection: &Connection, sql: &str, out: &mut dyn RowSink) -> Result<(), RunError> {
         run_query(connection, sql, out)
     }
 }
