@@ -5,8 +5,10 @@ import { assetUrl } from './base';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export interface PlotlyStatic {
   newPlot(el: HTMLElement, data: unknown[], layout: unknown, config: unknown): Promise<unknown>;
-  react(el: HTMLElement, data: unknown[], layout: unknown, config: unknown): Promise<unknown>;
+  /** Without `config` plotly keeps the plot's config (and reads no sizes from the page). */
+  react(el: HTMLElement, data: unknown[], layout: unknown, config?: unknown): Promise<unknown>;
   relayout(el: HTMLElement, update: unknown): Promise<unknown>;
+  animate(el: HTMLElement, frame: unknown, options: unknown): Promise<unknown>;
   purge(el: HTMLElement): void;
 }
 
@@ -22,9 +24,11 @@ export interface PlotlyPoint {
   data?: { name?: unknown; text?: unknown };
 }
 
-/** A plotted element: plotly adds `on` for its events. */
+/** A plotted element: plotly adds `on` for its events, and the plot's input `data` and `layout`. */
 export interface PlotlyElement extends HTMLElement {
   on?(event: 'plotly_click', handler: (ev: { points?: PlotlyPoint[] }) => void): void;
+  data?: Record<string, unknown>[];
+  layout?: Record<string, unknown>;
 }
 
 declare global {

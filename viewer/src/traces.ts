@@ -147,16 +147,69 @@ function numbers(v: unknown): boolean {
   return Array.isArray(v) && v.every((x) => typeof x === 'number' || x === null);
 }
 
+/** The key of a trace's values: `y`, or `x` for horizontal ones. */
+export function valueKey(t: Obj): 'x' | 'y' {
+  return t.orientation === 'h' ? 'x' : 'y';
+}
+
 /**
  * Whether `after` differs from `before` only in its traces' numeric values (`y`, or `x` of
  * horizontal bars) of bars and scatters: same traces, categories, colours and texts. Plotly can
- * then move the bars and points (a transition of no duration) instead of drawing the chart again.
+ * then move the bars and points instead of drawing the chart again.
  */
 export function onlyValuesChanged(before: Obj[], after: Obj[]): boolean {
   if (!after.length || before.length !== after.length) return false;
   return after.every((t, i) => {
-    const key = t.orientation === 'h' ? 'x' : 'y';
+    const key = valueKey(t);
     const rest = (o: Obj) => JSON.stringify({ ...o, [key]: null });
     return MOVABLE.has(String(t.type ?? 'scatter')) && numbers(t[key]) && numbers(before[i][key]) && rest(t) === rest(before[i]);
   });
+}
+
+/**
+ * Per value axis, the span of its traces' values (from 0 for bars, which rise from it): when it
+ * changes, so does the axis's autorange, as a rule (stacks and error bars aside: the span only
+ * picks the faster way to draw).
+ */
+export function valueSpans(traces: Obj[]): string {
+  const spans: Record<string, [number, number]> = {};
+  for (const t of traces) {
+    const axis = valueAxis(t);
+    const span = spans[axis] ?? (spans[axis] = [Infinity, -Infinity]);
+    const values = (t[valueKey(t)] as unknown[]).concat(String(t.type) === 'bar' ? [0] : []);
+    for (const v of values) {
+      if (typeof v !== 'number') continue;
+      span[0] = Math.min(span[0], v);
+      span[1] = Math.max(span[1], v);
+    }
+  }
+  return JSON.stringify(spans);
+}
+
+/** The layout key of the axis of a trace's values: `yaxis`, `yaxis2`, `xaxis` for horizontal ones. */
+function valueAxis(t: Obj): string {
+  const key = valueKey(t);
+  const id = String(t[`${key}axis`] ?? key);
+  return `${key}axis${id.slice(1)}`;
+}
+
+/** Layout parts drawn at positions on the axes. */
+const ON_AXES = ['shapes', 'annotations', 'images'];
+/** Axis settings that tie an axis to another one or to more than its own range. */
+const TIES = ['matches', 'scaleanchor', 'rangeslider'];
+
+/**
+ * The axes (layout keys) of the values of `traces` when new values change nothing in `layout` but
+ * their ranges: each is autoranged, not categorical, and no axis is tied to another, nothing is
+ * drawn on the axes. Null otherwise.
+ */
+export function autorangedAxes(layout: Obj, traces: Obj[]): string[] | null {
+  if (ON_AXES.some((k) => Array.isArray(layout[k]) && (layout[k] as unknown[]).length > 0)) return null;
+  const axes = Object.keys(layout).filter((k) => /^[xy]axis\d*$/.test(k));
+  if (axes.some((k) => isPlainObject(layout[k]) && TIES.some((t) => (layout[k] as Obj)[t] !== undefined))) return null;
+  const names = [...new Set(traces.map(valueAxis))];
+  const autoranged = (ax: unknown) =>
+    !isPlainObject(ax) ||
+    (ax.range === undefined && (ax.autorange ?? true) === true && !['category', 'multicategory'].includes(String(ax.type)));
+  return names.every((n) => autoranged(layout[n])) ? names : null;
 }

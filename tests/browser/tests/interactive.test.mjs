@@ -263,6 +263,20 @@ describe('inputs (hand-written output)', () => {
     await detail.close();
   });
 
+  it('an input change after a zoom shows the charts as opened afresh', async () => {
+    const page = await openDash(TEN);
+    // What a drag on the plot does: plotly's relayout of the axes' ranges.
+    await page.evaluate(() => Plotly.relayout(document.querySelector('[data-chart="Metric 3"] .js-plotly-plot'), { 'xaxis.range': [0, 3], 'yaxis.range': [0, 5] }));
+    await page.selectOption('[data-input="region"] select', { label: 'South' });
+    await waitForPlot(page, 'Metric 3', await stateData('metric_3', { region: 'South' }));
+    await settle(page);
+    const fresh = await openDash(TEN, await page.evaluate(() => location.search));
+    assert.deepEqual(await axes(page), await axes(fresh));
+    assert.deepEqual([...page.errors, ...fresh.errors], []);
+    await page.close();
+    await fresh.close();
+  });
+
   it('measures the redraw of a dashboard of 10 charts after an input change', async () => {
     const page = await openDash(TEN);
     const options = ['South', 'East', 'West, Inc', 'North'];
@@ -293,9 +307,10 @@ describe('inputs (hand-written output)', () => {
     const fresh = await openDash(TEN, await page.evaluate(() => location.search));
     assert.deepEqual(await axes(page), await axes(fresh));
     await fresh.close();
-    // The target is 100 ms (docs/performance.md); the bound here only catches regressions such as
-    // a network round trip or every chart redrawn twice, on a machine busy with other work.
-    assert.ok(median < 250, `median redraw ${median} ms`);
+    // The target is 100 ms (docs/performance.md): 70-95 ms on 2 cores busy compiling, up to 150 ms
+    // when also running other browser tests. The bound here only catches regressions such as a
+    // network round trip, on a machine busy with other work.
+    assert.ok(median < 200, `median redraw ${median} ms`);
     await page.close();
   });
 });

@@ -6,7 +6,7 @@ import { applyClick, atState, currentValues, loadInputs, type AtState } from '..
 import { insightsNote, insightsPlaceholder } from '../parts';
 import { loadPlotly, type PlotlyElement, type PlotlyPoint, type PlotlyStatic } from '../plotly';
 import { rawSelection, readSelection, selectorType, writeSelection } from '../selection';
-import { buildChartTraces, cohortOptions, merge, onlyValuesChanged } from '../traces';
+import { autorangedAxes, buildChartTraces, cohortOptions, merge, onlyValuesChanged, valueKey, valueSpans } from '../traces';
 import type { Chart, Item, JsonObject } from '../types';
 import type { ItemContext, ItemView } from './item';
 import { Picker } from './picker';
@@ -16,6 +16,13 @@ export const FONT_STACK =
 
 /** Natural plot height for compact rows when the layout sets none. */
 const COMPACT_HEIGHT = 450;
+
+/** `Plotly.animate` options that run a frame at once, with no transition and no redraw after it. */
+const AT_ONCE = { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: 'immediate' };
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
 
 function layoutDefaults(layout: JsonObject): JsonObject {
   const hasTitle = !!layout.title;
@@ -232,7 +239,8 @@ export class ChartView implements ItemView {
   }
 
   private layout(): JsonObject {
-    const user = JSON.parse(JSON.stringify(this.chart.layout ?? {})) as JsonObject;
+    // merge copies the user's layout into the fresh defaults: plotly may write into the result.
+    const user = this.chart.layout ?? {};
     const layout = merge(layoutDefaults(user), user) as JsonObject;
     const w = Math.max(50, Math.floor(this.size.w || this.plotEl.clientWidth));
     const h = Math.max(50, Math.floor(this.size.h || this.plotEl.clientHeight));
@@ -252,7 +260,22 @@ export class ChartView implements ItemView {
     };
   }
 
+  /** The config when it differs from the plot's: plotly then rereads it (and the plot's size). */
+  private changedConfig(): JsonObject | undefined {
+    const config = this.config();
+    const key = JSON.stringify(config);
+    if (key === this.configKey) return undefined;
+    this.configKey = key;
+    return config;
+  }
+
+  /** The traces plotly holds (its `data`: plotly and its legend write into them). */
   private currentTraces: Record<string, unknown>[] = [];
+  private configKey = '';
+  /** Draws started; a draw finishing after a later one started is stale. */
+  private draws = 0;
+  /** After the last draw finished: the layout it was given, and plotly's input layout then. */
+  private settled: { layout: string; plotted: string } | null = null;
 
   /** Draws `traces`; `visivo:drawn` (bubbling) on the item once plotly is done. */
   private plot(traces: Record<string, unknown>[]): void {
@@ -261,25 +284,74 @@ export class ChartView implements ItemView {
     // Later sizes come from the ResizeObserver: reading them here would force a layout of the
     // whole page per chart when many redraw at once.
     if (first) this.size = { w: this.plotEl.clientWidth, h: this.plotEl.clientHeight };
+    const draw = ++this.draws;
     const layout = this.layout();
-    // Only the values changed (another input state): move the bars and points, about twice as
-    // fast as drawing the chart again.
-    if (!first && layout.transition === undefined && onlyValuesChanged(this.currentTraces, traces)) {
-      layout.transition = { duration: 0 };
-    }
-    this.currentTraces = traces;
-    const p = first
-      ? this.plotly.newPlot(this.plotEl, traces, layout, this.config())
-      : this.plotly.react(this.plotEl, traces, layout, this.config());
+    const layoutKey = JSON.stringify(layout);
+    const p = first ? this.newPlot(traces, layout) : this.redraw(traces, layout, layoutKey, draw);
     this.plotted = true;
-    if (first) (this.plotEl as PlotlyElement).on?.('plotly_click', (ev) => this.onClick(ev.points?.[0]));
     p.then(
       () => {
+        if (draw === this.draws) this.settled = { layout: layoutKey, plotted: JSON.stringify(this.gd.layout) };
         this.el.setAttribute('data-rendered', String(this.generation));
         this.el.dispatchEvent(new CustomEvent('visivo:drawn', { bubbles: true }));
       },
-      (e: Error) => this.showState(errorState(this.label, [`plotly: ${e.message}`])),
+      (e: unknown) => {
+        // A stale draw may end interrupted by the later one.
+        if (draw === this.draws) this.showState(errorState(this.label, [`plotly: ${message(e)}`]));
+      },
     );
+  }
+
+  /** The plot element as plotly extends it. */
+  private get gd(): PlotlyElement {
+    return this.plotEl as PlotlyElement;
+  }
+
+  private newPlot(traces: Record<string, unknown>[], layout: JsonObject): Promise<unknown> {
+    this.settled = null;
+    this.currentTraces = traces;
+    const config = this.config();
+    this.configKey = JSON.stringify(config);
+    const p = this.plotly!.newPlot(this.plotEl, traces, layout, config);
+    this.gd.on?.('plotly_click', (ev) => this.onClick(ev.points?.[0]));
+    return p;
+  }
+
+  /** Draws the plot again: plotly's react, or new values that change the axes' ranges (rescale). */
+  private redraw(traces: Record<string, unknown>[], layout: JsonObject, layoutKey: string, draw: number): Promise<unknown> {
+    const settled = this.settled;
+    this.settled = null;
+    const config = this.changedConfig();
+    if (!config && layout.transition === undefined && onlyValuesChanged(this.currentTraces, traces)) {
+      // Nothing else changed since the last draw, not even the plot (by a zoom or a pan).
+      const untouched = settled?.layout === layoutKey && settled.plotted === JSON.stringify(this.gd.layout);
+      const rescaled = valueSpans(this.currentTraces) !== valueSpans(traces);
+      const axes = untouched && rescaled ? autorangedAxes(layout, traces) : null;
+      if (axes) return this.rescale(traces, axes, draw);
+      // Plotly moves the bars and points, about twice as fast as drawing the chart again.
+      layout.transition = { duration: 0 };
+    }
+    this.currentTraces = traces;
+    return this.plotly!.react(this.plotEl, traces, layout, config);
+  }
+
+  /**
+   * New values that change the ranges of the value axes, under the same layout. Plotly's react
+   * would compare the whole figure, draw both axes during a transition of the ranges, then the
+   * value axis and the traces once more after it. Here the values go into plotly's data, an
+   * animation without frame data recomputes the traces without drawing them, and autoranging the
+   * value axes draws them and the traces once: about two thirds of the work.
+   */
+  private rescale(traces: Record<string, unknown>[], axes: string[], draw: number): Promise<unknown> {
+    const plotly = this.plotly!;
+    this.currentTraces.forEach((t, i) => {
+      const key = valueKey(t);
+      t[key] = traces[i][key];
+    });
+    const autorange = Object.fromEntries(axes.map((a) => [`${a}.autorange`, true]));
+    return plotly
+      .animate(this.plotEl, { data: [], traces: [] }, AT_ONCE)
+      .then(() => (draw === this.draws && !this.destroyed ? plotly.relayout(this.plotEl, autorange) : undefined));
   }
 
   /** `on_click`: set inputs from the clicked point (and open another dashboard). */
@@ -296,7 +368,8 @@ export class ChartView implements ItemView {
     this.resizeTimer = window.setTimeout(() => {
       if (this.destroyed || !this.plotted || !this.plotly) return;
       this.size = { w: this.plotEl.clientWidth, h: this.plotEl.clientHeight };
-      this.plotly.react(this.plotEl, this.currentTraces, this.layout(), this.config());
+      this.settled = null;
+      this.plotly.react(this.plotEl, this.currentTraces, this.layout(), this.changedConfig());
     }, 60);
   }
 }
