@@ -93,12 +93,21 @@ pub fn group_json_rows(rows: &[serde_json::Map<String, Value>]) -> Result<Groupe
     if rows.iter().any(|row| !row.contains_key("cohort_on")) {
         return Err(GroupError::RowWithoutCohort);
     }
-    group_by_cohort(&ResultSet::from_json_rows(rows))
+    group_by_cohort(&ResultSet::from_json_rows(rows), NullCohort::Dropped)
+}
+
+/// What becomes of the rows whose `cohort_on` is NULL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NullCohort {
+    /// Left out and counted (a trace's, as 1.0.30 did).
+    Dropped,
+    /// A cohort named `null`, after the others (an insight's split, as 1.0.82 draws it).
+    Named,
 }
 
 /// Groups a trace query's rows by its `cohort_on` column into the `data.json` text; `Err` if the
 /// result has no `cohort_on` column.
-pub fn group_by_cohort(result: &ResultSet) -> Result<Grouped, GroupError> {
+pub fn group_by_cohort(result: &ResultSet, nulls: NullCohort) -> Result<Grouped, GroupError> {
     let cohort_index = result
         .columns
         .iter()
@@ -118,9 +127,13 @@ pub fn group_by_cohort(result: &ResultSet) -> Result<Grouped, GroupError> {
     let mut cohorts: BTreeMap<CohortKey, Vec<usize>> = BTreeMap::new();
     let mut dropped = 0;
     for (row_index, row) in result.rows.iter().enumerate() {
-        match CohortKey::of(&row[cohort_index]) {
-            Some(key) => cohorts.entry(key).or_default().push(row_index),
-            None => dropped += 1,
+        match (CohortKey::of(&row[cohort_index]), nulls) {
+            (Some(key), _) => cohorts.entry(key).or_default().push(row_index),
+            (None, NullCohort::Named) => cohorts
+                .entry(CohortKey::null())
+                .or_default()
+                .push(row_index),
+            (None, NullCohort::Dropped) => dropped += 1,
         }
     }
     let mut json = String::from("{");
@@ -165,6 +178,7 @@ enum Rank {
     Bool(bool),
     Number(f64),
     Text,
+    Null,
 }
 
 impl CohortKey {
@@ -182,6 +196,13 @@ impl CohortKey {
         };
         Some(CohortKey { rank, text })
     }
+
+    fn null() -> CohortKey {
+        CohortKey {
+            rank: Rank::Null,
+            text: "null".to_string(),
+        }
+    }
 }
 
 impl Eq for CohortKey {}
@@ -197,11 +218,12 @@ impl Ord for CohortKey {
         let order = |r: &Rank| match r {
             Rank::Bool(_) | Rank::Number(_) => 0,
             Rank::Text => 1,
+            Rank::Null => 2,
         };
         let number = |r: &Rank| match r {
             Rank::Bool(b) => f64::from(u8::from(*b)),
             Rank::Number(n) => *n,
-            Rank::Text => 0.0,
+            Rank::Text | Rank::Null => 0.0,
         };
         order(&self.rank)
             .cmp(&order(&other.rank))
@@ -301,12 +323,21 @@ mod tests {
                 ],
             ],
         );
-        let grouped = group_by_cohort(&result).unwrap();
+        let grouped = group_by_cohort(&result, NullCohort::Dropped).unwrap();
         assert_eq!(
             grouped.json,
             r#"{"north":{"props.x":["2024-01"],"props.y":[30.0]},"south":{"props.x":["2024-02"],"props.y":[7.5]}}"#
         );
         assert_eq!(grouped.dropped_null_cohort_rows, 1);
+        let named = group_by_cohort(&result, NullCohort::Named).unwrap();
+        assert_eq!(named.dropped_null_cohort_rows, 0);
+        assert!(
+            named
+                .json
+                .ends_with(r#""null":{"props.x":["2024-03"],"props.y":[0.3333333333]}}"#),
+            "{}",
+            named.json
+        );
     }
 
     #[test]
@@ -319,7 +350,7 @@ mod tests {
                 vec![Cell::Int(3), Cell::Float(f64::NAN), Cell::Float(2.5)],
             ],
         );
-        let grouped = group_by_cohort(&result).unwrap();
+        let grouped = group_by_cohort(&result, NullCohort::Dropped).unwrap();
         assert_eq!(
             grouped.json,
             r#"{"2":{"a":[12345678901234567],"b":[1.0]},"2.5":{"a":[3],"b":[null]},"10":{"a":[null],"b":[0.3333333333]}}"#
@@ -335,7 +366,7 @@ mod tests {
                 Cell::Text("a".into()),
             ]],
         );
-        let json = group_by_cohort(&result).unwrap().json;
+        let json = group_by_cohort(&result, NullCohort::Dropped).unwrap().json;
         assert_eq!(json, r#"{"a":{"t":["say \"hi\"\n/é"]}}"#);
         let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(parsed["a"]["t"][0], "say \"hi\"\n/é");

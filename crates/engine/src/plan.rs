@@ -1,6 +1,7 @@
 //! The jobs of a run and what each waits for: CSV-script models, copies of SQL models that
 //! local merges read, local merges, and traces.
 
+use crate::data_json::NullCohort;
 use crate::source::resolve_path;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -66,6 +67,8 @@ pub(crate) enum Work {
         target: TraceTarget,
         /// The inputs its SQL references, whose every state it computes (docs/interactivity.md).
         inputs: Option<Box<TraceInputs>>,
+        /// Rows of a NULL cohort: left out (a trace), or their own series (an insight's split).
+        nulls: NullCohort,
     },
     Options {
         sql: String,
@@ -229,14 +232,15 @@ impl Planner<'_> {
             })
         });
         let own = format!("{}\0{fingerprint}\0{}", compiled.sql, trace.model);
+        let (kind, nulls) = match trace.from_insight {
+            Some(_) => (JobKind::Insight, NullCohort::Named),
+            None => (JobKind::Trace, NullCohort::Dropped),
+        };
         let work = Work::Trace {
             sql,
             target,
             inputs,
-        };
-        let kind = match trace.from_insight {
-            Some(_) => JobKind::Insight,
-            None => JobKind::Trace,
+            nulls,
         };
         Ok(self.push(kind, &compiled.trace, work, deps, own))
     }

@@ -432,16 +432,18 @@ async fn execute(job: &Job, shared: &Shared) -> Result<Outcome, JobError> {
             sql,
             target: trace_target,
             inputs,
+            nulls,
         } => {
             let query = |sql: String| query_on(job, shared, trace_target, sql);
             let grouped = match inputs {
                 None => {
                     // A trace that no longer references inputs has no states.
                     let _ = std::fs::remove_file(layout.states_json(&job.name));
-                    group_by_cohort(&query(sql.clone()).await?)?
+                    group_by_cohort(&query(sql.clone()).await?, *nulls)?
                 }
                 Some(inputs) => {
-                    let states = crate::states::run_states(inputs, sql, layout, query).await?;
+                    let states =
+                        crate::states::run_states(inputs, sql, *nulls, layout, query).await?;
                     let path = layout.states_json(&job.name);
                     write_atomic(&path, states.states_json.as_bytes())
                         .map_err(|e| format!("writing {}: {e}", display(&path)))?;

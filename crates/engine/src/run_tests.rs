@@ -1,6 +1,7 @@
 //! The scheduler's handling of jobs that go wrong in ways no real source can be made to.
 
 use crate::cancel::Cancel;
+use crate::data_json::NullCohort;
 use crate::error::JobError;
 use crate::plan::{Job, JobKind, TraceTarget, Work};
 use crate::run::{run, Event, Outcome, RunOptions, Summary};
@@ -17,6 +18,7 @@ fn trace(name: &str, source: &Source, deps: Vec<usize>) -> Job {
             sql: "select 1".into(),
             target: TraceTarget::Source(Box::new(source.clone())),
             inputs: None,
+            nulls: NullCohort::Dropped,
         },
         deps,
         hash: name.into(),
@@ -96,6 +98,7 @@ async fn a_panicking_listener_fails_the_job_it_was_told_about() {
         sql: "select 1 as x, 'a' as cohort_on".into(),
         target: TraceTarget::Source(Box::new(sqlite.clone())),
         inputs: None,
+        nulls: NullCohort::Dropped,
     };
     let jobs = vec![
         trace("early", &sqlite, vec![]),

@@ -3,7 +3,7 @@
 //! default state is `data.json`; all of them, `states.json`. Options queries write
 //! `.inputs/<input>.json` and `inputs.json`.
 
-use crate::data_json::{group_by_cohort, Grouped};
+use crate::data_json::{group_by_cohort, Grouped, NullCohort};
 use crate::error::JobError;
 use crate::output::write_atomic;
 use crate::plan::TraceInputs;
@@ -30,6 +30,7 @@ pub(crate) struct States {
 pub(crate) async fn run_states<F, Fut>(
     inputs: &TraceInputs,
     sql: &str,
+    nulls: NullCohort,
     layout: &OutputLayout,
     query: F,
 ) -> Result<States, JobError>
@@ -66,7 +67,7 @@ where
             .iter()
             .map(|i| (column_of(inputs, names[*i]), &combination[*i]))
             .collect();
-        let grouped = group_by_cohort(&rows_of(result, &wanted, &inputs.combine))?;
+        let grouped = group_by_cohort(&rows_of(result, &wanted, &inputs.combine), nulls)?;
         let values: Map<String, Value> = names
             .iter()
             .zip(&combination)

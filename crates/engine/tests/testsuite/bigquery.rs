@@ -9,7 +9,7 @@ use axum::response::Response;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use visivo_engine::data_json::group_by_cohort;
+use visivo_engine::data_json::{group_by_cohort, NullCohort};
 use visivo_engine::value::Cell;
 
 const EMAIL: &str = "visivo@my-proj.iam.gserviceaccount.com";
@@ -306,7 +306,7 @@ async fn pages_are_followed_with_a_service_account_token() {
         ]
     );
     assert_eq!(
-        group_by_cohort(&result).unwrap().json,
+        group_by_cohort(&result, NullCohort::Dropped).unwrap().json,
         r#"{"a":{"x":[1,3,5],"y":[1.5,0.1,1.2345678901234568e+16]},"b":{"x":[2,4],"y":[2.25,null]}}"#
     );
     // The token is fetched once and reused by the next query.

@@ -17,7 +17,7 @@
 use crate::server_common::{query, stream_counts, text, Server};
 use serde_json::json;
 use std::sync::Arc;
-use visivo_engine::data_json::group_by_cohort;
+use visivo_engine::data_json::{group_by_cohort, NullCohort};
 use visivo_engine::source::Connector;
 use visivo_engine::value::Cell;
 
@@ -92,7 +92,7 @@ async fn every_type_decodes_exactly() {
     for ((name, want), got) in expected.iter().zip(&result.rows[0]) {
         assert_eq!(got, want, "column {name}");
     }
-    let data = group_by_cohort(&result).unwrap().json;
+    let data = group_by_cohort(&result, NullCohort::Dropped).unwrap().json;
     assert!(
         data.starts_with(r#"{"all":{"i8":[-8],"u8":[255],"i64":[12345678901234567],"#),
         "{data}"

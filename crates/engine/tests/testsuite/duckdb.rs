@@ -43,7 +43,7 @@ fn without_the_feature_the_source_says_how_to_get_it() {
 #[cfg(feature = "duckdb")]
 mod with_duckdb {
     use super::*;
-    use visivo_engine::data_json::group_by_cohort;
+    use visivo_engine::data_json::{group_by_cohort, NullCohort};
     use visivo_engine::source::{RowSink, SinkError};
     use visivo_engine::value::Cell;
 
@@ -151,7 +151,7 @@ mod with_duckdb {
             .await
             .unwrap();
         assert_eq!(
-            group_by_cohort(&result).unwrap().json,
+            group_by_cohort(&result, NullCohort::Dropped).unwrap().json,
             r#"{"even":{"x":[0,2,4]},"odd":{"x":[1,3]}}"#
         );
 

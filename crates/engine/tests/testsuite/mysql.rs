@@ -15,7 +15,7 @@
 use crate::server_common::{assert_connection_error, query, stream_counts, text, Server};
 use serde_json::json;
 use std::sync::Arc;
-use visivo_engine::data_json::group_by_cohort;
+use visivo_engine::data_json::{group_by_cohort, NullCohort};
 use visivo_engine::source::mysql::MysqlSource;
 use visivo_engine::source::Connector;
 use visivo_engine::value::Cell;
@@ -111,7 +111,7 @@ async fn every_type_decodes_exactly() {
     for ((name, want), got) in expected.iter().zip(&result.rows[0]) {
         assert_eq!(got, want, "column {name}");
     }
-    let data = group_by_cohort(&result).unwrap().json;
+    let data = group_by_cohort(&result, NullCohort::Dropped).unwrap().json;
     let json_text = if mariadb {
         r#""{\"a\": [1, 2.5]}""#
     } else {

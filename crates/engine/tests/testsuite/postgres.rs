@@ -17,7 +17,7 @@
 use crate::server_common::{query, stream_counts, text, Server};
 use serde_json::json;
 use std::sync::Arc;
-use visivo_engine::data_json::group_by_cohort;
+use visivo_engine::data_json::{group_by_cohort, NullCohort};
 use visivo_engine::source::postgres::PostgresSource;
 use visivo_engine::source::{Connector, RowSink, SinkError, SourceError};
 use visivo_engine::value::Cell;
@@ -116,7 +116,7 @@ async fn every_type_decodes_exactly() {
             _ => assert_eq!(got, want, "column {name}"),
         }
     }
-    let data = group_by_cohort(&result).unwrap().json;
+    let data = group_by_cohort(&result, NullCohort::Dropped).unwrap().json;
     assert_eq!(
         data,
         concat!(
@@ -148,7 +148,7 @@ async fn inexact_numerics_are_the_nearest_double() {
         [Cell::Float(358.0 / 13.0), Cell::Float(1.0 / 3.0)]
     );
     assert_eq!(
-        group_by_cohort(&result).unwrap().json,
+        group_by_cohort(&result, NullCohort::Dropped).unwrap().json,
         r#"{"all":{"mean":[27.5384615385],"third":[0.3333333333]}}"#
     );
 }

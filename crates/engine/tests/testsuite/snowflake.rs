@@ -8,7 +8,7 @@ use axum::response::Response;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use visivo_engine::data_json::group_by_cohort;
+use visivo_engine::data_json::{group_by_cohort, NullCohort};
 use visivo_engine::value::Cell;
 
 const ACCOUNT: &str = "myorg-acct";
@@ -304,7 +304,7 @@ async fn partitions_are_read_in_order_with_key_pair_auth() {
             vec![text("a"), Cell::Int(5), Cell::Float(12345678901234567.89)],
         ]
     );
-    let grouped = group_by_cohort(&result).unwrap();
+    let grouped = group_by_cohort(&result, NullCohort::Dropped).unwrap();
     assert_eq!(
         grouped.json,
         r#"{"a":{"x":[1,3,5],"y":[1.5,0.1,1.2345678901234568e+16]},"b":{"x":[2,4],"y":[2.25,null]}}"#
