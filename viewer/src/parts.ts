@@ -1,7 +1,6 @@
 // Selectors over dashboard parts (1.0.34): options naming rows, items, charts or tables. The
-// dashboard shows the chosen parts and hides the others; insights (not supported yet) say so.
+// dashboard shows the chosen parts and hides the others.
 
-import { h, icon, ICONS } from './dom';
 import { readSelection, selectorType } from './selection';
 import type { Dashboard, Item, Part, Selector, Trace } from './types';
 
@@ -44,29 +43,4 @@ export function partVisibility(dashboard: Dashboard): Map<string, boolean> {
 /** Whether a part known by `names` is hidden by some selector. */
 export function isHidden(names: string[], visibility: Map<string, boolean>): boolean {
   return names.some((n) => visibility.get(n) === false);
-}
-
-const NOT_YET = "Insights are not supported yet: they can't be shown.";
-
-/** A note under a chart or table that shows insights besides traces. */
-export function insightsNote(insights: string[] | undefined): HTMLElement | null {
-  if (!insights?.length) return null;
-  return h(
-    'div',
-    { class: 'item-warning insights-note', 'data-insights': insights.join(',') },
-    icon(ICONS.info, 'icon'),
-    h('span', null, `${NOT_YET} (${insights.join(', ')})`),
-  );
-}
-
-/** What a chart or table that shows only insights shows instead. */
-export function insightsPlaceholder(insights: string[] | undefined): HTMLElement | null {
-  if (!insights?.length) return null;
-  return h(
-    'div',
-    { class: 'state insights-note', 'data-insights': insights.join(',') },
-    icon(ICONS.info, 'icon state-icon'),
-    h('div', { class: 'state-title' }, 'Insights are not supported yet'),
-    h('div', null, `${insights.join(', ')} will show here once this version of Visivo computes insights.`),
-  );
 }

@@ -103,8 +103,6 @@ export interface Chart {
   name?: string;
   selector?: Selector;
   traces?: Trace[];
-  /** Insights it draws: not supported yet, the item says so. */
-  insights?: string[];
   layout?: JsonObject;
   on_click?: OnClick;
 }
@@ -120,8 +118,6 @@ export interface Table {
   traces?: Trace[];
   /** The trace holding a model's rows (`data:`), named after the table: its keys are columns. */
   data?: string;
-  /** Insights it shows: not supported yet, the item says so. */
-  insights?: string[];
   column_defs?: ColumnDef[];
   rows_per_page?: number;
   pivot?: Pivot;

@@ -67,7 +67,7 @@ export async function settle(page, timeout = 20000) {
     () => {
       if (document.querySelector('.page-loading, .state-loading')) return false;
       return [...document.querySelectorAll('.item-chart')].every(
-        (c) => c.hasAttribute('data-rendered') || c.querySelector('.state-error, .state.insights-note'),
+        (c) => c.hasAttribute('data-rendered') || c.querySelector('.state-error'),
       );
     },
     null,

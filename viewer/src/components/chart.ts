@@ -3,7 +3,6 @@
 import { loadTraces, type TraceResult } from '../data';
 import { clear, errorState, h, icon, ICONS, spinner } from '../dom';
 import { applyClick, atState, currentValues, loadInputs, type AtState } from '../inputs';
-import { insightsNote, insightsPlaceholder } from '../parts';
 import { loadPlotly, type PlotlyElement, type PlotlyPoint, type PlotlyStatic } from '../plotly';
 import { rawSelection, readSelection, selectorType, writeSelection } from '../selection';
 import { autorangedAxes, buildChartTraces, cohortOptions, merge, onlyValuesChanged, valueKey, valueSpans } from '../traces';
@@ -211,12 +210,6 @@ export class ChartView implements ItemView {
     const { type, selected } = this.selection(options);
     this.renderPicker(options, type, selected);
     const built = buildChartTraces(traces, results, new Set(selected));
-    const placeholder = traces.length ? null : insightsPlaceholder(this.chart.insights);
-    if (placeholder) {
-      this.showState(placeholder);
-      return;
-    }
-    const note = insightsNote(this.chart.insights);
     const failedAll = traces.length > 0 && results.every((r) => !r.ok);
     if (failedAll || (built.errors.length > 0 && built.traces.length === 0)) {
       this.showState(errorState(this.label, built.errors));
@@ -229,11 +222,10 @@ export class ChartView implements ItemView {
     }
     this.showState(null);
     clear(this.warnEl);
-    this.warnEl.hidden = built.errors.length === 0 && !note;
+    this.warnEl.hidden = built.errors.length === 0;
     if (built.errors.length) {
       this.warnEl.append(icon(ICONS.alert, 'icon'), h('span', null, built.errors.join(' · ')));
     }
-    if (note) this.warnEl.append(note);
     this.emptyEl.hidden = built.traces.length > 0;
     this.plot(built.traces);
   }

@@ -3,7 +3,6 @@
 import { loadTraces, type TraceResult } from '../data';
 import { clear, errorState, h, icon, ICONS, spinner } from '../dom';
 import { applyClick, atState, currentValues, loadInputs } from '../inputs';
-import { insightsNote, insightsPlaceholder } from '../parts';
 import { rawSelection, readSelection, selectorType, writeSelection } from '../selection';
 import { cohortOptions } from '../traces';
 import type { CohortData, Item, Table } from '../types';
@@ -205,13 +204,6 @@ export class TableView implements ItemView {
     } else {
       clear(this.pickerSlot);
       this.picker = null;
-    }
-
-    const placeholder = results.length ? null : insightsPlaceholder(this.table.insights);
-    if (placeholder) {
-      this.renderActions(null);
-      this.showBody(placeholder);
-      return;
     }
 
     const failed = results.filter((r): r is Extract<TraceResult, { ok: false }> => !r.ok);
@@ -545,8 +537,6 @@ export class TableView implements ItemView {
     if (warnings.length) {
       this.body.append(h('div', { class: 'item-warning' }, icon(ICONS.alert, 'icon'), h('span', null, warnings.join(' · '))));
     }
-    const note = insightsNote(this.table.insights);
-    if (note) this.body.append(note);
     this.body.append(scroll, footer);
     scroll.scrollLeft = keepLeft;
   }
