@@ -1,4 +1,5 @@
 // Shared helpers for the viewer browser tests.
+import { after, before, describe } from 'node:test';
 import { chromium } from 'playwright-core';
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -194,4 +195,48 @@ export async function distSite(project, prefix) {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A copy of `examples/<example>` without its outputs, in a new temporary folder. */
+export function exampleCopy(example) {
+  const dir = mkdtempSync(path.join(tmpdir(), `visivo-${example}-`));
+  cpSync(path.join(REPO, 'examples', example), dir, {
+    recursive: true,
+    filter: (src) => !/[\\/](target|dist|public)$/.test(src),
+  });
+  return dir;
+}
+
+/**
+ * Two suites running `scenarios` on a copy of `examples/<example>`: under the real `visivo serve`,
+ * and as a `visivo dist` site. `useSite` receives `{ base, label, close? }` before each suite.
+ */
+export function onServeAndDist(title, example, useSite, scenarios) {
+  const skip = !VISIVO_BIN && 'set VISIVO_BIN to a built visivo binary';
+  describe(`${title} (visivo serve, examples/${example})`, { skip }, () => {
+    let dir;
+    let server;
+    before(async () => {
+      dir = exampleCopy(example);
+      server = await startProcess(VISIVO_BIN, ['serve', '-p', '0'], dir, /Serving project at (http:\/\/127\.0\.0\.1:\d+)/);
+      useSite({ base: `${server.match[1]}/`, label: 'serve' });
+    });
+    after(() => {
+      stop(server);
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+    scenarios();
+  });
+  describe(`${title} (visivo dist, examples/${example})`, { skip }, () => {
+    let site;
+    before(async () => {
+      const dir = exampleCopy(example);
+      const res = spawnSync(VISIVO_BIN, ['dist', '-d', 'public'], { cwd: dir, env: { ...process.env, CI: 'true', HOME: dir }, encoding: 'utf8' });
+      if (res.status !== 0) throw new Error(`visivo dist failed:\n${res.stdout}\n${res.stderr}`);
+      site = { ...(await serveFolder(path.join(dir, 'public'), () => rmSync(dir, { recursive: true, force: true }))), label: 'dist' };
+      useSite(site);
+    });
+    after(() => site?.close());
+    scenarios();
+  });
 }

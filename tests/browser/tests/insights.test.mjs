@@ -1,13 +1,9 @@
 // Insights (docs/insights.md) with the real binary (VISIVO_BIN; skipped without it): examples/insights
 // under `visivo serve` and as a `visivo dist` site. Each insight runs like a trace under its own name,
 // so what a chart or table must show is read from the site's data/<insight>/data.json and states.json.
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { REPO, VISIVO_BIN, launch, open, plotData, serveFolder, settle, shot, startProcess, stop } from './harness.mjs';
+import { VISIVO_BIN, launch, onServeAndDist, open, plotData, settle, shot } from './harness.mjs';
 
 const skip = !VISIVO_BIN && 'set VISIVO_BIN to a built visivo binary';
 const DASH = 'Insights';
@@ -28,16 +24,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-/** A copy of examples/insights (without earlier outputs). */
-function exampleCopy() {
-  const dir = mkdtempSync(path.join(tmpdir(), 'visivo-insights-'));
-  cpSync(path.join(REPO, 'examples', 'insights'), dir, {
-    recursive: true,
-    filter: (src) => !/[\\/](target|dist|public)$/.test(src),
-  });
-  return dir;
-}
 
 async function openDash(query = '') {
   const page = await open(browser.context, `${site.base}${encodeURIComponent(DASH)}${query}`);
@@ -224,28 +210,6 @@ function scenarios() {
   });
 }
 
-describe('insights (visivo serve, examples/insights)', { skip }, () => {
-  let dir;
-  let server;
-  before(async () => {
-    dir = exampleCopy();
-    server = await startProcess(VISIVO_BIN, ['serve', '-p', '0'], dir, /Serving project at (http:\/\/127\.0\.0\.1:\d+)/);
-    site = { base: `${server.match[1]}/`, label: 'serve' };
-  });
-  after(() => {
-    stop(server);
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-  scenarios();
-});
-
-describe('insights (visivo dist, examples/insights)', { skip }, () => {
-  before(async () => {
-    const dir = exampleCopy();
-    const res = spawnSync(VISIVO_BIN, ['dist', '-d', 'public'], { cwd: dir, env: { ...process.env, CI: 'true', HOME: dir }, encoding: 'utf8' });
-    assert.equal(res.status, 0, `${res.stdout}\n${res.stderr}`);
-    site = { ...(await serveFolder(path.join(dir, 'public'), () => rmSync(dir, { recursive: true, force: true }))), label: 'dist' };
-  });
-  after(() => site?.close?.());
-  scenarios();
-});
+onServeAndDist('insights', 'insights', (s) => {
+  site = s;
+}, scenarios);

@@ -5,11 +5,9 @@
 // read from the trace's states.json over HTTP.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO, ROOT, VISIVO_BIN, launch, open, plotData, serveFolder, settle, shot, startProcess, staticSite, stop } from './harness.mjs';
+import { ROOT, launch, onServeAndDist, open, plotData, settle, shot, staticSite } from './harness.mjs';
 
 const DASH = 'Interactive';
 const DETAIL = 'Region detail';
@@ -317,18 +315,7 @@ describe('inputs (hand-written output)', () => {
 
 // ---------- the real binary on examples/interactive ----------
 
-const skip = !VISIVO_BIN && 'set VISIVO_BIN to a built visivo binary';
 const ALL = ['Alpha', 'Beta', 'Gamma'];
-
-/** A copy of examples/interactive (without earlier outputs). */
-function exampleCopy() {
-  const dir = mkdtempSync(path.join(tmpdir(), 'visivo-interactive-'));
-  cpSync(path.join(REPO, 'examples', 'interactive'), dir, {
-    recursive: true,
-    filter: (src) => !/[\\/](target|dist|public)$/.test(src),
-  });
-  return dir;
-}
 
 /** The same scenarios on `visivo serve` and on a `visivo dist` site. */
 function exampleScenarios() {
@@ -383,28 +370,6 @@ function exampleScenarios() {
   });
 }
 
-describe('inputs (visivo serve, examples/interactive)', { skip }, () => {
-  let dir;
-  let server;
-  before(async () => {
-    dir = exampleCopy();
-    server = await startProcess(VISIVO_BIN, ['serve', '-p', '0'], dir, /Serving project at (http:\/\/127\.0\.0\.1:\d+)/);
-    site = { base: `${server.match[1]}/`, label: 'serve' };
-  });
-  after(() => {
-    stop(server);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  exampleScenarios();
-});
-
-describe('inputs (visivo dist, examples/interactive)', { skip }, () => {
-  before(async () => {
-    const dir = exampleCopy();
-    const res = spawnSync(VISIVO_BIN, ['dist', '-d', 'public'], { cwd: dir, env: { ...process.env, CI: 'true', HOME: dir }, encoding: 'utf8' });
-    assert.equal(res.status, 0, `${res.stdout}\n${res.stderr}`);
-    site = { ...(await serveFolder(path.join(dir, 'public'), () => rmSync(dir, { recursive: true, force: true }))), label: 'dist' };
-  });
-  after(() => site?.close());
-  exampleScenarios();
-});
+onServeAndDist('inputs', 'interactive', (s) => {
+  site = s;
+}, exampleScenarios);
