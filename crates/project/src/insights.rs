@@ -17,6 +17,7 @@ use crate::expr::{extract_query, replace_context_references, selected_query, Ref
 use crate::model::*;
 use crate::source_type::{SourceType, SqlDialect};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 
 /// Adds a trace for every insight; an insight whose query can't be made gets a located error,
 /// and so does a top-level metric or dimension that can't be expanded (a cycle), used or not.
@@ -48,9 +49,11 @@ pub(crate) fn lower(project: &mut Project, report: &mut Report) {
     }
 }
 
+/// Each problem once, at the first metric or dimension that meets it (those using it meet it too).
 fn check_expansions(project: &Project, report: &mut Report) {
     let metrics = project.metrics.keys().map(|n| (Kind::Metric, n));
     let dimensions = project.dimensions.keys().map(|n| (Kind::Dimension, n));
+    let mut reported = std::collections::HashSet::new();
     for (kind, name) in metrics.chain(dimensions) {
         if owner(project, name).is_some() {
             continue;
@@ -60,8 +63,15 @@ fn check_expansions(project: &Project, report: &mut Report) {
             models: Vec::new(),
             stack: Vec::new(),
             named: Vec::new(),
+            done: HashMap::new(),
         };
-        if let Err(message) = expander.named(name) {
+        // A chain too deep is too deep from each of its metrics: said once.
+        let problem = expander.named(name).err();
+        let first = |m: &String| {
+            let key = if m.contains(TOO_DEEP) { TOO_DEEP } else { m };
+            reported.insert(key.to_string())
+        };
+        if let Some(message) = problem.filter(first) {
             let location = project.field_location(kind, name, "expression");
             let object = format!("{} .expression", project.describe(kind, name));
             report.push(Diagnostic::error(message).at(location).object(object));
@@ -146,6 +156,7 @@ fn expand(project: &Project, insight: &Insight) -> Result<Expanded, Problem> {
         models: Vec::new(),
         stack: Vec::new(),
         named: Vec::new(),
+        done: HashMap::new(),
     };
     let props = map_queries(&insight.props, &mut |q| {
         expander
@@ -230,6 +241,23 @@ struct Expander<'a> {
     stack: Vec<String>,
     /// Every metric and dimension expanded.
     named: Vec<String>,
+    /// Each metric's or dimension's expansion, made once: a metric using another twice at
+    /// every level would otherwise take exponential time.
+    done: HashMap<String, Expansion>,
+}
+
+/// How deep metrics and dimensions may use each other.
+const MAX_NESTING: usize = 64;
+const TOO_DEEP: &str = "is nested more than 64 metrics and dimensions deep";
+/// The most SQL one metric or dimension may expand to.
+const MAX_EXPANSION: usize = 1 << 20;
+
+/// A metric or dimension expanded, with the models and names it reached.
+#[derive(Debug, Clone)]
+struct Expansion {
+    sql: String,
+    models: Vec<String>,
+    named: Vec<String>,
 }
 
 impl Expander<'_> {
@@ -277,25 +305,69 @@ impl Expander<'_> {
                 chain.join(" → ")
             ));
         }
+        if self.stack.len() >= MAX_NESTING {
+            return Err(format!("{} '{name}' {TOO_DEEP}", self.label(name)));
+        }
+        if let Some(done) = self.done.get(name).cloned() {
+            self.replay(&done);
+            return Ok(done.sql);
+        }
+        let outer = (
+            std::mem::take(&mut self.models),
+            std::mem::take(&mut self.named),
+        );
+        self.named.push(name.to_string());
+        self.stack.push(name.to_string());
+        let sql = self.expand_named(name);
+        self.stack.pop();
+        let reached = (
+            std::mem::replace(&mut self.models, outer.0),
+            std::mem::replace(&mut self.named, outer.1),
+        );
+        let done = Expansion {
+            sql: format!("({})", sql?),
+            models: reached.0,
+            named: reached.1,
+        };
+        if done.sql.len() > MAX_EXPANSION {
+            return Err(format!(
+                "{} '{name}' expands to {} bytes of SQL, more than {MAX_EXPANSION}: metrics that each use another several times multiply",
+                self.label(name),
+                done.sql.len()
+            ));
+        }
+        self.replay(&done);
+        self.done.insert(name.to_string(), done.clone());
+        Ok(done.sql)
+    }
+
+    /// A metric's or dimension's expression with its fields written `${ref(model).column}`.
+    fn expand_named(&mut self, name: &str) -> Result<String, String> {
         let project = self.project;
         let expression = match (project.metrics.get(name), project.dimensions.get(name)) {
             (Some(metric), _) => &metric.expression,
             (None, Some(dimension)) => &dimension.expression,
             (None, None) => return Err(format!("no metric or dimension '{name}'")),
         };
-        self.stack.push(name.to_string());
-        if !self.named.iter().any(|n| n == name) {
-            self.named.push(name.to_string());
-        }
-        let expanded = match owner(project, name) {
+        match owner(project, name) {
             Some(model) => {
                 self.reach(model);
                 Ok(columns::qualify(expression, model))
             }
             None => self.expand(expression),
-        };
-        self.stack.pop();
-        Ok(format!("({})", expanded?))
+        }
+    }
+
+    /// Records what an expansion reached, as if it had just been made.
+    fn replay(&mut self, done: &Expansion) {
+        for model in &done.models {
+            self.reach(model);
+        }
+        for name in &done.named {
+            if !self.named.contains(name) {
+                self.named.push(name.clone());
+            }
+        }
     }
 
     fn label(&self, name: &str) -> &'static str {
@@ -644,5 +716,40 @@ insights:
         assert_eq!(filter("ou"), ["joined"]);
         assert_eq!(filter("users"), ["joined"]);
         assert_eq!(filter("orders"), ["joined", "alone"]);
+    }
+
+    /// A metric using the one before it twice, 40 levels deep, would expand to 2^40 copies; a
+    /// chain of 100 would recurse 100 deep. Both are errors at once.
+    #[test]
+    fn metric_bombs_and_deep_chains_are_refused() {
+        let mut yaml =
+            String::from("metrics:\n  - {name: m0, expression: '${ref(orders).amount}'}\n");
+        for i in 1..40 {
+            let p = i - 1;
+            yaml.push_str(&format!(
+                "  - {{name: m{i}, expression: '${{ref(m{p})}} + ${{ref(m{p})}}'}}\n"
+            ));
+        }
+        for i in 1..100 {
+            let p = i - 1;
+            yaml.push_str(&format!(
+                "  - {{name: c{i}, expression: '${{ref(c{p})}} + 1'}}\n"
+            ));
+        }
+        yaml.push_str("  - {name: c0, expression: '${ref(orders).amount}'}\n");
+        yaml.push_str("insights:\n  - {name: i, props: {type: bar, y: '?{ ${ref(m39)} }'}}\n");
+        let found = errors(&yaml);
+        assert!(
+            found
+                .iter()
+                .any(|e| e.contains("metric 'm16' expands to") && e.contains("more than 1048576")),
+            "{found:#?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|e| e.contains("is nested more than 64 metrics and dimensions deep")),
+            "{found:#?}"
+        );
     }
 }
