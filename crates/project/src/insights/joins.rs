@@ -163,7 +163,10 @@ fn shortest_paths(
                     queue.push_back(next);
                 }
                 Some(&nd) if nd == d + 1 => {
-                    *ways.get_mut(next.as_str()).expect("seen") += ways[current]
+                    // Saturating: the number of chains grows exponentially with a dense graph's
+                    // depth; only "one or more than one" matters.
+                    let total = ways[next.as_str()].saturating_add(ways[current]);
+                    ways.insert(next, total);
                 }
                 Some(_) => {}
             }
