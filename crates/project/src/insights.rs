@@ -54,17 +54,11 @@ fn check_expansions(project: &Project, report: &mut Report) {
     let metrics = project.metrics.keys().map(|n| (Kind::Metric, n));
     let dimensions = project.dimensions.keys().map(|n| (Kind::Dimension, n));
     let mut reported = std::collections::HashSet::new();
+    let mut expander = Expander::new(project);
     for (kind, name) in metrics.chain(dimensions) {
         if owner(project, name).is_some() {
             continue;
         }
-        let mut expander = Expander {
-            project,
-            models: Vec::new(),
-            stack: Vec::new(),
-            named: Vec::new(),
-            done: HashMap::new(),
-        };
         // A chain too deep is too deep from each of its metrics: said once.
         let problem = expander.named(name).err();
         let first = |m: &String| {
@@ -151,13 +145,7 @@ fn lower_one(project: &Project, insight: &Insight) -> Result<Trace, Problem> {
 }
 
 fn expand(project: &Project, insight: &Insight) -> Result<Expanded, Problem> {
-    let mut expander = Expander {
-        project,
-        models: Vec::new(),
-        stack: Vec::new(),
-        named: Vec::new(),
-        done: HashMap::new(),
-    };
+    let mut expander = Expander::new(project);
     let props = map_queries(&insight.props, &mut |q| {
         expander
             .expand(q)
@@ -244,6 +232,8 @@ struct Expander<'a> {
     /// Each metric's or dimension's expansion, made once: a metric using another twice at
     /// every level would otherwise take exponential time.
     done: HashMap<String, Expansion>,
+    /// For each expansion under way, the deepest nesting among what it used so far.
+    child_depths: Vec<usize>,
 }
 
 /// How deep metrics and dimensions may use each other.
@@ -258,9 +248,22 @@ struct Expansion {
     sql: String,
     models: Vec<String>,
     named: Vec<String>,
+    /// How many metrics and dimensions deep it nests (1: it uses none).
+    depth: usize,
 }
 
-impl Expander<'_> {
+impl<'a> Expander<'a> {
+    fn new(project: &'a Project) -> Self {
+        Expander {
+            project,
+            models: Vec::new(),
+            stack: Vec::new(),
+            named: Vec::new(),
+            done: HashMap::new(),
+            child_depths: Vec::new(),
+        }
+    }
+
     fn expand(&mut self, text: &str) -> Result<String, String> {
         replace_context_references(text, |r| self.reference(r))
     }
@@ -318,8 +321,10 @@ impl Expander<'_> {
         );
         self.named.push(name.to_string());
         self.stack.push(name.to_string());
+        self.child_depths.push(0);
         let sql = self.expand_named(name);
         self.stack.pop();
+        let children = self.child_depths.pop().unwrap_or(0);
         let reached = (
             std::mem::replace(&mut self.models, outer.0),
             std::mem::replace(&mut self.named, outer.1),
@@ -328,7 +333,11 @@ impl Expander<'_> {
             sql: format!("({})", sql?),
             models: reached.0,
             named: reached.1,
+            depth: children + 1,
         };
+        if done.depth > MAX_NESTING {
+            return Err(format!("{} '{name}' {TOO_DEEP}", self.label(name)));
+        }
         if done.sql.len() > MAX_EXPANSION {
             return Err(format!(
                 "{} '{name}' expands to {} bytes of SQL, more than {MAX_EXPANSION}: metrics that each use another several times multiply",
@@ -360,6 +369,9 @@ impl Expander<'_> {
 
     /// Records what an expansion reached, as if it had just been made.
     fn replay(&mut self, done: &Expansion) {
+        if let Some(parent) = self.child_depths.last_mut() {
+            *parent = (*parent).max(done.depth);
+        }
         for model in &done.models {
             self.reach(model);
         }
