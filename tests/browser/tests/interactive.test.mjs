@@ -63,8 +63,14 @@ async function countDraws(page) {
   });
 }
 
-/** What a reader sees of each chart's axes: ranges and tick labels. */
-function axes(page) {
+/**
+ * What a reader sees of each chart's axes: ranges and tick labels, once every chart shows bars
+ * (a page just opened may first draw a chart before its state's data, see the session note).
+ */
+async function axes(page) {
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('[data-chart] .js-plotly-plot')].every((el) => el.data?.[0]?.x?.length > 0),
+  );
   return page.$$eval('[data-chart] .js-plotly-plot', (els) =>
     els.map((el) => ({
       y: el._fullLayout.yaxis.range.map((v) => Math.round(v * 1000) / 1000),

@@ -283,7 +283,10 @@ export class ChartView implements ItemView {
     this.plotted = true;
     p.then(
       () => {
-        if (draw === this.draws) this.settled = { layout: layoutKey, plotted: JSON.stringify(this.gd.layout) };
+        // Only the latest draw shows the chart as it is now: a stale one (a state replaced
+        // before plotly finished) neither marks it rendered nor announces it.
+        if (draw !== this.draws) return;
+        this.settled = { layout: layoutKey, plotted: JSON.stringify(this.gd.layout) };
         this.el.setAttribute('data-rendered', String(this.generation));
         this.el.dispatchEvent(new CustomEvent('visivo:drawn', { bubbles: true }));
       },
