@@ -240,3 +240,26 @@ export function onServeAndDist(title, example, useSite, scenarios) {
     scenarios();
   });
 }
+
+/** Waits until `chart` shows `data` (its first cohort's props.x and props.y). */
+export async function waitForPlot(page, chart, data) {
+  await page.waitForFunction(
+    ({ chart, x, y }) => {
+      const el = document.querySelector(`[data-chart="${CSS.escape(chart)}"] .js-plotly-plot`);
+      return el && JSON.stringify(el.data[0]?.x ?? []) === JSON.stringify(x) && JSON.stringify(el.data[0]?.y ?? []) === JSON.stringify(y);
+    },
+    { chart, x: data['props.x'], y: data['props.y'] },
+    { timeout: 10000 },
+  );
+}
+
+/** Counts redraws per chart from now on (`window.__draws`; the viewer's `visivo:drawn`). */
+export async function countDraws(page) {
+  await page.evaluate(() => {
+    window.__draws = {};
+    for (const el of document.querySelectorAll('[data-chart]')) {
+      window.__draws[el.dataset.chart] = 0;
+      el.addEventListener('visivo:drawn', () => window.__draws[el.dataset.chart]++);
+    }
+  });
+}

@@ -3,7 +3,7 @@
 // so what a chart or table must show is read from the site's data/<insight>/data.json and states.json.
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { VISIVO_BIN, launch, onServeAndDist, open, plotData, settle, shot } from './harness.mjs';
+import { VISIVO_BIN, countDraws, launch, onServeAndDist, open, plotData, settle, shot, waitForPlot } from './harness.mjs';
 
 const skip = !VISIVO_BIN && 'set VISIVO_BIN to a built visivo binary';
 const DASH = 'Insights';
@@ -53,28 +53,11 @@ async function stateData(name, values) {
 }
 
 /** Waits until `chart` shows `data` (its only series' x and y), then checks it has one series. */
-async function waitForPlot(page, chart, data) {
-  await page.waitForFunction(
-    ({ chart, x, y }) => {
-      const el = document.querySelector(`[data-chart="${CSS.escape(chart)}"] .js-plotly-plot`);
-      return el && JSON.stringify(el.data[0]?.x ?? []) === JSON.stringify(x) && JSON.stringify(el.data[0]?.y ?? []) === JSON.stringify(y);
-    },
-    { chart, x: data['props.x'], y: data['props.y'] },
-    { timeout: 10000 },
-  );
+async function waitForOnlyPlot(page, chart, data) {
+  await waitForPlot(page, chart, data);
   assert.equal((await plotData(page, chart)).length, 1, `${chart}: one series`);
 }
 
-/** Counts redraws per chart from now on (`window.__draws`; the viewer's `visivo:drawn`). */
-async function countDraws(page) {
-  await page.evaluate(() => {
-    window.__draws = {};
-    for (const el of document.querySelectorAll('[data-chart]')) {
-      window.__draws[el.dataset.chart] = 0;
-      el.addEventListener('visivo:drawn', () => window.__draws[el.dataset.chart]++);
-    }
-  });
-}
 
 const search = (page) => page.evaluate(() => location.search.replace(/^\?/, ''));
 const selected = (page) => page.$eval('[data-input="product"] select', (s) => s.selectedOptions[0].textContent);
@@ -136,23 +119,23 @@ function scenarios() {
     assert.notDeepEqual(pear, apple, 'pear and apple differ');
     assert.equal(await selected(page), 'apple');
     assert.equal(await search(page), '', 'the default stays out of the URL');
-    await waitForPlot(page, PRODUCT, apple);
+    await waitForOnlyPlot(page, PRODUCT, apple);
     await countDraws(page);
     await page.selectOption('[data-input="product"] select', { label: 'pear' });
-    await waitForPlot(page, PRODUCT, pear);
+    await waitForOnlyPlot(page, PRODUCT, pear);
     assert.equal(await search(page), 'product=pear');
     const draws = await page.evaluate(() => window.__draws);
     assert.equal(draws[PRODUCT], 1);
     assert.equal(draws[MIXED], 0, 'a chart whose insight does not reference the input is not redrawn');
     await page.click('[data-action="reset-inputs"]');
-    await waitForPlot(page, PRODUCT, apple);
+    await waitForOnlyPlot(page, PRODUCT, apple);
     assert.equal(await search(page), '');
     assert.equal(await selected(page), 'apple');
     await page.goBack();
-    await waitForPlot(page, PRODUCT, pear);
+    await waitForOnlyPlot(page, PRODUCT, pear);
     assert.equal(await selected(page), 'pear');
     await page.goBack();
-    await waitForPlot(page, PRODUCT, apple);
+    await waitForOnlyPlot(page, PRODUCT, apple);
     assert.equal(await search(page), '');
     assert.equal(await selected(page), 'apple');
     assert.deepEqual(page.errors, []);
@@ -162,7 +145,7 @@ function scenarios() {
   it('a shared link opens the state of its product', async () => {
     const page = await openDash('?product=plum');
     const plum = await stateData('product revenue by day', { product: 'plum' });
-    await waitForPlot(page, PRODUCT, plum);
+    await waitForOnlyPlot(page, PRODUCT, plum);
     assert.equal(plum['props.x'].length, 2, 'plum sold on two days');
     assert.equal(await selected(page), 'plum');
     assert.deepEqual(page.errors, []);
@@ -189,7 +172,7 @@ function scenarios() {
   it('no SQL of an insight reaches the browser', async () => {
     const { page, received } = await openRecording();
     await page.selectOption('[data-input="product"] select', { label: 'pear' });
-    await waitForPlot(page, PRODUCT, await stateData('product revenue by day', { product: 'pear' }));
+    await waitForOnlyPlot(page, PRODUCT, await stateData('product revenue by day', { product: 'pear' }));
     const files = await Promise.all(received.map(async (r) => ({ url: r.url, body: await r.body })));
     const project = files.find((f) => f.url.endsWith('/data/project.json'));
     assert.ok(project, `project.json fetched (got ${files.map((f) => f.url).join(', ')})`);

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, launch, onServeAndDist, open, plotData, settle, shot, staticSite } from './harness.mjs';
+import { ROOT, countDraws, launch, onServeAndDist, open, plotData, settle, shot, staticSite, waitForPlot } from './harness.mjs';
 
 const DASH = 'Interactive';
 const DETAIL = 'Region detail';
@@ -40,28 +40,6 @@ async function stateData(trace, values) {
   return Object.values(state.data)[0];
 }
 
-/** Waits until `chart` shows `data` (its first cohort's props.x and props.y). */
-async function waitForPlot(page, chart, data) {
-  await page.waitForFunction(
-    ({ chart, x, y }) => {
-      const el = document.querySelector(`[data-chart="${CSS.escape(chart)}"] .js-plotly-plot`);
-      return el && JSON.stringify(el.data[0]?.x ?? []) === JSON.stringify(x) && JSON.stringify(el.data[0]?.y ?? []) === JSON.stringify(y);
-    },
-    { chart, x: data['props.x'], y: data['props.y'] },
-    { timeout: 10000 },
-  );
-}
-
-/** Counts redraws per chart from now on (`window.__draws`; the viewer's `visivo:drawn`). */
-async function countDraws(page) {
-  await page.evaluate(() => {
-    window.__draws = {};
-    for (const el of document.querySelectorAll('[data-chart]')) {
-      window.__draws[el.dataset.chart] = 0;
-      el.addEventListener('visivo:drawn', () => window.__draws[el.dataset.chart]++);
-    }
-  });
-}
 
 /**
  * What a reader sees of each chart's axes: ranges and tick labels, once every chart shows bars
